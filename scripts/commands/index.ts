@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** Every sub-command of the CLI, one module each: adding a command is adding a file and a line. */
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [];

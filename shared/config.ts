@@ -1,0 +1,216 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError, jsonPath, type Problem } from './errors.ts';
+
+export const REMEDIATION_MODES = ['off', 'notify', 'dry-run', 'auto'] as const;
+export type RemediationMode = (typeof REMEDIATION_MODES)[number];
+export const RemediationModeSchema = z.enum(REMEDIATION_MODES);
+
+export const SEVERITY_LABELS = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+export type SeverityLabel = (typeof SEVERITY_LABELS)[number];
+
+const AccountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+const OrganizationId = z.string().regex(/^o-[a-z0-9]{10,32}$/, 'must look like o-abc1234567 (Organizations id)');
+const OuId = z.string().regex(/^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/, 'must look like ou-ab12-cdef3456 (an OU id)');
+const RootId = z.string().regex(/^r-[a-z0-9]{4,32}$/, 'must look like r-ab12 (a root id)');
+const Region = z
+  .string()
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region name such as eu-west-1');
+
+/** The typed configuration of a socless-org deployment. */
+export const SoclessConfigSchema = z
+  .object({
+    /** The security (hub) account that runs the SOCless core. */
+    hubAccountId: AccountId,
+    /** The AWS Organization whose principals may put events on the hub bus and assume spoke roles. */
+    organizationId: OrganizationId,
+    /** The hub's region; the spoke global stack (IAM) deploys here only. */
+    homeRegion: Region,
+    /** Every region where spokes forward events (must include the home region). */
+    regions: z.array(Region).min(1, 'must list at least one region'),
+    /** OUs (or the root) whose accounts get a spoke; StackSets auto-deploy to new accounts in them. */
+    targetOuIds: z.array(z.union([OuId, RootId])).min(1, 'must list at least one OU or root id'),
+    /** sts:ExternalId that hub Lambdas present when assuming a spoke remediation role. */
+    externalId: z
+      .string()
+      .min(16, 'must be at least 16 characters (treat it as a shared secret)')
+      .max(1224)
+      .regex(/^[\w+=,.@:/-]+$/, 'may contain only letters, digits and +=,.@:/-_'),
+    remediation: z
+      .object({
+        /** Mode of every account without an OU or account override. */
+        defaultMode: RemediationModeSchema.default('notify'),
+        /** Per-OU modes; the nearest OU on an account's path wins. */
+        ous: z.record(OuId, RemediationModeSchema).default({}),
+        /** Per-account modes; they win over OU modes (an account tag wins over both). */
+        accounts: z.record(AccountId, RemediationModeSchema).default({}),
+        /** In auto mode, apply only at or above this severity; below it the run is a dry-run plus a notice. */
+        autoMinSeverity: z.enum(SEVERITY_LABELS).default('HIGH'),
+        /** Blast-radius guard: automatic remediations allowed per account per hour. */
+        maxAutoPerAccountPerHour: z.number().int().positive().default(10),
+        /** Blast-radius guard: automatic remediations allowed per organization per hour. */
+        maxAutoPerOrgPerHour: z.number().int().positive().default(100),
+      })
+      .strict()
+      .default({
+        defaultMode: 'notify',
+        ous: {},
+        accounts: {},
+        autoMinSeverity: 'HIGH',
+        maxAutoPerAccountPerHour: 10,
+        maxAutoPerOrgPerHour: 100,
+      }),
+    /** NAT gateways of the hub VPC; each has an Elastic IP (the static egress address). */
+    natGateways: z.number().int().min(1, 'must be at least 1: Lambdas need egress').max(2).default(1),
+    /** Days the hub bus archive keeps events for replay (0 = indefinitely). */
+    eventArchiveRetentionDays: z.number().int().min(0).max(3650).default(90),
+    /** How long an open investigation absorbs repeats of the same finding. */
+    dedupWindowMinutes: z
+      .number()
+      .int()
+      .positive()
+      .max(60 * 24 * 30)
+      .default(1440),
+    /** CloudTrail API names whose calls the spokes forward ("AWS API Call via CloudTrail"). */
+    riskyApiNames: z
+      .array(z.string().regex(/^[A-Z][A-Za-z0-9]+$/, 'must be an API action name such as DeleteTrail'))
+      .min(1)
+      .max(100)
+      .default([
+        'StopLogging',
+        'DeleteTrail',
+        'UpdateTrail',
+        'PutBucketPolicy',
+        'PutBucketAcl',
+        'DeleteBucketPublicAccessBlock',
+        'DeletePublicAccessBlock',
+        'AuthorizeSecurityGroupIngress',
+        'ModifySnapshotAttribute',
+        'ModifyDBSnapshotAttribute',
+        'DisableEbsEncryptionByDefault',
+        'DisableKeyRotation',
+        'AddPermission',
+        'CreateAccessKey',
+        'DeleteDetector',
+        'DisableSecurityHub',
+      ]),
+    /** Where alarms are e-mailed (optional: the SNS topic exists either way). */
+    alarmEmail: z.email('must be an e-mail address').optional(),
+    /** Service-managed StackSet rollout settings. */
+    rollout: z
+      .object({
+        callAs: z.enum(['SELF', 'DELEGATED_ADMIN']).default('SELF'),
+        maxConcurrentPercentage: z.number().int().min(1).max(100).default(25),
+        failureTolerancePercentage: z.number().int().min(0).max(100).default(10),
+        /** Keep spoke stacks (and their roles) when an account leaves a target OU. */
+        retainStacksOnAccountRemoval: z.boolean().default(false),
+      })
+      .strict()
+      .default({
+        callAs: 'SELF',
+        maxConcurrentPercentage: 25,
+        failureTolerancePercentage: 10,
+        retainStacksOnAccountRemoval: false,
+      }),
+    /** Lambda functions on the latency-critical path (the endpoint) keep this many warm instances; 0 = none. */
+    endpointProvisionedConcurrency: z.number().int().min(0).max(100).default(0),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (!c.regions.includes(c.homeRegion)) {
+      ctx.addIssue({ code: 'custom', path: ['regions'], message: `must include the home region ${c.homeRegion}` });
+    }
+    if (new Set(c.regions).size !== c.regions.length) {
+      ctx.addIssue({ code: 'custom', path: ['regions'], message: 'must not list a region twice' });
+    }
+    if (c.remediation.accounts[c.hubAccountId] !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['remediation', 'accounts', c.hubAccountId],
+        message: 'the hub account is not a spoke; remove it from remediation.accounts',
+      });
+    }
+  });
+
+export type SoclessConfig = z.output<typeof SoclessConfigSchema>;
+export type SoclessConfigInput = z.input<typeof SoclessConfigSchema>;
+
+/** Validates raw configuration; throws ConfigError naming the source, each key and the reason. */
+export function parseConfig(raw: unknown, source: string): SoclessConfig {
+  const result = SoclessConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems: Problem[] = result.error.issues.map((issue) => ({
+    file: source,
+    path: jsonPath(issue.path),
+    reason: issue.message,
+  }));
+  throw new ConfigError(problems);
+}
+
+/** Context key in cdk.json that holds the configuration object. */
+export const CONFIG_CONTEXT_KEY = 'socless';
+/** Context key naming a JSON file that replaces the cdk.json object (`cdk synth -c configFile=prod.json`). */
+export const CONFIG_FILE_CONTEXT_KEY = 'configFile';
+
+/**
+ * Reads the configuration the way the CDK app does: a JSON file named by `configFile` context, else the
+ * `socless` context object.
+ */
+export function loadConfig(getContext: (key: string) => unknown): SoclessConfig {
+  const file = getContext(CONFIG_FILE_CONTEXT_KEY);
+  if (typeof file === 'string' && file.length > 0) return loadConfigFile(file);
+  const raw = getContext(CONFIG_CONTEXT_KEY);
+  if (raw === undefined) {
+    throw new ConfigError([
+      {
+        file: 'cdk.json',
+        path: `$.context.${CONFIG_CONTEXT_KEY}`,
+        reason: 'is missing: add the socless configuration object',
+      },
+    ]);
+  }
+  return parseConfig(raw, `cdk.json context "${CONFIG_CONTEXT_KEY}"`);
+}
+
+export function loadConfigFile(file: string): SoclessConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ file, path: '$', reason: `cannot be read (${(err as Error).message})` }]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError([{ file, path: '$', reason: `is not valid JSON (${(err as Error).message})` }]);
+  }
+  return parseConfig(raw, file);
+}
+
+const MODE_RANK: Record<RemediationMode, number> = { off: 0, notify: 1, 'dry-run': 2, auto: 3 };
+
+/** Orders modes from least to most permissive. */
+export function modeRank(mode: RemediationMode): number {
+  return MODE_RANK[mode];
+}
+
+/**
+ * The configured mode of an account: the account override, else the nearest OU on its path (`ouPath` runs
+ * from the root down to the account's parent, so the deepest match wins), else the org default.
+ * An account tag, where one is set, wins over all of these and is applied by the caller.
+ */
+export function configuredMode(
+  config: SoclessConfig,
+  accountId: string,
+  ouPath: readonly string[] = [],
+): RemediationMode {
+  const byAccount = config.remediation.accounts[accountId];
+  if (byAccount) return byAccount;
+  for (let i = ouPath.length - 1; i >= 0; i--) {
+    const ou = ouPath[i];
+    const byOu = ou ? config.remediation.ous[ou] : undefined;
+    if (byOu) return byOu;
+  }
+  return config.remediation.defaultMode;
+}

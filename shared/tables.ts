@@ -1,0 +1,88 @@
+/**
+ * DynamoDB table definitions, declared once: the hub stack creates them from here, the Lambdas and the
+ * local hub read and write them through the same names, keys and indexes.
+ */
+export type AttributeType = 'S' | 'N';
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: AttributeType;
+}
+
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+}
+
+export interface TableDefinition {
+  /** Logical name; also the local hub's physical table name. */
+  readonly name: TableKey;
+  /** Environment variable that carries the physical table name into a Lambda. */
+  readonly envVar: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  /** Attribute holding an epoch-seconds expiry, where items expire. */
+  readonly ttlAttribute?: string;
+  readonly indexes: readonly IndexDefinition[];
+  readonly description: string;
+}
+
+export type TableKey = 'events' | 'results' | 'dedup' | 'message_responses' | 'accounts' | 'custom_mappings';
+
+const S = (name: string): KeyAttribute => ({ name, type: 'S' });
+
+export const TABLES: Readonly<Record<TableKey, TableDefinition>> = {
+  events: {
+    name: 'events',
+    envVar: 'SOCLESS_EVENTS_TABLE',
+    partitionKey: S('id'),
+    indexes: [
+      // The sweeper finds `pending` events older than a threshold; the CLI lists by status and time.
+      { indexName: 'status-index', partitionKey: S('status'), sortKey: S('receivedAt') },
+      { indexName: 'investigation-index', partitionKey: S('investigationId'), sortKey: S('receivedAt') },
+    ],
+    description: 'Every security event received, its status and where it went. Written before anything else.',
+  },
+  results: {
+    name: 'results',
+    envVar: 'SOCLESS_RESULTS_TABLE',
+    partitionKey: S('executionId'),
+    sortKey: S('stateKey'),
+    ttlAttribute: 'expiresAt',
+    indexes: [{ indexName: 'investigation-index', partitionKey: S('investigationId'), sortKey: S('savedAt') }],
+    description: "Audit trail: every state's output per execution, and remediation before/after records.",
+  },
+  dedup: {
+    name: 'dedup',
+    envVar: 'SOCLESS_DEDUP_TABLE',
+    partitionKey: S('dedupKey'),
+    ttlAttribute: 'expiresAt',
+    indexes: [],
+    description: 'Open investigations by finding identity, so the same finding does not start a playbook twice.',
+  },
+  message_responses: {
+    name: 'message_responses',
+    envVar: 'SOCLESS_MESSAGE_RESPONSES_TABLE',
+    partitionKey: S('messageId'),
+    ttlAttribute: 'expiresAt',
+    indexes: [{ indexName: 'investigation-index', partitionKey: S('investigationId') }],
+    description: 'Pending human interactions: task tokens keyed by message id, and who answered.',
+  },
+  accounts: {
+    name: 'accounts',
+    envVar: 'SOCLESS_ACCOUNTS_TABLE',
+    partitionKey: S('accountId'),
+    indexes: [{ indexName: 'ou-index', partitionKey: S('ouId'), sortKey: S('accountId') }],
+    description: 'The org registry: account name, e-mail, OU path, tags and effective remediation mode.',
+  },
+  custom_mappings: {
+    name: 'custom_mappings',
+    envVar: 'SOCLESS_CUSTOM_MAPPINGS_TABLE',
+    partitionKey: S('key'),
+    indexes: [],
+    description: 'Key/value mappings that playbooks read and write (custom_mapping integration).',
+  },
+};
+
+export const TABLE_KEYS = Object.keys(TABLES) as TableKey[];
