@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerBenchCommand } from './bench.ts';
 
 /** Every sub-command of the CLI, one module each: adding a command is adding a file and a line. */
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerBenchCommand];

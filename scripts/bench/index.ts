@@ -1,0 +1,9 @@
+/** One benchmark: prints its own figures and returns them for `--json`. */
+export interface Benchmark {
+  readonly name: string;
+  readonly description: string;
+  run(options: { readonly quick: boolean }): Promise<Record<string, unknown>>;
+}
+
+/** Every benchmark `npm run bench` runs, in order: adding one is adding a file and a line. */
+export const BENCHMARKS: readonly Benchmark[] = [];

@@ -1,0 +1,60 @@
+/**
+ * The contract between the runtime side (playbook compiler, integration registry) and the CDK side (hub
+ * stack). Plain data, no CDK import: the hub stack turns these into Lambdas and state machines.
+ */
+import type { TableKey } from './tables.ts';
+
+export type WorkflowType = 'express' | 'standard';
+
+/** How one integration is deployed as its own Lambda with its own least-privilege role. */
+export interface IntegrationDeployment {
+  /** Integration id, snake_case, as playbooks name it (e.g. `enrich_account`). */
+  readonly id: string;
+  /** One line on what it does. */
+  readonly description: string;
+  /** Absolute path of the handler module (bundled by esbuild; it exports `handler`). */
+  readonly entry: string;
+  /** Tables it reads (`r`) or reads and writes (`rw`); the stack sets the env var and the grant together. */
+  readonly tables: ReadonlyArray<{ readonly table: TableKey; readonly access: 'r' | 'rw' }>;
+  /** Whether it assumes spoke roles (then it runs as, or may assume, the hub remediation role). */
+  readonly assumesSpokeRoles?: boolean;
+  /** Extra IAM statements it needs beyond tables (e.g. `secretsmanager:GetSecretValue` on a prefix). */
+  readonly statements?: ReadonlyArray<{ readonly actions: readonly string[]; readonly resources: readonly string[] }>;
+  /** Reads or writes the S3 vault. */
+  readonly vault?: 'r' | 'rw';
+  /** @default 30 */
+  readonly timeoutSeconds?: number;
+  /** @default 256 */
+  readonly memoryMb?: number;
+}
+
+/** A playbook compiled to ASL, ready to become a state machine. */
+export interface CompiledPlaybook {
+  readonly name: string;
+  /** ASL (JSONPath) with `${fn_<integration id>}` placeholders where a Lambda ARN goes. */
+  readonly definition: Record<string, unknown>;
+  readonly workflow: WorkflowType;
+  /** EventBridge patterns that start this playbook. */
+  readonly triggers: ReadonlyArray<Record<string, unknown>>;
+  /** Integration ids the definition references (each a placeholder in `definition`). */
+  readonly integrations: readonly string[];
+}
+
+/** Definition-substitution key of an integration's Lambda ARN. */
+export function integrationSubstitutionKey(integrationId: string): string {
+  return `fn_${integrationId}`;
+}
+
+/** The placeholder written into compiled ASL where the integration's Lambda ARN goes. */
+export function integrationPlaceholder(integrationId: string): string {
+  return `\${${integrationSubstitutionKey(integrationId)}}`;
+}
+
+/** Finds every `${fn_<id>}` placeholder in a definition and returns the integration ids. */
+export function referencedIntegrations(definition: unknown): string[] {
+  const found = new Set<string>();
+  const re = /\$\{fn_([A-Za-z0-9_]+)\}/g;
+  const text = JSON.stringify(definition);
+  for (let m = re.exec(text); m; m = re.exec(text)) found.add(m[1] as string);
+  return [...found].sort();
+}
