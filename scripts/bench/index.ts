@@ -1,3 +1,5 @@
+import { playbooksBenchmark } from './playbooks.ts';
+
 /** One benchmark: prints its own figures and returns them for `--json`. */
 export interface Benchmark {
   readonly name: string;
@@ -6,4 +8,4 @@ export interface Benchmark {
 }
 
 /** Every benchmark `npm run bench` runs, in order: adding one is adding a file and a line. */
-export const BENCHMARKS: readonly Benchmark[] = [];
+export const BENCHMARKS: readonly Benchmark[] = [playbooksBenchmark];

@@ -1,0 +1,64 @@
+import { pathToFileURL } from 'node:url';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { HubStack } from './hub/hub-stack.ts';
+import { INTEGRATION_CATALOG, integrationDeployments } from './hub/integrations/index.ts';
+import { spokeRoleStatements } from './hub/remediations/index.ts';
+import { loadConfig, type SoclessConfig } from './shared/config.ts';
+import { formatProblem, SoclessError } from './shared/errors.ts';
+import { NAMES } from './shared/names.ts';
+import { compileAllPlaybooks } from './shared/playbook/index.ts';
+import { OrgRolloutStack, SpokeGlobalStack, SpokeRegionalStack } from './spoke/index.ts';
+
+/** Synth stops here when a playbook does not compile: the problems name file, path and reason. */
+export class PlaybookBuildError extends SoclessError {}
+
+export interface SoclessApp {
+  readonly app: App;
+  readonly config: SoclessConfig;
+  readonly hub: HubStack;
+  readonly spokeGlobal: SpokeGlobalStack;
+  readonly spokeRegional: SpokeRegionalStack;
+  readonly rollout: OrgRolloutStack;
+}
+
+/**
+ * The whole org deployment as one CDK app: the hub (security account, home region), the two spoke stacks
+ * (for a single-account deploy; the org gets them through the rollout's StackSets), and the rollout stack
+ * (management account or delegated StackSets admin). Works offline: no look-ups, no credentials.
+ */
+export function buildSoclessApp(app: App = new App()): SoclessApp {
+  const config = loadConfig((key) => app.node.tryGetContext(key));
+  const compiled = compileAllPlaybooks(undefined, { integrations: INTEGRATION_CATALOG });
+  if (compiled.problems.length > 0) {
+    throw new PlaybookBuildError(
+      `playbooks do not compile:\n${compiled.problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`,
+    );
+  }
+  const remediationStatements = spokeRoleStatements();
+
+  const hub = new HubStack(app, NAMES.stacks.hub, {
+    description: 'socless-org hub: SOCless core in the security account (home region)',
+    config,
+    integrations: integrationDeployments(),
+    playbooks: compiled.playbooks,
+  });
+  const spokeGlobal = new SpokeGlobalStack(app, NAMES.stacks.spokeGlobal, { config, remediationStatements });
+  const spokeRegional = new SpokeRegionalStack(app, NAMES.stacks.spokeRegional, { config });
+  const rollout = new OrgRolloutStack(app, NAMES.stacks.orgRollout, { config, remediationStatements });
+
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, config, hub, spokeGlobal, spokeRegional, rollout };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    buildSoclessApp().app.synth();
+  } catch (err) {
+    if (err instanceof SoclessError) {
+      process.stderr.write(`${err.name}: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

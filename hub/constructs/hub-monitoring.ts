@@ -1,0 +1,184 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Stats,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRIC_NAMES, METRICS_NAMESPACE } from '../functions/endpoint.ts';
+import type { DeadLetterQueue } from './dead-letter-queue.ts';
+import type { PlaybookStateMachine } from './playbook-state-machine.ts';
+import type { SoclessFunction } from './socless-function.ts';
+
+/** Properties of {@link HubMonitoring}. */
+export interface HubMonitoringProps {
+  /** Key of the alarm topic. */
+  readonly key: IKey;
+  /**
+   * Address subscribed to the alarm topic.
+   * @default - no subscription (the topic exists either way)
+   */
+  readonly alarmEmail?: string;
+  /** The endpoint function: its errors and throttles alarm. */
+  readonly endpoint: SoclessFunction;
+  /** Every hub function, for the errors and throttles graphs. */
+  readonly functions: readonly SoclessFunction[];
+  /** Every playbook: failed executions alarm per playbook. */
+  readonly playbooks: readonly PlaybookStateMachine[];
+  /** Every dead-letter queue: each one alarms as soon as it holds a message. */
+  readonly deadLetterQueues: readonly DeadLetterQueue[];
+  /** The ingest queue: its backlog age is graphed. */
+  readonly ingestQueue: IQueue;
+  /**
+   * Name of the CloudWatch dashboard.
+   * @default 'SOCless-hub'
+   */
+  readonly dashboardName?: string;
+}
+
+/**
+ * The hub's dashboard and alarms. Alarms (any DLQ not empty, failed executions per playbook, endpoint errors
+ * and throttles) notify an encrypted SNS topic, e-mailed when an address is configured.
+ */
+export class HubMonitoring extends Construct {
+  readonly alarmTopic: Topic;
+  readonly dashboard: Dashboard;
+  readonly alarms: readonly Alarm[];
+
+  constructor(scope: Construct, id: string, props: HubMonitoringProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: 'SOCless hub alarms',
+      masterKey: props.key,
+      enforceSSL: true,
+    });
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+    const notify = new SnsAction(this.alarmTopic);
+    const alarms: Alarm[] = [];
+    const alarmOn = (alarmId: string, metric: IMetric, description: string): void => {
+      const alarm = new Alarm(this, alarmId, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      alarm.addAlarmAction(notify);
+      alarms.push(alarm);
+    };
+
+    for (const dlq of props.deadLetterQueues) {
+      alarmOn(
+        `DlqNotEmpty${relativeId(stack, dlq)}`,
+        dlq.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: Stats.MAXIMUM }),
+        `Dead-letter queue ${dlq.node.path} holds messages: ${dlq.description}. Inspect and re-drive them.`,
+      );
+    }
+    for (const playbook of props.playbooks) {
+      alarmOn(
+        `ExecutionsFailed${relativeId(stack, playbook)}`,
+        playbook.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: Stats.SUM }),
+        `Playbook ${playbook.playbook.name}: an execution failed.`,
+      );
+    }
+    alarmOn(
+      'EndpointErrors',
+      props.endpoint.function.metricErrors({ period: Duration.minutes(5), statistic: Stats.SUM }),
+      'The endpoint Lambda failed: events may be waiting in the ingest queue or its DLQ.',
+    );
+    alarmOn(
+      'EndpointThrottles',
+      props.endpoint.function.metricThrottles({ period: Duration.minutes(5), statistic: Stats.SUM }),
+      'The endpoint Lambda is throttled: ingestion is falling behind.',
+    );
+    this.alarms = alarms;
+
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.dashboardName ?? 'SOCless-hub' });
+    const search = (dimension: string, label: string): MathExpression =>
+      new MathExpression({
+        expression: `SEARCH('{${METRICS_NAMESPACE},${dimension}} MetricName="${METRIC_NAMES.ingested}"', 'Sum', 300)`,
+        label,
+        period: Duration.minutes(5),
+      });
+    this.dashboard.addWidgets(
+      new GraphWidget({ title: 'Events ingested per source', left: [search('Source', 'by source')], width: 12 }),
+      new GraphWidget({ title: 'Events ingested per account', left: [search('Account', 'by account')], width: 12 }),
+    );
+    if (props.playbooks.length > 0) {
+      const per = (pick: (p: PlaybookStateMachine) => IMetric): IMetric[] => props.playbooks.map(pick);
+      const opts = { period: Duration.minutes(5), statistic: Stats.SUM };
+      this.dashboard.addWidgets(
+        new GraphWidget({
+          title: 'Executions started',
+          left: per((p) => p.stateMachine.metricStarted({ ...opts, label: p.playbook.name })),
+          width: 8,
+        }),
+        new GraphWidget({
+          title: 'Executions succeeded',
+          left: per((p) => p.stateMachine.metricSucceeded({ ...opts, label: p.playbook.name })),
+          width: 8,
+        }),
+        new GraphWidget({
+          title: 'Executions failed',
+          left: per((p) => p.stateMachine.metricFailed({ ...opts, label: p.playbook.name })),
+          width: 8,
+        }),
+      );
+    } else {
+      this.dashboard.addWidgets(new TextWidget({ markdown: '### No playbooks deployed', width: 24, height: 2 }));
+    }
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Dead-letter queue depth',
+        left: props.deadLetterQueues.map((d) =>
+          d.queue.metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, label: relativeId(stack, d) }),
+        ),
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Ingest queue: age of oldest message (s)',
+        left: [props.ingestQueue.metricApproximateAgeOfOldestMessage({ statistic: Stats.MAXIMUM })],
+        width: 12,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Lambda errors',
+        left: props.functions.map((f) =>
+          f.function.metricErrors({ statistic: Stats.SUM, label: relativeId(stack, f) }),
+        ),
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Lambda throttles',
+        left: props.functions.map((f) =>
+          f.function.metricThrottles({ statistic: Stats.SUM, label: relativeId(stack, f) }),
+        ),
+        width: 12,
+      }),
+    );
+  }
+}
+
+/** `SoclessHub/Bus/IngestDlq` → `BusIngestDlq`: a readable, stable id for alarms and labels. */
+function relativeId(stack: Stack, construct: Construct): string {
+  return construct.node.scopes
+    .slice(stack.node.scopes.length)
+    .map((s) => s.node.id)
+    .join('')
+    .replace(/[^A-Za-z0-9]/g, '');
+}

@@ -1,0 +1,110 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { Duration, Stack } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { IntegrationDeployment } from '../../shared/deploy-model.ts';
+import { hubRemediationRoleArn } from '../../shared/names.ts';
+import { constructIdOf, type HubTables } from './hub-tables.ts';
+import { SoclessFunction, type SoclessFunctionDefaults } from './socless-function.ts';
+
+/** Environment variable with the ARN of the hub remediation role (set on functions that assume spoke roles). */
+export const HUB_REMEDIATION_ROLE_ENV = 'SOCLESS_HUB_REMEDIATION_ROLE_ARN';
+/** Environment variable with the sts:ExternalId spoke roles require (set on functions that assume spoke roles). */
+export const EXTERNAL_ID_ENV = 'SOCLESS_EXTERNAL_ID';
+
+/** Properties of {@link IntegrationFunctions}. */
+export interface IntegrationFunctionsProps extends SoclessFunctionDefaults {
+  /** One Lambda per deployment, each with its own role. */
+  readonly deployments: readonly IntegrationDeployment[];
+  readonly tables: HubTables;
+  readonly vault: IBucket;
+  /** The sts:ExternalId spoke remediation roles require. */
+  readonly externalId: string;
+}
+
+/**
+ * The integration Lambdas playbooks call: one SoclessFunction per IntegrationDeployment, bound to the tables and
+ * vault it declares, with its extra statements, and — if it assumes spoke roles — allowed to assume the hub
+ * remediation role (see HubRemediationRole for the role-chaining design).
+ */
+export class IntegrationFunctions extends Construct {
+  /** Integration id → its function wrapper. */
+  readonly byId: ReadonlyMap<string, SoclessFunction>;
+  /** Functions that assume spoke roles: the HubRemediationRole trusts exactly these. */
+  readonly spokeAssumers: readonly SoclessFunction[];
+
+  constructor(scope: Construct, id: string, props: IntegrationFunctionsProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const byId = new Map<string, SoclessFunction>();
+    const assumers: SoclessFunction[] = [];
+
+    for (const [i, deployment] of props.deployments.entries()) {
+      validateDeployment(deployment, i, byId);
+      const fn = new SoclessFunction(this, constructIdOf(deployment.id), {
+        key: props.key,
+        network: props.network,
+        entry: deployment.entry,
+        description: `Integration ${deployment.id}: ${deployment.description}`,
+        timeout: Duration.seconds(deployment.timeoutSeconds ?? 30),
+        memorySize: deployment.memoryMb ?? 256,
+      });
+      for (const { table, access } of deployment.tables) fn.bindTable(props.tables.tables[table], access);
+      if (deployment.vault) fn.bindVault(props.vault, deployment.vault);
+      for (const statement of deployment.statements ?? []) {
+        fn.addToRolePolicy(
+          new PolicyStatement({ actions: [...statement.actions], resources: [...statement.resources] }),
+        );
+        acknowledgeDeclaredWildcards(fn, deployment.id, statement);
+      }
+      if (deployment.assumesSpokeRoles) {
+        const hubRoleArn = hubRemediationRoleArn(stack.account, stack.partition);
+        fn.addToRolePolicy(
+          new PolicyStatement({ actions: ['sts:AssumeRole', 'sts:TagSession'], resources: [hubRoleArn] }),
+        );
+        fn.function.addEnvironment(HUB_REMEDIATION_ROLE_ENV, hubRoleArn);
+        // Not a secret (AWS says so); it stops a confused deputy, and the spoke trust policy checks it.
+        fn.function.addEnvironment(EXTERNAL_ID_ENV, props.externalId);
+        assumers.push(fn);
+      }
+      byId.set(deployment.id, fn);
+    }
+    this.byId = byId;
+    this.spokeAssumers = assumers;
+  }
+
+  /** Integration id → what a state machine invokes. */
+  get invokeTargets(): ReadonlyMap<string, IFunction> {
+    return new Map([...this.byId].map(([id, fn]) => [id, fn.invokeTarget]));
+  }
+}
+
+function validateDeployment(d: IntegrationDeployment, index: number, seen: ReadonlyMap<string, unknown>): void {
+  const where = `integrations[${index}]`;
+  if (!/^[A-Za-z0-9_]+$/.test(d.id)) {
+    throw new Error(
+      `${where}.id "${d.id}" must contain only letters, digits and _ (it becomes the \${fn_<id>} placeholder)`,
+    );
+  }
+  if (seen.has(d.id)) throw new Error(`${where}.id "${d.id}" is deployed twice`);
+  if (!isAbsolute(d.entry) || !existsSync(d.entry)) {
+    throw new Error(`${where}.entry of integration "${d.id}" must be an absolute path to an existing file: ${d.entry}`);
+  }
+}
+
+function acknowledgeDeclaredWildcards(
+  fn: SoclessFunction,
+  integrationId: string,
+  statement: NonNullable<IntegrationDeployment['statements']>[number],
+): void {
+  const grant = `${statement.actions.join(', ')} on ${statement.resources.join(', ')}`;
+  const reason = `Declared by integration "${integrationId}" in its IntegrationDeployment.statements (${grant}); reviewed with the integration.`;
+  for (const action of statement.actions.filter((a) => a.includes('*')))
+    fn.acknowledge(`AwsSolutions-IAM5[Action::${action}]`, reason);
+  for (const resource of statement.resources.filter((r) => r.includes('*'))) {
+    fn.acknowledge(`AwsSolutions-IAM5[Resource::${resource}]`, reason);
+  }
+}

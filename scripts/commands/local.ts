@@ -1,0 +1,92 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { SoclessError } from '../../shared/errors.ts';
+import { DEFAULT_PLAYBOOKS_DIR, LocalHub, loadRepoConfig } from '../local/hub.ts';
+import { bundledSampleInputs, type LocalInput, readInputs } from '../local/inputs.ts';
+import { outcomeLine, outcomeRows, tableHeader } from '../local/report.ts';
+import { serveLocalHub } from '../local/server.ts';
+
+interface LocalOptions {
+  once?: boolean;
+  port: string;
+  data?: string;
+  org?: string;
+  events?: string;
+  config?: string;
+  json?: boolean;
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new SoclessError(`--port: "${text}" is not a port number (0-65535)`);
+  }
+  return port;
+}
+
+export function registerLocalCommand(program: Command): void {
+  program
+    .command('local')
+    .description('run the hub on this machine: dynalite, the endpoint pipeline, compiled playbooks, a simulated org')
+    .option('--once', 'process the events and exit (no HTTP server)')
+    .option('--port <n>', 'HTTP port on 127.0.0.1 (0 = any free port)', '4850')
+    .option('--data <dir>', 'keep tables and the vault in this folder (default: in memory)')
+    .option('--org <file>', 'simulated organization (default: scripts/local/sample-org.json)')
+    .option('--events <path>', 'event file or folder to process first (default: playbooks/*/events/*.json)')
+    .option('--config <file>', 'socless configuration JSON (default: cdk.json context "socless")')
+    .option('--json', 'print one JSON line per input (NDJSON) instead of a table')
+    .action(async (opts: LocalOptions) => {
+      const port = parsePort(opts.port);
+      const hub = await LocalHub.start({
+        config: loadRepoConfig(opts.config),
+        ...(opts.data ? { dataDir: resolve(opts.data) } : {}),
+        ...(opts.org ? { orgFile: resolve(opts.org) } : {}),
+      });
+      const inputs: LocalInput[] = opts.events
+        ? readInputs(resolve(opts.events))
+        : bundledSampleInputs(DEFAULT_PLAYBOOKS_DIR);
+      const out = process.stdout;
+      if (!opts.json) {
+        out.write(
+          `socless local hub: ${hub.playbooks.length} playbook(s), ${hub.accounts.length} account(s) in the simulated org, ${inputs.length} event(s) to process\n\n${tableHeader()}\n`,
+        );
+      }
+      let handled = 0;
+      for (const { input, body } of inputs) {
+        const started = performance.now();
+        const outcomes = await hub.submit(body, input);
+        const ms = Math.round(performance.now() - started);
+        handled++;
+        if (opts.json) out.write(`${JSON.stringify(outcomeLine(input, outcomes))}\n`);
+        else for (const row of outcomeRows(hub, input, outcomes, ms)) out.write(`${row}\n`);
+      }
+      if (!opts.json) out.write(`\n${summary(await hub.investigations())}\n`);
+      if (opts.once) {
+        await hub.close();
+        process.exitCode = handled === inputs.length ? 0 : 1;
+        return;
+      }
+      const { server, url } = await serveLocalHub(hub, port);
+      out.write(
+        `\nserving on ${url}  (POST /events, GET /investigations, GET /interactions, GET /health) — Ctrl-C to stop\n`,
+      );
+      const sweeper = setInterval(() => {
+        hub.sweep().catch((err: unknown) => process.stderr.write(`sweeper: ${String(err)}\n`));
+      }, 60_000);
+      await new Promise<void>((done) => {
+        const stop = () => {
+          clearInterval(sweeper);
+          server.close(() => done());
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await hub.close();
+    });
+}
+
+function summary(records: ReadonlyArray<{ status: string }>): string {
+  const counts = new Map<string, number>();
+  for (const r of records) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  return `${records.length} event(s) recorded: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`;
+}

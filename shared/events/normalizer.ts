@@ -1,0 +1,67 @@
+import type { z } from 'zod';
+import { type EventBridgeEnvelope, EventBridgeEnvelopeSchema, rejectionFromZod } from './envelope.ts';
+import type { NormalizeResult, SecurityEventSource } from './types.ts';
+
+/** One source's normalizer: which events it owns (source + detail-type) and how it maps them. */
+export interface EventNormalizer {
+  readonly id: SecurityEventSource;
+  /** EventBridge `source` of the events it owns. */
+  readonly source: string;
+  /** EventBridge `detail-type` values it owns. */
+  readonly detailTypes: readonly string[];
+  /** Maps a checked envelope (and the parsed input it came from) to SecurityEvents, or rejects it. */
+  normalize(envelope: EventBridgeEnvelope, raw: unknown): NormalizeResult;
+}
+
+/** Envelope schema whose `detail` is the given source schema. */
+export function envelopeWith<T extends z.ZodType>(detail: T) {
+  return EventBridgeEnvelopeSchema.extend({ detail });
+}
+
+/** Validates `raw` against a source schema; the rejection names the source and the field. */
+export function parseSource<T extends z.ZodType>(
+  schema: T,
+  raw: unknown,
+  what: string,
+): { ok: true; data: z.output<T> } | { ok: false; reason: string; field?: string } {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { ok: true, data: parsed.data };
+  return rejectionFromZod(parsed.error, `${what}: `);
+}
+
+/** Normalizes a timestamp to ISO 8601 UTC; undefined when it cannot be read as a time. */
+export function isoTime(value: string | number | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/** Account and region of an ARN (`arn:partition:service:region:account:resource`), where it has them. */
+export function arnParts(arn: string): { account?: string; region?: string } {
+  const parts = arn.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn') return {};
+  const out: { account?: string; region?: string } = {};
+  if (parts[3]) out.region = parts[3];
+  if (parts[4]) out.account = parts[4];
+  return out;
+}
+
+/** A resource entry with `arn`, `account` and `region` filled from the id when it is an ARN. */
+export function resourceFromId(
+  type: string,
+  id: string,
+  extra: { account?: string; region?: string; details?: Record<string, unknown> } = {},
+) {
+  const isArn = id.startsWith('arn:');
+  const fromArn = isArn ? arnParts(id) : {};
+  const account = extra.account ?? fromArn.account;
+  const region = extra.region ?? fromArn.region;
+  return {
+    type,
+    id,
+    ...(isArn ? { arn: id } : {}),
+    ...(account ? { account } : {}),
+    ...(region ? { region } : {}),
+    ...(extra.details ? { details: extra.details } : {}),
+  };
+}

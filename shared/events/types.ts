@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { SEVERITY_LABELS, type SeverityLabel } from '../config.ts';
+
+/** Where a SecurityEvent came from; one normalizer per source. */
+export const SECURITY_EVENT_SOURCES = [
+  'securityhub-asff',
+  'securityhub-ocsf',
+  'guardduty',
+  'config',
+  'cloudtrail',
+  'access-analyzer',
+  'webhook',
+  'generic',
+] as const;
+export type SecurityEventSource = (typeof SECURITY_EVENT_SOURCES)[number];
+
+/** Lifecycle state of the finding behind an event; routing decides what each one triggers. */
+export const SECURITY_EVENT_STATUSES = [
+  'active',
+  'archived',
+  'suppressed',
+  'resolved',
+  'compliant',
+  'not-applicable',
+] as const;
+export type SecurityEventStatus = (typeof SECURITY_EVENT_STATUSES)[number];
+
+/** Score given to a label when the source has no number of its own (Security Hub's documented defaults). */
+export const SEVERITY_DEFAULT_SCORES: Readonly<Record<SeverityLabel, number>> = {
+  INFORMATIONAL: 0,
+  LOW: 1,
+  MEDIUM: 40,
+  HIGH: 70,
+  CRITICAL: 90,
+};
+
+/** Label of a 0-100 score, with Security Hub's ranges: 0, 1-39, 40-69, 70-89, 90-100. */
+export function severityLabelFromScore(score: number): SeverityLabel {
+  if (score >= 90) return 'CRITICAL';
+  if (score >= 70) return 'HIGH';
+  if (score >= 40) return 'MEDIUM';
+  if (score >= 1) return 'LOW';
+  return 'INFORMATIONAL';
+}
+
+/** A severity from a label alone, scored with {@link SEVERITY_DEFAULT_SCORES}. */
+export function severityFromLabel(label: SeverityLabel): SecuritySeverity {
+  return { label, score: SEVERITY_DEFAULT_SCORES[label] };
+}
+
+const IsoTime = z.iso.datetime({ offset: true });
+
+export const SecuritySeveritySchema = z.object({
+  label: z.enum(SEVERITY_LABELS),
+  score: z.number().min(0).max(100),
+});
+export type SecuritySeverity = z.infer<typeof SecuritySeveritySchema>;
+
+/** A resource a finding is about. */
+export const SecurityResourceSchema = z.object({
+  /** Resource type, e.g. `AwsEc2Instance`, `AWS::S3::Bucket`. */
+  type: z.string().min(1),
+  /** Identifier as the source gives it (often an ARN). */
+  id: z.string().min(1),
+  arn: z.string().startsWith('arn:').optional(),
+  account: z.string().optional(),
+  region: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type SecurityResource = z.infer<typeof SecurityResourceSchema>;
+
+/** The one shape every source is normalized to. */
+export const SecurityEventSchema = z.object({
+  /** EventBridge event id (suffixed `#<n>` when one event carries several findings), or the webhook id. */
+  id: z.string().min(1),
+  source: z.enum(SECURITY_EVENT_SOURCES),
+  /** What happened: finding type, control id, Config rule name, API name. */
+  kind: z.string().min(1),
+  /** Account the finding is about; empty for webhooks that name none. */
+  account: z.string(),
+  /** Region the finding is about; empty for webhooks that name none. */
+  region: z.string(),
+  /** When the event happened (ISO 8601, UTC). */
+  time: IsoTime,
+  severity: SecuritySeveritySchema,
+  title: z.string(),
+  description: z.string().optional(),
+  resources: z.array(SecurityResourceSchema),
+  /** Stable identity of the finding: repeats and updates of one finding share it. */
+  dedupKey: z.string().min(1),
+  status: z.enum(SECURITY_EVENT_STATUSES),
+  /** When the source last updated the finding (ISO 8601). */
+  findingUpdatedAt: IsoTime.optional(),
+  /** How often the source has seen the activity (GuardDuty `service.count`). */
+  count: z.number().int().nonnegative().optional(),
+  /** The original event, untouched (for a multi-finding event: the envelope holding only this finding). */
+  raw: z.unknown(),
+});
+export type SecurityEvent = z.infer<typeof SecurityEventSchema>;
+
+/** Outcome of normalizing one input: events, or a reason a person can act on (never an exception). */
+export type NormalizeResult =
+  | { readonly ok: true; readonly events: SecurityEvent[] }
+  | { readonly ok: false; readonly reason: string; readonly field?: string };
+
+/** Size and nesting limits applied to untrusted input before anything walks it. */
+export interface InputLimits {
+  /**
+   * Largest accepted payload in bytes (UTF-8 JSON).
+   * @default 262144 (256 KB, the EventBridge PutEvents entry limit)
+   */
+  readonly maxBytes?: number;
+  /**
+   * Deepest accepted object/array nesting.
+   * @default 64
+   */
+  readonly maxDepth?: number;
+}

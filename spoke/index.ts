@@ -1,0 +1,32 @@
+/** The spoke side of socless-org: spoke stacks, the org rollout stack and the forwarded-event catalogue. */
+export { EventForwardingRole, type EventForwardingRoleProps } from './event-forwarding-role.ts';
+export {
+  FORWARDED_EVENTS,
+  type ForwardedEventDefinition,
+  type ForwardedEventPattern,
+  forwardedEventPattern,
+} from './forwarded-events.ts';
+export { ForwardingDeadLetterQueue } from './forwarding-dead-letter-queue.ts';
+export { ForwardingRule, type ForwardingRuleProps } from './forwarding-rule.ts';
+export { OrgRolloutStack, type OrgRolloutStackProps } from './org-rollout-stack.ts';
+export {
+  anyCondition,
+  RemediationModeConditions,
+  type RemediationModeConditionsProps,
+} from './remediation-mode-conditions.ts';
+export {
+  type RemediationStatement,
+  RemediationStatementError,
+  validateRemediationStatements,
+} from './remediation-statements.ts';
+export { type GlobalRolloutPlan, planGlobalRollout, type RemediationInstanceGroup } from './rollout-plan.ts';
+export { SpokeGlobalStack, type SpokeGlobalStackProps } from './spoke-global-stack.ts';
+export { defaultHubBusArn, partitionOf, SPOKE_PARAMETER_NAMES } from './spoke-parameters.ts';
+export { SpokeRegionalStack, type SpokeRegionalStackProps } from './spoke-regional-stack.ts';
+export { SpokeRemediationRole, type SpokeRemediationRoleProps } from './spoke-remediation-role.ts';
+export {
+  type SpokeTemplates,
+  type SynthSpokeTemplatesOptions,
+  synthSpokeTemplates,
+  TEMPLATE_BODY_LIMIT_BYTES,
+} from './synth-spoke-templates.ts';

@@ -1,0 +1,225 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalDynamo, startLocalDynamo } from '../../shared/local/dynalite.ts';
+import { type EventOutcome, processInput } from '../../shared/pipeline/pipeline.ts';
+import { sweep } from '../../shared/pipeline/sweeper.ts';
+import type { DedupStore } from '../../shared/pipeline/types.ts';
+import { fixture, pipelineDeps } from './harness.ts';
+
+let dynamo: LocalDynamo;
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+});
+afterAll(async () => {
+  await dynamo.close();
+});
+
+/** Deterministic pseudo-random numbers (mulberry32), so the fault pattern is the same on every run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('pipeline under faults', () => {
+  it('gives every routable event of 2,000 exactly one execution per playbook despite dispatch failures and crashes', async () => {
+    // Prepare: 2,000 events — new GuardDuty findings, Config non-compliance, repeats of open findings, and
+    // events nobody routes. 10% of StartExecution calls fail (on every attempt, re-drives included) and 2% of
+    // events crash the endpoint between persist and dispatch.
+    const random = rng(20261127);
+    let clock = Date.parse('2026-05-01T00:00:00Z');
+    const deps = pipelineDeps(dynamo, { now: () => clock });
+    deps.dispatcher.failNext = () => random() < 0.1;
+    const crashIds = new Set<string>();
+    const crashing: DedupStore = {
+      claim: async (key, investigation, now, window) => {
+        if (crashIds.has(investigation)) {
+          crashIds.delete(investigation);
+          throw new Error('Task timed out after 30.00 seconds');
+        }
+        return deps.dedup.claim(key, investigation, now, window);
+      },
+    };
+    const gd = fixture('guardduty-ssh-bruteforce.json');
+    const cfg = fixture('config-noncompliant.json');
+    const custom = fixture('custom-app-event.json');
+    const findingIds: string[] = [];
+    const events: Record<string, unknown>[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const r = random();
+      const id = `fault-${i}`;
+      if (r < 0.65) {
+        const findingId = `gd-finding-${i}`;
+        findingIds.push(findingId);
+        events.push({ ...gd, id, detail: { ...(gd.detail as object), id: findingId, severity: 8 } });
+      } else if (r < 0.8) {
+        const detail = cfg.detail as { resourceId: string };
+        events.push({ ...cfg, id, detail: { ...detail, resourceId: `sg-${i.toString(16).padStart(8, '0')}` } });
+      } else if (r < 0.9 && findingIds.length > 0) {
+        const findingId = findingIds[Math.floor(random() * findingIds.length)];
+        events.push({ ...gd, id, detail: { ...(gd.detail as object), id: findingId, severity: 8 } });
+      } else {
+        events.push({ ...custom, id });
+      }
+      if (random() < 0.02) crashIds.add(id);
+    }
+    const crashed = crashIds.size;
+
+    // Act: the endpoint processes each event once (a crash loses the in-memory work, not the record), then
+    // the sweeper runs until nothing is left to re-drive.
+    const outcomes = new Map<string, EventOutcome>();
+    let crashes = 0;
+    for (const event of events) {
+      try {
+        for (const o of await processInput(event, 'fault-test', { ...deps, dedup: crashing }))
+          outcomes.set(o.eventId, o);
+      } catch {
+        crashes++;
+      }
+    }
+    let sweeps = 0;
+    for (; sweeps < 20; sweeps++) {
+      clock += 10 * 60_000;
+      const report = await sweep(deps, { olderThanMs: 5 * 60_000, limit: 1000 });
+      for (const o of report.redriven) outcomes.set(o.eventId, o);
+      expect(report.stuck).toEqual([]);
+      if (report.examined === 0) break;
+    }
+
+    // Assess: nothing is lost, nothing is left behind, nothing started twice.
+    // Crashes are injected in the dedup step, which unrouted events never reach.
+    expect(crashes).toBe(crashed - crashIds.size);
+    expect(crashes).toBeGreaterThan(10);
+    expect(sweeps).toBeLessThan(20);
+    let routable = 0;
+    for (const event of events) {
+      const record = await deps.events.get(event.id as string);
+      expect(record, `event ${event.id} was lost`).toBeDefined();
+      expect(['dispatched', 'duplicate', 'unrouted']).toContain(record?.status);
+      if (record?.status === 'dispatched') {
+        routable++;
+        expect(record.executions?.length).toBe(record.playbooks?.length);
+        for (const e of record.executions ?? []) expect(deps.dispatcher.starts.get(e.name)).toBe(1);
+      } else {
+        for (const e of record?.executions ?? []) expect(deps.dispatcher.starts.has(e.name)).toBe(false);
+      }
+    }
+    const totalStarts = [...deps.dispatcher.starts.values()].reduce((a, b) => a + b, 0);
+    const expectedStarts = [...outcomes.values()]
+      .filter((o) => o.status === 'dispatched')
+      .reduce((n, o) => n + o.playbooks.length, 0);
+    expect(totalStarts).toBe(expectedStarts);
+    expect(routable).toBeGreaterThan(1200);
+  });
+});
+
+/** Inputs that are broken or hostile in every way a queue or webhook could deliver them. */
+function hostileInputs(): unknown[] {
+  const random = rng(7);
+  const valid = JSON.stringify(fixture('guardduty-ssh-bruteforce.json'));
+  const out: unknown[] = [];
+  for (let i = 0; i < 150; i++) out.push(valid.slice(0, Math.floor(random() * (valid.length - 1))));
+  const base = fixture('guardduty-ssh-bruteforce.json');
+  const wrongs: unknown[] = [42, 'x', true, null, [], {}, [1, 2], -1.5, { a: 1 }];
+  for (const field of ['version', 'id', 'detail-type', 'source', 'account', 'time', 'region', 'resources', 'detail']) {
+    for (const wrong of wrongs) {
+      // Any string is a legal value of the free-form string fields.
+      if (typeof wrong === 'string' && ['version', 'id', 'detail-type', 'source'].includes(field)) continue;
+      if (field === 'detail' && typeof wrong === 'object' && wrong !== null && !Array.isArray(wrong)) continue;
+      if (field === 'resources' && Array.isArray(wrong) && wrong.length === 0) continue;
+      out.push({ ...base, [field]: wrong });
+    }
+    const { [field]: _gone, ...missing } = base;
+    out.push(missing);
+  }
+  for (const field of ['severity', 'type', 'id', 'accountId', 'region', 'resource', 'updatedAt']) {
+    for (const wrong of [null, [], 'zzz', { nested: true }]) {
+      // Free-form strings in GuardDuty's schema: any string is legal there.
+      if (['type', 'id', 'region'].includes(field) && wrong === 'zzz') continue;
+      if (field === 'resource' && typeof wrong === 'object' && wrong !== null && !Array.isArray(wrong)) continue;
+      out.push({ ...base, detail: { ...(base.detail as object), [field]: wrong } });
+    }
+  }
+  out.push('a'.repeat(300 * 1024));
+  out.push(JSON.stringify({ ...base, detail: { ...(base.detail as object), blob: 'z'.repeat(300 * 1024) } }));
+  let deep = '1';
+  for (let i = 0; i < 5000; i++) deep = `{"a":${deep}}`;
+  out.push(deep);
+  out.push(`${'['.repeat(100000)}${']'.repeat(100000)}`);
+  for (const s of [
+    '',
+    ' ',
+    'null',
+    'true',
+    '0',
+    '[]',
+    '"string"',
+    '\u0000',
+    '\ud800',
+    '{"__proto__":{"x":1}}',
+    'NaN',
+    '{,}',
+  ]) {
+    out.push(s);
+  }
+  while (out.length < 520) {
+    const n = Math.floor(random() * 64) + 1;
+    out.push(Array.from({ length: n }, () => String.fromCharCode(Math.floor(random() * 0xffff))).join(''));
+  }
+  return out;
+}
+
+describe('pipeline against hostile input', () => {
+  it('rejects each of 500+ malformed inputs with a reason, without crashing, and keeps a record of each', async () => {
+    const deps = pipelineDeps(dynamo);
+    const inputs = hostileInputs();
+    expect(inputs.length).toBeGreaterThanOrEqual(500);
+    const accepted: string[] = [];
+    for (const input of inputs) {
+      const outcomes = await processInput(input, 'hostile', deps);
+      expect(outcomes).toHaveLength(1);
+      const [o] = outcomes;
+      if (o?.status !== 'rejected') accepted.push(String(JSON.stringify(input)).slice(0, 400));
+      else {
+        expect(o.reason?.length).toBeGreaterThan(5);
+        expect((await deps.events.get(o.eventId))?.status).toBe('rejected');
+      }
+    }
+    expect(accepted).toEqual([]);
+    expect(deps.dispatcher.starts.size).toBe(0);
+  });
+
+  it('processes valid events that carry template, path, markup and odd unicode strings, never evaluating them', async () => {
+    const deps = pipelineDeps(dynamo);
+    const base = fixture('guardduty-ssh-bruteforce.json');
+    const strings = [
+      '{{context.artifacts.event}}',
+      '{{secret:prod/db}}',
+      '$.results.Enrich',
+      '$$.Execution.Id',
+      '${fn_enrich_account}',
+      '${{self:custom.socless.Counter}}',
+      '<img src=x onerror=alert(1)>',
+      "'; DROP TABLE events; --",
+      "States.Format('{}', $.x)",
+      'ṩ̸̢̛ö̷c̶l̴e̷s̸s̶ \u202e gnirts \ufeff 🦆',
+    ];
+    for (const [i, s] of strings.entries()) {
+      const event = {
+        ...base,
+        id: `inert-${i}`,
+        detail: { ...(base.detail as object), id: `inert-f-${i}`, title: s, description: s },
+      };
+      const [o] = await processInput(event, 'inert', deps);
+      expect(o?.status).toBe('dispatched');
+      const input = deps.dispatcher.inputs.get(o!.executions[0]!.name) as {
+        artifacts: { event: { details: { title: string; description?: string } } };
+      };
+      expect(input.artifacts.event.details.title).toBe(s);
+    }
+  });
+});
