@@ -14,6 +14,7 @@ import { HubRemediationRole } from './constructs/hub-remediation-role.ts';
 import { constructIdOf, HubTables } from './constructs/hub-tables.ts';
 import { IntegrationFunctions } from './constructs/integration-functions.ts';
 import { InteractionsFunction } from './constructs/interactions-function.ts';
+import { NotificationTopic } from './constructs/notification-topic.ts';
 import { PlaybookStateMachine } from './constructs/playbook-state-machine.ts';
 import { SoclessBus } from './constructs/socless-bus.ts';
 import { SoclessFunction } from './constructs/socless-function.ts';
@@ -44,6 +45,7 @@ export class HubStack extends Stack {
   readonly interactions: InteractionsFunction;
   readonly api: HubApi;
   readonly integrations: IntegrationFunctions;
+  readonly notifications: NotificationTopic;
   readonly remediationRole: HubRemediationRole;
   readonly playbooks: readonly PlaybookStateMachine[];
   readonly monitoring: HubMonitoring;
@@ -70,7 +72,11 @@ export class HubStack extends Stack {
     this.endpoint = new EndpointFunction(this, 'Endpoint', {
       ...defaults,
       tables: this.tables,
+      vault: this.buckets.vault,
       ingestQueue: this.bus.ingestQueue,
+      playbooks: props.playbooks,
+      dedupWindowMinutes: config.dedupWindowMinutes,
+      defaultMode: config.remediation.defaultMode,
       provisionedConcurrency: config.endpointProvisionedConcurrency,
     });
     this.interactions = new InteractionsFunction(this, 'Interactions', { ...defaults, tables: this.tables });
@@ -80,11 +86,13 @@ export class HubStack extends Stack {
       interactions: this.interactions.handler.invokeTarget,
     });
 
+    this.notifications = new NotificationTopic(this, 'Notifications', { key, email: config.alarmEmail });
     this.integrations = new IntegrationFunctions(this, 'Integrations', {
       ...defaults,
       deployments: props.integrations,
       tables: this.tables,
       vault: this.buckets.vault,
+      notificationTopic: this.notifications.topic,
       externalId: config.externalId,
     });
     this.remediationRole = new HubRemediationRole(this, 'RemediationRole', {

@@ -3,12 +3,6 @@ import { Command, CommanderError } from 'commander';
 import { SoclessError } from '../shared/errors.ts';
 import { COMMANDS } from './commands/index.ts';
 
-// The AWS SDK warns on every start that releases from 2027 need Node 22; the project states its engines
-// itself, so keep that one notice out of command output and pass every other warning through.
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (warning.name !== 'NodeVersionSupportWarning') process.stderr.write(`${warning.name}: ${warning.message}\n`);
-});
 
 /** The `socless` command: local hub, playbooks, remediations, org operations and benchmarks. */
 export function buildProgram(): Command {

@@ -20,6 +20,8 @@ export interface IntegrationDeployment {
   readonly assumesSpokeRoles?: boolean;
   /** Extra IAM statements it needs beyond tables (e.g. `secretsmanager:GetSecretValue` on a prefix). */
   readonly statements?: ReadonlyArray<{ readonly actions: readonly string[]; readonly resources: readonly string[] }>;
+  /** Publishes to the hub's notification topic (SNS, e-mail subscribers); the stack sets the env var and the grant. */
+  readonly notifies?: boolean;
   /** Reads or writes the S3 vault. */
   readonly vault?: 'r' | 'rw';
   /** @default 30 */

@@ -1,37 +1,63 @@
 import { fileURLToPath } from 'node:url';
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENDPOINT_ENV } from '../functions/endpoint.ts';
+import type { RemediationMode } from '../../shared/config.ts';
+import type { CompiledPlaybook } from '../../shared/deploy-model.ts';
+import { ENDPOINT_ENV, ROUTES_DEFINE, type Route } from '../functions/endpoint.ts';
+import { SWEEPER_ENV } from '../functions/sweeper.ts';
 import type { HubTables } from './hub-tables.ts';
+import { STATE_MACHINE_NAME_PREFIX } from './playbook-state-machine.ts';
 import { SigningSecret } from './signing-secret.ts';
 import { SoclessFunction, type SoclessFunctionDefaults } from './socless-function.ts';
 
 /** Properties of {@link EndpointFunction}. */
 export interface EndpointFunctionProps extends SoclessFunctionDefaults {
-  /** The endpoint writes the `events` table. */
+  /** events and dedup (rw) and accounts (r). */
   readonly tables: HubTables;
+  /** Large raw events go to the vault. */
+  readonly vault: IBucket;
   /** The ingest queue the SoclessBus rules feed. */
   readonly ingestQueue: IQueue;
+  /** Playbooks whose triggers route events; their state machines are the only ones the endpoint may start. */
+  readonly playbooks: readonly Pick<CompiledPlaybook, 'name' | 'triggers'>[];
+  /** How long an open investigation absorbs repeats of its finding. */
+  readonly dedupWindowMinutes: number;
+  /** Mode of accounts the registry does not know yet. */
+  readonly defaultMode: RemediationMode;
   /**
    * Warm instances on the latency-critical path (config `endpointProvisionedConcurrency`).
    * @default 0
    */
   readonly provisionedConcurrency?: number;
+  /**
+   * How often the sweeper re-drives events left `received` or `pending`, and how old they must be.
+   * @default 5 minutes
+   */
+  readonly sweepEvery?: Duration;
 }
 
 /**
- * The endpoint Lambda (hub/functions/endpoint.ts): consumes the ingest queue (partial batch failures on) and
- * serves `POST /events`, verifying webhook signatures with its own signing secret.
+ * The endpoint Lambda (hub/functions/endpoint.ts) and its sweeper (hub/functions/sweeper.ts). The endpoint
+ * consumes the ingest queue (partial batch failures on) and serves `POST /events`; both run the same pipeline
+ * with the playbooks' routing table compiled into their bundles.
  */
 export class EndpointFunction extends Construct {
   readonly handler: SoclessFunction;
+  readonly sweeper: SoclessFunction;
   /** Shared with webhook senders; they sign `POST /events` with it. */
   readonly signingSecret: SigningSecret;
 
   constructor(scope: Construct, id: string, props: EndpointFunctionProps) {
     super(scope, id);
+    const routes: Route[] = props.playbooks.map((p) => ({ name: p.name, triggers: p.triggers }));
+    const define = { [ROUTES_DEFINE]: JSON.stringify(JSON.stringify(routes)) };
+    const sweepEvery = props.sweepEvery ?? Duration.minutes(5);
     this.signingSecret = new SigningSecret(this, 'SigningSecret', {
       key: props.key,
       usedBy: 'webhook senders of POST /events',
@@ -40,11 +66,23 @@ export class EndpointFunction extends Construct {
       key: props.key,
       network: props.network,
       entry: fileURLToPath(new URL('../functions/endpoint.ts', import.meta.url)),
-      description: 'Validates incoming security events and records them in the events table before anything else',
+      description: 'Parses, records, de-duplicates and routes security events, then starts their playbooks',
       timeout: Duration.seconds(30),
       provisionedConcurrency: props.provisionedConcurrency,
+      define,
     });
-    this.handler.bindTable(props.tables.tables.events, 'rw');
+    this.sweeper = new SoclessFunction(this, 'Sweeper', {
+      key: props.key,
+      network: props.network,
+      entry: fileURLToPath(new URL('../functions/sweeper.ts', import.meta.url)),
+      description: 'Re-drives events the endpoint persisted but could not dispatch',
+      timeout: Duration.minutes(5),
+      // One sweep at a time: two would only race for the same records.
+      reservedConcurrentExecutions: 1,
+      define,
+      environment: { [SWEEPER_ENV.olderThanMinutes]: String(sweepEvery.toMinutes()) },
+    });
+    for (const fn of [this.handler, this.sweeper]) this.bindPipeline(fn, props);
     this.handler.bindSecret(this.signingSecret.secret, ENDPOINT_ENV.signingSecretArn);
     this.handler.invokeTarget.addEventSource(
       new SqsEventSource(props.ingestQueue, {
@@ -53,5 +91,35 @@ export class EndpointFunction extends Construct {
         reportBatchItemFailures: true,
       }),
     );
+    new Rule(this, 'SweepSchedule', {
+      description: 'Re-drive events left received or pending',
+      schedule: Schedule.rate(sweepEvery),
+      targets: [new LambdaFunction(this.sweeper.invokeTarget, { retryAttempts: 2 })],
+    });
+  }
+
+  private bindPipeline(fn: SoclessFunction, props: EndpointFunctionProps): void {
+    const stack = Stack.of(this);
+    fn.bindTable(props.tables.tables.events, 'rw');
+    fn.bindTable(props.tables.tables.dedup, 'rw');
+    fn.bindTable(props.tables.tables.accounts, 'r');
+    fn.bindVault(props.vault, 'rw');
+    const prefix = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: STATE_MACHINE_NAME_PREFIX,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    fn.function.addEnvironment(ENDPOINT_ENV.stateMachinePrefix, prefix);
+    fn.function.addEnvironment(ENDPOINT_ENV.dedupWindowMinutes, String(props.dedupWindowMinutes));
+    fn.function.addEnvironment(ENDPOINT_ENV.defaultMode, props.defaultMode);
+    if (props.playbooks.length > 0) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['states:StartExecution'],
+          resources: props.playbooks.map((p) => `${prefix}${p.name}`),
+        }),
+      );
+    }
   }
 }

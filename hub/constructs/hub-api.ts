@@ -15,7 +15,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { SIGNATURE_HEADER } from '../functions/endpoint.ts';
+import { SIGNATURE_HEADER } from '../functions/http.ts';
 import { ApiFirewall, type BodyInspectionLimitKb } from './api-firewall.ts';
 
 /** Properties of {@link HubApi}. */

@@ -4,8 +4,10 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { IntegrationDeployment } from '../../shared/deploy-model.ts';
+import { NOTIFY_TOPIC_ENV } from '../../shared/integration-runtime/deps.ts';
 import { hubRemediationRoleArn } from '../../shared/names.ts';
 import { constructIdOf, type HubTables } from './hub-tables.ts';
 import { SoclessFunction, type SoclessFunctionDefaults } from './socless-function.ts';
@@ -21,6 +23,8 @@ export interface IntegrationFunctionsProps extends SoclessFunctionDefaults {
   readonly deployments: readonly IntegrationDeployment[];
   readonly tables: HubTables;
   readonly vault: IBucket;
+  /** The SNS topic integrations with `notifies` publish to (KMS-encrypted; e-mail subscribers). */
+  readonly notificationTopic: ITopic;
   /** The sts:ExternalId spoke remediation roles require. */
   readonly externalId: string;
 }
@@ -54,6 +58,10 @@ export class IntegrationFunctions extends Construct {
       });
       for (const { table, access } of deployment.tables) fn.bindTable(props.tables.tables[table], access);
       if (deployment.vault) fn.bindVault(props.vault, deployment.vault);
+      if (deployment.notifies) {
+        props.notificationTopic.grantPublish(fn.role);
+        fn.function.addEnvironment(NOTIFY_TOPIC_ENV, props.notificationTopic.topicArn);
+      }
       for (const statement of deployment.statements ?? []) {
         fn.addToRolePolicy(
           new PolicyStatement({ actions: [...statement.actions], resources: [...statement.resources] }),

@@ -55,6 +55,11 @@ export interface SoclessFunctionProps extends SoclessFunctionDefaults {
    */
   readonly environment?: Readonly<Record<string, string>>;
   /**
+   * Build-time constants (esbuild `define`): data too large for the 4 KB environment, such as routing tables.
+   * @default none
+   */
+  readonly define?: Readonly<Record<string, string>>;
+  /**
    * Reserved concurrency: caps what one function can take from the account's pool.
    * @default - none (unreserved pool)
    */
@@ -139,6 +144,7 @@ export class SoclessFunction extends Construct {
         // Bundle the SDK v3 clients rather than use the runtime's copy: the code runs on exactly the client
         // versions it was tested with (the runtime's SDK moves under us), and esbuild keeps only what is used.
         bundleAwsSDK: true,
+        ...(props.define ? { define: { ...props.define } } : {}),
         externalModules: [],
       },
     });

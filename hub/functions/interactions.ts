@@ -27,7 +27,7 @@ import {
   requireEnv,
   SIGNATURE_HEADER,
   verifySignature,
-} from './endpoint.ts';
+} from './http.ts';
 
 /** Environment variables the interactions function reads at cold start. */
 export const INTERACTIONS_ENV = {

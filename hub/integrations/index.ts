@@ -12,6 +12,7 @@ import { counter } from './counter/integration.ts';
 import { customMapping } from './custom-mapping/integration.ts';
 import { enrichAccount } from './enrich-account/integration.ts';
 import { notifyEmail } from './notify-email/integration.ts';
+import { remediate } from './remediate/integration.ts';
 import { saveToVault } from './save-to-vault/integration.ts';
 import { setInvestigationStatus } from './set-investigation-status/integration.ts';
 
@@ -32,6 +33,7 @@ export const REGISTERED_INTEGRATIONS: readonly RegisteredIntegration[] = [
   { integration: customMapping, entry: entry('custom-mapping') },
   { integration: saveToVault, entry: entry('save-to-vault') },
   { integration: notifyEmail, entry: entry('notify-email') },
+  { integration: remediate, entry: entry('remediate') },
 ];
 
 /** Every integration, by id. */

@@ -1,35 +1,64 @@
-import type { RemediationStatement } from '../../spoke/remediation-statements.ts';
-
 /**
- * What the spoke role needs to know of one remediation: the exact IAM actions it calls in a member
- * account and on which resources. The remediation kit adds plan/apply/verify/undo to this.
+ * The remediation registry: every remediation the hub can run in a spoke account, one file each. Adding one is
+ * adding a file and a line here; the spoke role's policy, the session policies, the playbook triggers and
+ * `socless remediation list` all follow from this list.
  */
-export interface RemediationPermissions {
-  /** Remediation id, kebab-case (e.g. `s3-bucket-public-access-block`). */
-  readonly id: string;
-  /** Exact IAM actions (`service:Action`), never wildcards. */
-  readonly actions: readonly string[];
-  /** Resource ARN patterns with `${AWS::Partition}`/`${AWS::Region}`/`${AWS::AccountId}`, or `*` where the actions have no resource-level permissions. */
-  readonly resources: readonly string[];
+
+import { UnknownRemediationError } from '../../shared/remediation/errors.ts';
+import { remediationStatements } from '../../shared/remediation/policy.ts';
+import { answersFinding } from '../../shared/remediation/triggers.ts';
+import type { Remediation, RemediationEvent } from '../../shared/remediation/types.ts';
+import type { RemediationStatement } from '../../spoke/remediation-statements.ts';
+import { cloudTrailLogging } from './cloudtrail-logging.ts';
+import { defaultSecurityGroupClosed } from './default-security-group-closed.ts';
+import { ebsEncryptionByDefault } from './ebs-encryption-by-default.ts';
+import { ebsSnapshotPrivate } from './ebs-snapshot-private.ts';
+import { iamAccessKeyDeactivate } from './iam-access-key-deactivate.ts';
+import { kmsKeyRotation } from './kms-key-rotation.ts';
+import { lambdaPublicPolicy } from './lambda-public-policy.ts';
+import { rdsSnapshotPrivate } from './rds-snapshot-private.ts';
+import { s3AccountPublicAccessBlock } from './s3-account-public-access-block.ts';
+import { s3BucketPublicAccessBlock } from './s3-bucket-public-access-block.ts';
+import { s3BucketRequireTls } from './s3-bucket-require-tls.ts';
+import { securityGroupOpenIngress } from './security-group-open-ingress.ts';
+
+/** Every remediation, in the order they are tried against a finding. */
+export const REMEDIATIONS: readonly Remediation[] = [
+  s3BucketPublicAccessBlock,
+  s3AccountPublicAccessBlock,
+  securityGroupOpenIngress,
+  defaultSecurityGroupClosed,
+  iamAccessKeyDeactivate,
+  ebsSnapshotPrivate,
+  rdsSnapshotPrivate,
+  ebsEncryptionByDefault,
+  kmsKeyRotation,
+  cloudTrailLogging,
+  lambdaPublicPolicy,
+  s3BucketRequireTls,
+];
+
+/** The remediation with this id; throws UnknownRemediationError listing the known ids. */
+export function remediationById(id: string, registry: readonly Remediation[] = REMEDIATIONS): Remediation {
+  const found = registry.find((r) => r.id === id);
+  if (!found) {
+    throw new UnknownRemediationError(`no remediation "${id}"; known: ${registry.map((r) => r.id).join(', ')}`);
+  }
+  return found;
 }
 
-/** Every remediation the hub can run in a spoke account, listed once. */
-export const REMEDIATION_PERMISSIONS: readonly RemediationPermissions[] = [];
+/** The remediations that answer a finding (by source and kind), in registry order. */
+export function remediationsFor(
+  event: Pick<RemediationEvent, 'source' | 'kind'>,
+  registry: readonly Remediation[] = REMEDIATIONS,
+): Remediation[] {
+  return registry.filter((r) => answersFinding(r, event));
+}
 
 /**
  * The spoke remediation role's permission statements, generated from the registry: one statement per
- * remediation, so adding a remediation adds exactly its actions to every spoke role.
+ * permission group of each remediation, exact actions only.
  */
-export function spokeRoleStatements(
-  registry: readonly RemediationPermissions[] = REMEDIATION_PERMISSIONS,
-): RemediationStatement[] {
-  return registry.map((r) => ({
-    sid: r.id
-      .split(/[^A-Za-z0-9]+/)
-      .filter(Boolean)
-      .map((w) => w[0]!.toUpperCase() + w.slice(1))
-      .join(''),
-    actions: [...new Set(r.actions)].sort(),
-    resources: r.resources,
-  }));
+export function spokeRoleStatements(registry: readonly Remediation[] = REMEDIATIONS): RemediationStatement[] {
+  return registry.flatMap(remediationStatements);
 }

@@ -1,3 +1,5 @@
+import { orgScanBenchmark } from './org-scan.ts';
+import { pipelineBenchmark } from './pipeline.ts';
 import { playbooksBenchmark } from './playbooks.ts';
 
 /** One benchmark: prints its own figures and returns them for `--json`. */
@@ -8,4 +10,4 @@ export interface Benchmark {
 }
 
 /** Every benchmark `npm run bench` runs, in order: adding one is adding a file and a line. */
-export const BENCHMARKS: readonly Benchmark[] = [playbooksBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [playbooksBenchmark, pipelineBenchmark, orgScanBenchmark];

@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import { registerBenchCommand } from './bench.ts';
 import { registerLocalCommand } from './local.ts';
 import { registerPlaybookCommand } from './playbook.ts';
+import { registerRemediationCommand } from './remediation.ts';
 
 /** Every sub-command of the CLI, one module each: adding a command is adding a file and a line. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerLocalCommand,
   registerPlaybookCommand,
   registerBenchCommand,
+  registerRemediationCommand,
 ];

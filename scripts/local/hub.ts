@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { INTEGRATION_CATALOG, INTEGRATIONS } from '../../hub/integrations/index.ts';
 import {
   CONFIG_CONTEXT_KEY,
@@ -18,6 +19,7 @@ import { LocalCallbackStore, type PendingInteraction } from '../../shared/local/
 import { type LocalDynamo, startLocalDynamo } from '../../shared/local/dynalite.ts';
 import { type LocalExecutionResult, runLocalExecution } from '../../shared/local/executor.ts';
 import { createLocalDeps, type LocalIntegrationDeps } from '../../shared/local/local-deps.ts';
+import { cachedAccountMode } from '../../shared/pipeline/account-mode.ts';
 import { UnknownPlaybookError } from '../../shared/pipeline/adapters.ts';
 import { DynamoDedupStore, DynamoEventStore } from '../../shared/pipeline/dynamo-stores.ts';
 import { type EventOutcome, type PipelineDeps, processInput } from '../../shared/pipeline/pipeline.ts';
@@ -53,19 +55,32 @@ export interface LocalOutcome extends EventOutcome {
   readonly runs: readonly LocalExecution[];
 }
 
-/** Runs playbooks in-process on the local executor; one execution per name, like Step Functions Standard. */
-class LocalDispatcher implements Dispatcher {
-  readonly runs = new Map<
-    string,
-    { playbook: string; arn: string; done: Promise<LocalExecutionResult>; result?: LocalExecutionResult }
-  >();
+interface LocalRun {
+  readonly playbook: string;
+  readonly arn: string;
+  done: Promise<LocalExecutionResult>;
+  result?: LocalExecutionResult;
+}
+
+/**
+ * Runs playbooks in-process on the local executor; one execution per name, like Step Functions Standard.
+ * At most `concurrency` executions run at a time, so a flood of events queues work instead of starting
+ * thousands of executions at once.
+ */
+export class LocalDispatcher implements Dispatcher {
+  readonly runs = new Map<string, LocalRun>();
+  private readonly limit: LimitFunction;
+  private gate: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly playbooks: ReadonlyMap<string, CompiledPlaybook>,
     private readonly handlers: ReadonlyMap<string, ReturnType<typeof toLambdaHandler>>,
     private readonly callbacks: LocalCallbackStore,
     private readonly region: string,
-  ) {}
+    concurrency = 16,
+  ) {
+    this.limit = pLimit(concurrency);
+  }
 
   async start(request: { playbook: string; name: string; input: Record<string, unknown> }) {
     const existing = this.runs.get(request.name);
@@ -73,24 +88,43 @@ class LocalDispatcher implements Dispatcher {
     const playbook = this.playbooks.get(request.playbook);
     if (!playbook) throw new UnknownPlaybookError(request.playbook);
     const arn = `arn:aws:states:${this.region}:000000000000:execution:${request.playbook}:${request.name}`;
-    const entry: { playbook: string; arn: string; done: Promise<LocalExecutionResult>; result?: LocalExecutionResult } =
-      {
-        playbook: request.playbook,
-        arn,
-        done: runLocalExecution(playbook.definition, request.input, {
+    const run: LocalRun = {
+      playbook: request.playbook,
+      arn,
+      done: this.limit(async () => {
+        await this.gate;
+        return runLocalExecution(playbook.definition, request.input, {
           handlers: this.handlers,
           callbacks: this.callbacks,
           region: this.region,
           stateMachineName: request.playbook,
           executionName: request.name,
-        }),
-      };
-    entry.done = entry.done.then((result) => {
-      entry.result = result;
+        });
+      }),
+    };
+    run.done = run.done.then((result) => {
+      run.result = result;
       return result;
     });
-    this.runs.set(request.name, entry);
+    this.runs.set(request.name, run);
     return { executionArn: arn };
+  }
+
+  /**
+   * Holds executions back until the returned function is called: they are accepted (StartExecution
+   * succeeds) but run later. The pipeline benchmark uses it to time the endpoint apart from the playbooks.
+   */
+  hold(): () => void {
+    let release!: () => void;
+    this.gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    return release;
+  }
+
+  /** Resolves when every execution started so far has finished. */
+  async drain(): Promise<void> {
+    await Promise.all([...this.runs.values()].map((r) => r.done));
   }
 }
 
@@ -119,7 +153,7 @@ export class LocalHub {
     readonly callbacks: LocalCallbackStore,
     readonly integrationDeps: LocalIntegrationDeps,
     private readonly dynamo: LocalDynamo,
-    private readonly dispatcher: LocalDispatcher,
+    readonly dispatcher: LocalDispatcher,
     readonly pipeline: PipelineDeps,
     private readonly executionWaitMs: number,
   ) {}
@@ -159,8 +193,10 @@ export class LocalHub {
         blobs: integrationDeps.vault,
         dispatcher,
         router: createRouter(compiled.playbooks),
-        accountMode: async (accountId) =>
-          (await registry.get(accountId))?.mode ?? configuredMode(config, accountId, []),
+        accountMode: cachedAccountMode(
+          async (accountId) => (await registry.get(accountId))?.mode ?? configuredMode(config, accountId, []),
+          60_000,
+        ),
         dedupWindowMs: config.dedupWindowMinutes * 60_000,
       };
       return new LocalHub(

@@ -210,7 +210,11 @@ describe('SoclessBus', () => {
 
   it('adds a rule for a playbook trigger the base rules do not cover, and none for one they do', () => {
     template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['partner.alerts'] } });
-    template.resourceCountIs('AWS::Events::Rule', 4);
+    // Bus rules plus the sweeper's schedule.
+    expect(
+      Object.keys(template.findResources('AWS::Events::Rule', { Properties: { EventBusName: Match.anyValue() } })),
+    ).toHaveLength(4);
+    template.resourceCountIs('AWS::Events::Rule', 5);
   });
 
   it('gives the ingest queue the hub key, TLS-only access and a DLQ after 5 receives', () => {
@@ -245,6 +249,7 @@ describe('SoclessFunction (every hub Lambda)', () => {
   it('deploys the endpoint, the interactions function and one function per integration', () => {
     expect(functions().map((f) => f.node.path)).toEqual([
       'SoclessHub/Endpoint/Endpoint',
+      'SoclessHub/Endpoint/Sweeper',
       'SoclessHub/Interactions/Interactions',
       'SoclessHub/Integrations/EnrichAccount',
       'SoclessHub/Integrations/RemediateS3Public',
@@ -430,7 +435,7 @@ describe('HubApi', () => {
 describe('HubMonitoring', () => {
   it('alarms on every dead-letter queue of the stack', () => {
     const dlqs = DeadLetterQueue.findAll(hub.stack);
-    expect(dlqs.length).toBe(6);
+    expect(dlqs.length).toBe(7);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     const topic = { Ref: logicalId(hub.stack.monitoring.alarmTopic) };
     for (const dlq of dlqs) {

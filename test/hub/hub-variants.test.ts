@@ -57,8 +57,8 @@ describe('HubStack with two NAT gateways and a warm endpoint', () => {
     template.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 0 });
   });
 
-  it('still creates the alarm topic, without a subscription, when no e-mail is configured', () => {
-    template.resourceCountIs('AWS::SNS::Topic', 1);
+  it('still creates the alarm and notification topics, without subscriptions, when no e-mail is configured', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 2);
     template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 

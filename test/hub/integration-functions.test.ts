@@ -5,6 +5,7 @@ import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { HubNetwork } from '../../hub/constructs/hub-network.ts';
@@ -22,7 +23,8 @@ function fixture() {
   const network = new HubNetwork(stack, 'Network', { natGateways: 1, key });
   const tables = new HubTables(stack, 'Tables', { key });
   const vault = new Bucket(stack, 'Vault');
-  return { stack, key, network, tables, vault };
+  const notificationTopic = new Topic(stack, 'Notifications');
+  return { stack, key, network, tables, vault, notificationTopic };
 }
 
 const deployment = (over: Partial<IntegrationDeployment>): IntegrationDeployment => ({

@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDocumentClient, SIGNATURE_HEADER, signPayload } from '../../hub/functions/endpoint.ts';
+import { createDocumentClient, SIGNATURE_HEADER, signPayload } from '../../hub/functions/http.ts';
 import {
   createInteractionsHandler,
   type InteractionsDeps,

@@ -1,7 +1,7 @@
 /** notify_email: e-mails the SOC through the hub SNS topic (its e-mail subscriptions). */
 import { z } from 'zod';
 import { defineIntegration } from '../../../shared/integration-runtime/define.ts';
-import { NOTIFY_TOPIC_ENV, NOTIFY_TOPIC_NAME } from '../../../shared/integration-runtime/deps.ts';
+import { NOTIFY_TOPIC_ENV } from '../../../shared/integration-runtime/deps.ts';
 
 export const NotifyEmailParameters = z.object({
   subject: z.string().min(1, 'must not be empty'),
@@ -38,7 +38,7 @@ export const notifyEmail = defineIntegration({
   environment: [NOTIFY_TOPIC_ENV],
   deployment: {
     tables: [],
-    statements: [{ actions: ['sns:Publish'], resources: [`arn:aws:sns:*:*:${NOTIFY_TOPIC_NAME}`] }],
+    notifies: true,
     timeoutSeconds: 10,
   },
   async run(params, ctx) {

@@ -1,0 +1,87 @@
+/**
+ * Helpers the HTTP-facing hub functions share: environment checks, API Gateway bodies and headers, JSON
+ * responses, and request signatures (the scheme of shared/events/webhook.ts).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { SoclessError } from '../../shared/errors.ts';
+import { createSecretFetcher } from '../../shared/events/secrets.ts';
+import { signWebhookPayload, verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from '../../shared/events/webhook.ts';
+
+/** One DynamoDB document client per container, around an injectable low-level client. */
+export function createDocumentClient(client: DynamoDBClient = new DynamoDBClient({})): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+  });
+}
+
+/** Header that carries the request signature: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`. */
+export const SIGNATURE_HEADER = WEBHOOK_SIGNATURE_HEADER;
+
+export type SignatureCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/** The header value a sender puts on a request. */
+export function signPayload(rawBody: string, secret: string, timestampSeconds: number): string {
+  return `t=${timestampSeconds},v1=${signWebhookPayload(secret, timestampSeconds, rawBody)}`;
+}
+
+/** Checks a request signature: well formed, within the 5-minute window, matching in constant time. */
+export function verifySignature(
+  header: string | undefined,
+  rawBody: string,
+  secret: string,
+  now: Date,
+): SignatureCheck {
+  const result = verifyWebhookSignature({ rawBody, signatureHeader: header, secret, now: now.getTime() });
+  return result.ok ? { ok: true } : { ok: false, reason: result.reason };
+}
+
+/** Reads one secret string, cached for `ttlMs` so a rotation is seen within minutes. */
+export function createSecretReader(
+  client: SecretsManagerClient,
+  secretId: string,
+  ttlMs = 5 * 60_000,
+  clock: () => number = Date.now,
+): () => Promise<string> {
+  const fetch = createSecretFetcher(client, { ttlMs, now: clock });
+  return () => fetch(secretId);
+}
+
+export { SecretsManagerClient };
+
+/** Reads required environment variables; the error names every missing one. */
+export function requireEnv<K extends string>(
+  names: Readonly<Record<K, string>>,
+  env: NodeJS.ProcessEnv,
+): Record<K, string> {
+  const missing = Object.values<string>(names).filter((name) => !env[name]);
+  if (missing.length > 0) {
+    throw new SoclessError(`missing required environment variable(s): ${missing.join(', ')}`);
+  }
+  return Object.fromEntries(Object.entries<string>(names).map(([key, name]) => [key, env[name] as string])) as Record<
+    K,
+    string
+  >;
+}
+
+/** The raw request body as the sender signed it (API Gateway base64-encodes binary bodies). */
+export function requestBody(event: APIGatewayProxyEvent): string {
+  if (event.body == null) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+/** A header by name, case-insensitively (REST API proxy events keep the sender's spelling). */
+export function headerValue(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** A JSON API Gateway response. */
+export function jsonResponse(statusCode: number, body: Record<string, unknown>): APIGatewayProxyResult {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}

@@ -1,0 +1,43 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${AWS::...} are CloudFormation pseudo-parameters, substituted per account
+/** Restarts logging on a CloudTrail trail that was stopped. */
+import { defineRemediation } from '../../shared/remediation/types.ts';
+import { checkId, requireResourceId } from './support.ts';
+
+const ID = 'cloudtrail-logging';
+
+export const cloudTrailLogging = defineRemediation<{ trail: string }, { isLogging: boolean }>({
+  id: ID,
+  title: 'CloudTrail: restart trail logging',
+  description: 'Calls StartLogging on a trail whose logging was stopped (StopLogging).',
+  findings: {
+    cloudTrail: { eventSource: 'cloudtrail.amazonaws.com', eventNames: ['StopLogging'] },
+  },
+  permissions: [
+    {
+      calls: ['cloudtrail:GetTrailStatus', 'cloudtrail:StartLogging', 'cloudtrail:StopLogging'],
+      resources: ['arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*'],
+    },
+  ],
+  target(event) {
+    const { id, field } = requireResourceId(ID, event, ['AwsCloudTrailTrail', 'AWS::CloudTrail::Trail']);
+    // A trail is named by its name or its ARN; both work with GetTrailStatus and StartLogging.
+    return {
+      trail: checkId(
+        ID,
+        field,
+        id,
+        /^(arn:[^:]+:cloudtrail:[^:]+:\d{12}:trail\/)?[A-Za-z0-9._-]{3,128}$/,
+        'a trail name or ARN',
+      ),
+    };
+  },
+  async readState(call, { target }) {
+    const out = await call({ service: 'cloudtrail', action: 'GetTrailStatus', input: { Name: target.trail } });
+    return { isLogging: out.IsLogging === true };
+  },
+  stateFromFinding: () => ({ isLogging: false }),
+  plan: (state, { target }) =>
+    state.isLogging ? [] : [{ service: 'cloudtrail', action: 'StartLogging', input: { Name: target.trail } }],
+  undo: (before, { target }) =>
+    before.isLogging ? [] : [{ service: 'cloudtrail', action: 'StopLogging', input: { Name: target.trail } }],
+});

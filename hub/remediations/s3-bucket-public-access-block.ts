@@ -1,0 +1,109 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${AWS::...} are CloudFormation pseudo-parameters, substituted per account
+/** Turns on all four S3 Block Public Access settings of one bucket. */
+import { defineRemediation } from '../../shared/remediation/types.ts';
+import { checkId, lastSegment, readOr, requireResourceId } from './support.ts';
+
+/** A bucket's Block Public Access settings (null: none configured). */
+export interface PublicAccessBlockState {
+  readonly config: {
+    readonly BlockPublicAcls?: boolean;
+    readonly IgnorePublicAcls?: boolean;
+    readonly BlockPublicPolicy?: boolean;
+    readonly RestrictPublicBuckets?: boolean;
+  } | null;
+}
+
+export const BLOCK_ALL = {
+  BlockPublicAcls: true,
+  IgnorePublicAcls: true,
+  BlockPublicPolicy: true,
+  RestrictPublicBuckets: true,
+} as const;
+
+/** True when every setting is on. */
+export function blocksAll(config: PublicAccessBlockState['config']): boolean {
+  return config !== null && Object.keys(BLOCK_ALL).every((k) => config[k as keyof typeof BLOCK_ALL] === true);
+}
+
+const ID = 's3-bucket-public-access-block';
+
+export const s3BucketPublicAccessBlock = defineRemediation<{ bucket: string }, PublicAccessBlockState>({
+  id: ID,
+  title: 'S3 bucket: block public access',
+  description: 'Enables all four Block Public Access settings on the bucket the finding names.',
+  findings: {
+    securityHubControls: ['S3.2', 'S3.3', 'S3.8'],
+    guardDutyTypes: [
+      'Policy:S3/BucketBlockPublicAccessDisabled',
+      'Policy:S3/BucketAnonymousAccessGranted',
+      'Policy:S3/BucketPublicAccessGranted',
+    ],
+    configRules: [
+      's3-bucket-level-public-access-prohibited',
+      's3-bucket-public-read-prohibited',
+      's3-bucket-public-write-prohibited',
+    ],
+    cloudTrail: { eventSource: 's3.amazonaws.com', eventNames: ['DeleteBucketPublicAccessBlock'] },
+  },
+  permissions: [
+    {
+      calls: ['s3:GetPublicAccessBlock', 's3:PutPublicAccessBlock', 's3:DeletePublicAccessBlock'],
+      resources: ['arn:${AWS::Partition}:s3:::*'],
+    },
+  ],
+  target(event) {
+    const { id, field } = requireResourceId(ID, event, ['AwsS3Bucket', 'AWS::S3::Bucket']);
+    return { bucket: checkId(ID, field, lastSegment(id), /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name') };
+  },
+  async readState(call, { target, account }) {
+    const out = await readOr(
+      () =>
+        call({
+          service: 's3',
+          action: 'GetPublicAccessBlock',
+          input: { Bucket: target.bucket, ExpectedBucketOwner: account },
+        }),
+      ['NoSuchPublicAccessBlockConfiguration'],
+      {},
+    );
+    const config = (out.PublicAccessBlockConfiguration as PublicAccessBlockState['config']) ?? null;
+    return { config };
+  },
+  stateFromFinding: () => ({ config: null }),
+  plan(state, { target, account }) {
+    if (blocksAll(state.config)) return [];
+    return [
+      {
+        service: 's3',
+        action: 'PutPublicAccessBlock',
+        input: {
+          Bucket: target.bucket,
+          ExpectedBucketOwner: account,
+          PublicAccessBlockConfiguration: { ...BLOCK_ALL },
+        },
+      },
+    ];
+  },
+  undo(before, { target, account }) {
+    if (before.config === null) {
+      return [
+        {
+          service: 's3',
+          action: 'DeletePublicAccessBlock',
+          input: { Bucket: target.bucket, ExpectedBucketOwner: account },
+        },
+      ];
+    }
+    return [
+      {
+        service: 's3',
+        action: 'PutPublicAccessBlock',
+        input: {
+          Bucket: target.bucket,
+          ExpectedBucketOwner: account,
+          PublicAccessBlockConfiguration: { ...before.config },
+        },
+      },
+    ];
+  },
+});

@@ -1,0 +1,65 @@
+/** Helpers the remediation files share: picking targets out of findings, reading optional state. */
+import { RemediationApiError, RemediationTargetError } from '../../shared/remediation/errors.ts';
+import type { RemediationEvent } from '../../shared/remediation/types.ts';
+
+/** The first resource of one of `types`, with its index (for error messages). */
+export function findResource(
+  event: RemediationEvent,
+  types: readonly string[],
+): { resource: RemediationEvent['resources'][number]; index: number } | undefined {
+  const index = event.resources.findIndex((r) => types.includes(r.type));
+  const resource = event.resources[index];
+  return resource ? { resource, index } : undefined;
+}
+
+/** The resource id of the first resource of one of `types`, or a RemediationTargetError naming the field. */
+export function requireResourceId(
+  remediationId: string,
+  event: RemediationEvent,
+  types: readonly string[],
+): {
+  id: string;
+  field: string;
+  details: Record<string, unknown>;
+} {
+  const found = findResource(event, types);
+  if (!found) {
+    throw new RemediationTargetError(remediationId, 'resources', `names no resource of type ${types.join(' or ')}`);
+  }
+  return { id: found.resource.id, field: `resources[${found.index}].id`, details: found.resource.details ?? {} };
+}
+
+/** The last segment of an ARN resource (`arn:aws:s3:::bucket` → `bucket`, `.../security-group/sg-1` → `sg-1`). */
+export function lastSegment(id: string, separators = /[/:]/): string {
+  if (!id.startsWith('arn:')) return id;
+  const resource = id.split(':').slice(5).join(':');
+  return resource.split(separators).at(-1) ?? resource;
+}
+
+/** Reads through `read`, returning `fallback` when AWS answers with one of `codes` (e.g. "no such policy"). */
+export async function readOr<T>(read: () => Promise<T>, codes: readonly string[], fallback: T): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof RemediationApiError && codes.includes(err.code)) return fallback;
+    throw err;
+  }
+}
+
+/** A value at a path of nested records, or undefined. */
+export function at(obj: unknown, ...path: Array<string | number>): unknown {
+  let node = obj;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string | number, unknown>)[key];
+  }
+  return node;
+}
+
+/** Checks an identifier against a pattern, or throws RemediationTargetError naming the field. */
+export function checkId(remediationId: string, field: string, value: string, pattern: RegExp, what: string): string {
+  if (!pattern.test(value)) {
+    throw new RemediationTargetError(remediationId, field, `is "${value}", not ${what}`);
+  }
+  return value;
+}

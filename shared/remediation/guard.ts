@@ -1,0 +1,134 @@
+/**
+ * How far `auto` may go: a kill switch (an SSM parameter) and a blast-radius guard (automatic remediations
+ * per account and per organization per hour), counted with conditional atomic updates in the results table
+ * so concurrent Lambdas never overshoot. No transactions: dynalite has none.
+ */
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { awsErrorCode } from './calls.ts';
+
+/** Environment variable naming the kill-switch parameter. */
+export const KILL_SWITCH_PARAMETER_ENV = 'SOCLESS_REMEDIATION_KILL_SWITCH_PARAMETER';
+/** The kill-switch parameter when the environment names none. Value `on` turns every auto into dry-run. */
+export const DEFAULT_KILL_SWITCH_PARAMETER = '/socless/remediation/kill-switch';
+
+/** Whether automatic remediation is switched off org-wide. */
+export interface KillSwitch {
+  isOn(): Promise<boolean>;
+}
+
+/** The kill switch as a fixed value (the local hub, tests). */
+export class StaticKillSwitch implements KillSwitch {
+  constructor(private readonly on: boolean) {}
+  async isOn(): Promise<boolean> {
+    return this.on;
+  }
+}
+
+/**
+ * Reads the SSM parameter on every run, so flipping it takes effect at once. A missing parameter means off;
+ * any other read failure counts as on (fail safe: dry-run rather than act blind).
+ */
+export class SsmKillSwitch implements KillSwitch {
+  constructor(
+    private readonly ssm: SSMClient,
+    readonly parameterName: string = DEFAULT_KILL_SWITCH_PARAMETER,
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {}
+
+  async isOn(): Promise<boolean> {
+    try {
+      const out = await this.ssm.send(new GetParameterCommand({ Name: this.parameterName }));
+      return (out.Parameter?.Value ?? '').trim().toLowerCase() === 'on';
+    } catch (err) {
+      if (awsErrorCode(err) === 'ParameterNotFound') return false;
+      this.onError(err);
+      return true;
+    }
+  }
+}
+
+/** Limits of the blast-radius guard. */
+export interface GuardLimits {
+  readonly maxAutoPerAccountPerHour: number;
+  readonly maxAutoPerOrgPerHour: number;
+}
+
+/** The outcome of asking for one automatic remediation. */
+export type GuardDecision =
+  | { readonly allowed: true; readonly accountCount: number; readonly orgCount: number }
+  | { readonly allowed: false; readonly scope: 'account' | 'org'; readonly limit: number };
+
+/** The hour bucket of a time: `2025-03-14T08`. */
+export function hourBucket(at: Date): string {
+  return at.toISOString().slice(0, 13);
+}
+
+/** Counts automatic remediations per hour in the results table (items expire through its TTL). */
+export class BlastRadiusGuard {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    readonly limits: GuardLimits,
+  ) {}
+
+  /** Partition key of a counter item. */
+  static counterKey(scope: 'account' | 'org', hour: string, account?: string): string {
+    return scope === 'org' ? `remediation-guard#org#${hour}` : `remediation-guard#account#${account}#${hour}`;
+  }
+
+  /**
+   * Takes one slot from the account's and the org's hourly budget, or none: the account counter goes first;
+   * if the org budget is then exhausted, the account slot is given back.
+   */
+  async acquire(account: string, at: Date): Promise<GuardDecision> {
+    const hour = hourBucket(at);
+    // Keep counters a day past their hour; DynamoDB TTL deletes them after that.
+    const expiresAt = Math.floor(at.getTime() / 1000) + 2 * 3600 + 86_400;
+    const accountKey = BlastRadiusGuard.counterKey('account', hour, account);
+    const accountCount = await this.increment(accountKey, this.limits.maxAutoPerAccountPerHour, expiresAt);
+    if (accountCount === undefined) {
+      return { allowed: false, scope: 'account', limit: this.limits.maxAutoPerAccountPerHour };
+    }
+    const orgKey = BlastRadiusGuard.counterKey('org', hour);
+    const orgCount = await this.increment(orgKey, this.limits.maxAutoPerOrgPerHour, expiresAt);
+    if (orgCount === undefined) {
+      await this.release(accountKey);
+      return { allowed: false, scope: 'org', limit: this.limits.maxAutoPerOrgPerHour };
+    }
+    return { allowed: true, accountCount, orgCount };
+  }
+
+  private async increment(key: string, max: number, expiresAt: number): Promise<number | undefined> {
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { executionId: key, stateKey: 'counter' },
+          UpdateExpression: 'SET #n = if_not_exists(#n, :zero) + :one, #exp = :exp',
+          ConditionExpression: 'attribute_not_exists(#n) OR #n < :max',
+          ExpressionAttributeNames: { '#n': 'count', '#exp': 'expiresAt' },
+          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': max, ':exp': expiresAt },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return Number(out.Attributes?.count);
+    } catch (err) {
+      if (awsErrorCode(err) === 'ConditionalCheckFailedException') return undefined;
+      throw err;
+    }
+  }
+
+  private async release(key: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { executionId: key, stateKey: 'counter' },
+        UpdateExpression: 'SET #n = #n - :one',
+        ConditionExpression: '#n > :zero',
+        ExpressionAttributeNames: { '#n': 'count' },
+        ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
+      }),
+    );
+  }
+}

@@ -1,0 +1,68 @@
+/** The remediation kit: sessions into spoke accounts, mode and guard logic, policies, runs and undo. */
+export {
+  awsErrorCode,
+  CALLS,
+  type CallSpec,
+  callKey,
+  createSpokeClients,
+  iamActionOf,
+  type SpokeClients,
+  type SpokeCredentials,
+  type SpokeService,
+} from './calls.ts';
+export {
+  RemediationApiError,
+  RemediationNotOptedInError,
+  RemediationTargetError,
+  RemediationUndoError,
+  SpokeSessionError,
+  SpokeThrottledError,
+  UnknownRemediationError,
+} from './errors.ts';
+export {
+  BlastRadiusGuard,
+  DEFAULT_KILL_SWITCH_PARAMETER,
+  type GuardDecision,
+  type GuardLimits,
+  hourBucket,
+  KILL_SWITCH_PARAMETER_ENV,
+  type KillSwitch,
+  SsmKillSwitch,
+  StaticKillSwitch,
+} from './guard.ts';
+export {
+  allIamActions,
+  iamActions,
+  type PolicyDocument,
+  remediationStatements,
+  sessionPolicy,
+  statementSid,
+} from './policy.ts';
+export {
+  type RecordContext,
+  remediationRecords,
+  saveRemediationRecord,
+  type UndoOptions,
+  type UndoResult,
+  undoExecution,
+} from './record.ts';
+export {
+  atOrAbove,
+  callRunner,
+  FINDING_STATE_ASSUMPTION,
+  type RemediationRunRequest,
+  type RemediationRuntime,
+  runRemediation,
+} from './runner.ts';
+export {
+  partitionOf,
+  SPOKE_SESSION_SECONDS,
+  type SpokeSession,
+  type SpokeSessionFactory,
+  type SpokeSessionRequest,
+  StsSpokeSessionFactory,
+  type StsSpokeSessionFactoryOptions,
+  spokeSessionName,
+} from './session.ts';
+export { answersFinding, triggerPatterns } from './triggers.ts';
+export * from './types.ts';

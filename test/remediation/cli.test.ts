@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { REMEDIATIONS } from '../../hub/remediations/index.ts';
+import { remediationListEntry, remediationListText } from '../../scripts/commands/remediation.ts';
+
+describe('socless remediation list', () => {
+  it('gives each remediation its id, title, triggers, IAM actions and whether it can undo', () => {
+    const entries = REMEDIATIONS.map(remediationListEntry);
+    expect(entries.find((e) => e.id === 'cloudtrail-logging')).toEqual({
+      id: 'cloudtrail-logging',
+      title: 'CloudTrail: restart trail logging',
+      triggers: { securityHubControls: [], guardDutyTypes: [], configRules: [], cloudTrailApis: ['StopLogging'] },
+      patterns: 1,
+      iamActions: ['cloudtrail:GetTrailStatus', 'cloudtrail:StartLogging', 'cloudtrail:StopLogging'],
+      canUndo: true,
+      neverAuto: false,
+    });
+    const text = remediationListText();
+    expect(text).toContain(
+      'default-security-group-closed  Default security group: remove all rules  (never automatic)  undo: yes',
+    );
+    expect(text.split('\n').filter((l) => !l.startsWith(' '))).toHaveLength(12);
+  });
+});

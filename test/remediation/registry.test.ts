@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { REMEDIATIONS, remediationsFor, spokeRoleStatements } from '../../hub/remediations/index.ts';
+import { matchesEventPattern, validateEventPattern } from '../../shared/event-pattern/index.ts';
+import { normalizeEvent } from '../../shared/events/index.ts';
+import { CALLS } from '../../shared/remediation/calls.ts';
+import { allIamActions, sessionPolicy } from '../../shared/remediation/policy.ts';
+import { triggerPatterns } from '../../shared/remediation/triggers.ts';
+import { validateRemediationStatements } from '../../spoke/remediation-statements.ts';
+
+describe('remediation registry', () => {
+  it('lists twelve remediations with unique ids, each answering at least one finding', () => {
+    expect(REMEDIATIONS).toHaveLength(12);
+    expect(new Set(REMEDIATIONS.map((r) => r.id)).size).toBe(12);
+    for (const r of REMEDIATIONS) expect(triggerPatterns(r.findings).length, r.id).toBeGreaterThan(0);
+  });
+
+  it('generates a valid spoke role policy with exact actions only, inside the inline-policy limit', () => {
+    const statements = spokeRoleStatements();
+    expect(() => validateRemediationStatements(statements)).not.toThrow();
+    const actions = statements.flatMap((s) => s.actions);
+    expect(actions.every((a) => !a.includes('*'))).toBe(true);
+    expect(new Set(actions)).toEqual(new Set(allIamActions(REMEDIATIONS)));
+    const document = {
+      Version: '2012-10-17',
+      Statement: statements.map((s) => ({ Sid: s.sid, Effect: 'Allow', Action: s.actions, Resource: s.resources })),
+    };
+    expect(JSON.stringify(document).length).toBeLessThan(10_240);
+  });
+
+  it('adds a remediation to both the role policy and its session policy', () => {
+    const extra = {
+      ...REMEDIATIONS[0]!,
+      id: 'extra-one',
+      permissions: [{ calls: ['kms:DescribeKey'], resources: ['*'] }],
+    };
+    const statements = spokeRoleStatements([...REMEDIATIONS, extra]);
+    expect(statements.at(-1)).toEqual({ sid: 'ExtraOne', actions: ['kms:DescribeKey'], resources: ['*'] });
+    expect(sessionPolicy(extra, '210987654321', 'aws').Statement).toEqual([
+      { Sid: 'ExtraOne', Effect: 'Allow', Action: ['kms:DescribeKey'], Resource: ['*'] },
+    ]);
+  });
+
+  it('fills account and partition into session policies and never grants another account', () => {
+    for (const r of REMEDIATIONS) {
+      const doc = sessionPolicy(r, '210987654321', 'aws-us-gov');
+      const text = JSON.stringify(doc);
+      expect(text, r.id).not.toContain('${');
+      for (const s of doc.Statement)
+        for (const res of s.Resource) expect(res === '*' || res.startsWith('arn:aws-us-gov:')).toBe(true);
+    }
+  });
+
+  it('declares only calls in the call table', () => {
+    for (const r of REMEDIATIONS)
+      for (const g of r.permissions) for (const c of g.calls) expect(CALLS[c], `${r.id}: ${c}`).toBeDefined();
+  });
+
+  it('produces triggers EventBridge accepts, identical to the remediate-finding playbook Triggers', () => {
+    const generated = REMEDIATIONS.flatMap((r) => triggerPatterns(r.findings));
+    for (const p of generated) expect(validateEventPattern(p)).toEqual([]);
+    const playbook = JSON.parse(
+      readFileSync(new URL('../../playbooks/remediate-finding/playbook.json', import.meta.url), 'utf8'),
+    );
+    expect(playbook.Triggers).toEqual(generated);
+  });
+
+  it('matches the sample events of the playbook to the right remediation, raw and normalized', () => {
+    const cases: Array<[string, string]> = [
+      ['securityhub-s3-bucket-public-high.json', 's3-bucket-public-access-block'],
+      ['securityhub-sg-rdp-open-critical.json', 'security-group-open-ingress'],
+      ['config-restricted-ssh-noncompliant.json', 'security-group-open-ingress'],
+      ['cloudtrail-stoplogging.json', 'cloudtrail-logging'],
+    ];
+    for (const [file, id] of cases) {
+      const raw = readFileSync(new URL(`../../playbooks/remediate-finding/events/${file}`, import.meta.url), 'utf8');
+      const remediation = REMEDIATIONS.find((r) => r.id === id)!;
+      expect(
+        triggerPatterns(remediation.findings).some((p) => matchesEventPattern(p, JSON.parse(raw))),
+        file,
+      ).toBe(true);
+      const normalized = normalizeEvent(raw);
+      if (!normalized.ok) throw new Error(normalized.reason);
+      expect(remediationsFor(normalized.events[0]!).map((r) => r.id)[0], file).toBe(id);
+    }
+  });
+
+  it('does not match a compliant Config evaluation', () => {
+    const raw = JSON.parse(
+      readFileSync(
+        new URL('../../playbooks/remediate-finding/events/config-restricted-ssh-noncompliant.json', import.meta.url),
+        'utf8',
+      ),
+    );
+    raw.detail.newEvaluationResult.complianceType = 'COMPLIANT';
+    const patterns = REMEDIATIONS.flatMap((r) => triggerPatterns(r.findings));
+    expect(patterns.some((p) => matchesEventPattern(p, raw))).toBe(false);
+  });
+});
