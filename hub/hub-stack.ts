@@ -93,6 +93,7 @@ export class HubStack extends Stack {
       tables: this.tables,
       vault: this.buckets.vault,
       notificationTopic: this.notifications.topic,
+      remediation: config.remediation,
       externalId: config.externalId,
     });
     this.remediationRole = new HubRemediationRole(this, 'RemediationRole', {

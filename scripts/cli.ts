@@ -3,7 +3,6 @@ import { Command, CommanderError } from 'commander';
 import { SoclessError } from '../shared/errors.ts';
 import { COMMANDS } from './commands/index.ts';
 
-
 /** The `socless` command: local hub, playbooks, remediations, org operations and benchmarks. */
 export function buildProgram(): Command {
   const program = new Command('socless')

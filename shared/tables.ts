@@ -41,6 +41,8 @@ export const TABLES: Readonly<Record<TableKey, TableDefinition>> = {
       // The sweeper finds `pending` events older than a threshold; the CLI lists by status and time.
       { indexName: 'status-index', partitionKey: S('status'), sortKey: S('receivedAt') },
       { indexName: 'investigation-index', partitionKey: S('investigationId'), sortKey: S('receivedAt') },
+      // The operator CLI's "last event seen from this account" is one Limit-1 query, not a scan.
+      { indexName: 'account-index', partitionKey: S('account'), sortKey: S('receivedAt') },
     ],
     description: 'Every security event received, its status and where it went. Written before anything else.',
   },

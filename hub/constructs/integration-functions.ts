@@ -6,16 +6,24 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import type { SoclessConfig } from '../../shared/config.ts';
 import type { IntegrationDeployment } from '../../shared/deploy-model.ts';
 import { NOTIFY_TOPIC_ENV } from '../../shared/integration-runtime/deps.ts';
 import { hubRemediationRoleArn } from '../../shared/names.ts';
+import {
+  AUTO_MIN_SEVERITY_ENV,
+  EXTERNAL_ID_ENV,
+  HUB_REMEDIATION_ROLE_ENV,
+  MAX_AUTO_PER_ACCOUNT_ENV,
+  MAX_AUTO_PER_ORG_ENV,
+} from '../integrations/remediate/integration.ts';
 import { constructIdOf, type HubTables } from './hub-tables.ts';
 import { SoclessFunction, type SoclessFunctionDefaults } from './socless-function.ts';
 
-/** Environment variable with the ARN of the hub remediation role (set on functions that assume spoke roles). */
-export const HUB_REMEDIATION_ROLE_ENV = 'SOCLESS_HUB_REMEDIATION_ROLE_ARN';
-/** Environment variable with the sts:ExternalId spoke roles require (set on functions that assume spoke roles). */
-export const EXTERNAL_ID_ENV = 'SOCLESS_EXTERNAL_ID';
+export {
+  EXTERNAL_ID_ENV,
+  HUB_REMEDIATION_ROLE_ENV,
+} from '../integrations/remediate/integration.ts';
 
 /** Properties of {@link IntegrationFunctions}. */
 export interface IntegrationFunctionsProps extends SoclessFunctionDefaults {
@@ -23,6 +31,14 @@ export interface IntegrationFunctionsProps extends SoclessFunctionDefaults {
   readonly deployments: readonly IntegrationDeployment[];
   readonly tables: HubTables;
   readonly vault: IBucket;
+  /**
+   * How far automatic remediation may go (severity floor, blast-radius budgets), for functions that assume spoke roles.
+   * @default the configuration defaults (HIGH, 10 per account and 100 per org per hour)
+   */
+  readonly remediation?: Pick<
+    SoclessConfig['remediation'],
+    'autoMinSeverity' | 'maxAutoPerAccountPerHour' | 'maxAutoPerOrgPerHour'
+  >;
   /** The SNS topic integrations with `notifies` publish to (KMS-encrypted; e-mail subscribers). */
   readonly notificationTopic: ITopic;
   /** The sts:ExternalId spoke remediation roles require. */
@@ -76,6 +92,14 @@ export class IntegrationFunctions extends Construct {
         fn.function.addEnvironment(HUB_REMEDIATION_ROLE_ENV, hubRoleArn);
         // Not a secret (AWS says so); it stops a confused deputy, and the spoke trust policy checks it.
         fn.function.addEnvironment(EXTERNAL_ID_ENV, props.externalId);
+        const limits = props.remediation ?? {
+          autoMinSeverity: 'HIGH',
+          maxAutoPerAccountPerHour: 10,
+          maxAutoPerOrgPerHour: 100,
+        };
+        fn.function.addEnvironment(AUTO_MIN_SEVERITY_ENV, limits.autoMinSeverity);
+        fn.function.addEnvironment(MAX_AUTO_PER_ACCOUNT_ENV, String(limits.maxAutoPerAccountPerHour));
+        fn.function.addEnvironment(MAX_AUTO_PER_ORG_ENV, String(limits.maxAutoPerOrgPerHour));
         assumers.push(fn);
       }
       byId.set(deployment.id, fn);

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { registerBenchCommand } from './bench.ts';
+import { registerExecCommand } from './exec.ts';
 import { registerLocalCommand } from './local.ts';
+import { registerOrgCommand } from './org.ts';
 import { registerPlaybookCommand } from './playbook.ts';
 import { registerRemediationCommand } from './remediation.ts';
 
@@ -10,4 +12,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerPlaybookCommand,
   registerBenchCommand,
   registerRemediationCommand,
+  registerOrgCommand,
+  registerExecCommand,
 ];

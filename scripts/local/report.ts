@@ -1,5 +1,35 @@
 import type { LocalHub, LocalOutcome } from './hub.ts';
 
+interface RemediationSummary {
+  readonly id: string;
+  readonly account: string;
+  readonly mode: string;
+  readonly effectiveAction?: string;
+  readonly actions: unknown[];
+  readonly stateSource?: string;
+}
+
+/** The remediation a run performed or planned, from the result of its remediate state (any state name). */
+export function remediationOf(outcome: LocalOutcome): RemediationSummary | undefined {
+  for (const run of outcome.runs) {
+    const results = (run.result?.output as { results?: Record<string, unknown> } | undefined)?.results ?? {};
+    for (const value of Object.values(results)) {
+      const r = (value as { remediation?: Record<string, unknown> } | null)?.remediation;
+      if (r && typeof r === 'object' && typeof r.id === 'string') {
+        return {
+          id: r.id,
+          account: String(r.account ?? outcome.account ?? ''),
+          mode: String(r.mode ?? outcome.mode ?? ''),
+          ...(typeof r.effectiveAction === 'string' ? { effectiveAction: r.effectiveAction } : {}),
+          actions: Array.isArray(r.actions) ? r.actions : [],
+          ...(typeof r.stateSource === 'string' ? { stateSource: r.stateSource } : {}),
+        };
+      }
+    }
+  }
+  return undefined;
+}
+
 /** The `socless local --json` line of one input (the contract in DESIGN.md). */
 export function outcomeLine(input: string, outcomes: readonly LocalOutcome[]): Record<string, unknown> {
   const [first] = outcomes;
@@ -32,6 +62,7 @@ export function outcomeLine(input: string, outcomes: readonly LocalOutcome[]): R
             })),
           }
         : {}),
+      ...(remediationOf(o) ? { remediation: remediationOf(o) } : {}),
       ...(o.status === 'rejected' || o.status === 'pending' ? { error: o.reason ?? 'no reason recorded' } : {}),
       ...(o.redelivered ? { redelivered: true } : {}),
     };
@@ -51,9 +82,11 @@ export function outcomeRows(hub: LocalHub, input: string, outcomes: readonly Loc
     const runs = o.runs
       .map((r) => `${r.result?.status ?? 'RUNNING'} ${r.result?.states.length ?? 0} states`)
       .join(', ');
+    const fix = remediationOf(o);
+    const fixText = fix ? `; ${fix.id}: ${fix.effectiveAction ?? fix.mode} (${fix.actions.length} call(s))` : '';
     const outcome =
       o.status === 'dispatched'
-        ? runs
+        ? `${runs}${fixText}`
         : o.status === 'duplicate'
           ? `duplicate of ${o.investigationId}`
           : o.status === 'rejected'

@@ -231,10 +231,13 @@ export async function scanOrganization(deps: OrgScanDeps, options: OrgScanOption
         found++;
         report();
         checks.push(
-          checkAccount(account).finally(() => {
-            done++;
-            report();
-          }),
+          // A bug in one account's check must not become an unhandled rejection while the walk goes on.
+          checkAccount(account)
+            .catch((err: unknown) => uncheckedStatus(account, config, errorText(err)))
+            .finally(() => {
+              done++;
+              report();
+            }),
         );
       },
     })
@@ -377,6 +380,25 @@ export async function scanOrganization(deps: OrgScanDeps, options: OrgScanOption
       return { problems: [`last event unknown: ${errorText(err)}`] };
     }
   }
+}
+
+function uncheckedStatus(account: OrgAccount, config: SoclessConfig, error: string): AccountStatus {
+  return {
+    accountId: account.accountId,
+    name: account.name,
+    email: account.email,
+    state: account.state,
+    ouPath: account.ouPath,
+    ouNames: account.ouNames,
+    tags: account.tags,
+    kind: account.accountId === config.hubAccountId ? 'hub' : 'member',
+    targeted: account.ouPath.some((id) => config.targetOuIds.includes(id)),
+    spoke: [],
+    role: { state: 'error', detail: error },
+    mode: effectiveMode(config, { accountId: account.accountId, ouPath: [...account.ouPath], tags: account.tags }),
+    checked: false,
+    problems: [error],
+  };
 }
 
 function skipped(detail: string): Promise<AccountStatus['role']> {

@@ -12,6 +12,8 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import {
   type Account,
+  AccountNotFoundException,
+  DescribeAccountCommand,
   DescribeOrganizationalUnitCommand,
   DescribeOrganizationCommand,
   ListAccountsForParentCommand,
@@ -243,6 +245,14 @@ export function installSimulatedAws(org: SimulatedOrg, behaviour: SimulatedBehav
   organizations.on(DescribeOrganizationCommand).callsFake(async () => {
     await serve('organizations');
     return { Organization: { Id: org.organizationId, MasterAccountId: org.managementAccountId } };
+  });
+  organizations.on(DescribeAccountCommand).callsFake(async (input) => {
+    await serve('organizations');
+    const account = byId.get(input.AccountId ?? '');
+    if (!account) {
+      throw new AccountNotFoundException({ message: `no account ${input.AccountId}`, $metadata: {} });
+    }
+    return { Account: toAccount(account) };
   });
   organizations.on(ListRootsCommand).callsFake(async () => {
     await serve('organizations');

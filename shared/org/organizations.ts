@@ -8,6 +8,7 @@
  */
 import {
   type Account,
+  DescribeAccountCommand,
   DescribeOrganizationalUnitCommand,
   DescribeOrganizationCommand,
   ListAccountsForParentCommand,
@@ -158,8 +159,7 @@ export class ApiGate {
     for (let attempt = 1; ; attempt++) {
       try {
         const out = await this.limit(async () => {
-          const wait = this.reserve();
-          if (wait > 0) await this.clock.sleep(wait);
+          await this.acquire();
           this.counts.requests++;
           return fn();
         });
@@ -197,13 +197,23 @@ export class ApiGate {
     this.loweredAt = now;
   }
 
-  /** Reserves the next slot (GCRA) and returns how long to wait for it. */
-  private reserve(): number {
-    const now = this.clock.now();
-    const interval = 1000 / this.rateAt(now);
-    const tat = Math.max(this.tat, now);
-    this.tat = tat + interval;
-    return Math.max(0, tat - (this.burst - 1) * interval - now);
+  /**
+   * Takes the next slot of the bucket (GCRA). A slot is taken when its time has come, not reserved ahead:
+   * a waiter that wakes late then pushes the next slot later, so no rolling second ever holds more requests
+   * than the rate allows, however late timers fire.
+   */
+  private async acquire(): Promise<void> {
+    for (;;) {
+      const now = this.clock.now();
+      const interval = 1000 / this.rateAt(now);
+      const tat = Math.max(this.tat, now);
+      const wait = tat - (this.burst - 1) * interval - now;
+      if (wait <= 0) {
+        this.tat = tat + interval;
+        return;
+      }
+      await this.clock.sleep(wait);
+    }
   }
 }
 
@@ -359,6 +369,19 @@ export class OrganizationsWalker {
       token = page.NextToken;
     } while (token);
     return out;
+  }
+
+  /** One account by id, completed like a walked one (OU path through ListParents, tags unless `tags: false`). */
+  async account(accountId: string, options: { readonly tags?: boolean } = {}): Promise<OrgAccount> {
+    const [described, parents] = await Promise.all([
+      this.gate.call(() => this.client.send(new DescribeAccountCommand({ AccountId: accountId }))),
+      this.gate.call(() => this.client.send(new ListParentsCommand({ ChildId: accountId }))),
+    ]);
+    const parentId = parents.Parents?.[0]?.Id;
+    if (!described.Account || !parentId) {
+      throw new OrganizationsWalkError(`account ${accountId} is not in this organization`, accountId);
+    }
+    return this.complete(described.Account, await this.unit(parentId), options);
   }
 
   /** An account's tags, every page. */

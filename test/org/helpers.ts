@@ -37,3 +37,36 @@ export function testConfig(overrides: Record<string, unknown> = {}): SoclessConf
     'test',
   );
 }
+
+/**
+ * A discrete-event clock: `sleep` resolves when `run` moves time to its deadline, which it does only once
+ * every other pending callback has run. Time is exact and never inflated by concurrent sleepers.
+ */
+export function eventClock(): Clock & { run<T>(work: Promise<T>): Promise<T> } {
+  let t = 0;
+  const timers: { at: number; wake: () => void }[] = [];
+  const idle = () => new Promise<void>((done) => setImmediate(done));
+  return {
+    now: () => t,
+    sleep(ms: number) {
+      return new Promise<void>((wake) => {
+        timers.push({ at: t + ms, wake });
+      });
+    },
+    async run<T>(work: Promise<T>): Promise<T> {
+      let settled = false;
+      const watched = work.finally(() => {
+        settled = true;
+      });
+      for (;;) {
+        await idle();
+        if (settled) return watched;
+        timers.sort((a, b) => a.at - b.at);
+        const next = timers.shift();
+        if (!next) return watched;
+        t = Math.max(t, next.at);
+        next.wake();
+      }
+    },
+  };
+}

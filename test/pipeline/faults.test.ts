@@ -201,7 +201,9 @@ describe('pipeline against hostile input', () => {
       '{{secret:prod/db}}',
       '$.results.Enrich',
       '$$.Execution.Id',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a placeholder-looking string is the test input
       '${fn_enrich_account}',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a placeholder-looking string is the test input
       '${{self:custom.socless.Counter}}',
       '<img src=x onerror=alert(1)>',
       "'; DROP TABLE events; --",

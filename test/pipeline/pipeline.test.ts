@@ -177,6 +177,7 @@ describe('processInput', () => {
   it('keeps finding strings that look like templates as inert data', async () => {
     const deps = pipelineDeps(dynamo);
     const event = guardDuty();
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a placeholder-looking string is the test input
     const title = '{{context.results.x}} $.results.y <script>alert(1)</script> ${fn_x} \u202e\u0000';
     const [outcome] = await processInput({ ...event, detail: { ...(event.detail as object), title } }, 'test', deps);
     expect(outcome?.status).toBe('dispatched');

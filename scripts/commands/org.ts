@@ -1,0 +1,220 @@
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { Command } from 'commander';
+import { REMEDIATION_MODES, type RemediationMode, type SoclessConfig } from '../../shared/config.ts';
+import { SoclessError } from '../../shared/errors.ts';
+import { hubRemediationRoleArn } from '../../shared/names.ts';
+import { AccountsRepository } from '../../shared/store/accounts.ts';
+import { loadRepoConfig } from '../local/hub.ts';
+import {
+  type AwsCommandOptions,
+  type AwsContext,
+  assumedRoleCredentials,
+  createAwsContext,
+  HUB_OUTPUTS,
+  hubStackOutputs,
+  tryCredentials,
+} from '../org/aws-context.ts';
+import { parseSince } from '../org/executions.ts';
+import { type ApiGates, createGates, parseRates } from '../org/gates.ts';
+import { AccountIndexLastEvents, type LastEventSource, StatusIndexLastEvents } from '../org/last-events.ts';
+import { applyOptIn, describeChange, planOptIn } from '../org/opt-in.ts';
+import { confirm, progressBar, statusTable } from '../org/report.ts';
+import { coverageText, type OrgScanDeps, scanOrganization } from '../org/scan.ts';
+
+/** Options shared by the org and exec commands. */
+export interface AwsCliOptions extends AwsCommandOptions {
+  config?: string;
+  rate: string[];
+  eventsTable?: string;
+  accountsTable?: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** Adds `--profile`, `--region`, `--org-role`, `--config`, `--rate` and the table overrides to a command. */
+export function withAwsOptions(command: Command): Command {
+  return command
+    .option('--profile <name>', 'AWS profile (default: the default credential chain)')
+    .option('--region <region>', 'region of the hub (default: the configuration home region)')
+    .option('--org-role <arn>', 'role in the management account to assume for Organizations calls')
+    .option('--config <file>', 'socless configuration JSON (default: cdk.json context "socless")')
+    .option(
+      '--rate <api=n>',
+      'requests per second for an API (organizations, sts, cloudformation, dynamodb, sfn)',
+      collect,
+      [],
+    )
+    .option('--events-table <name>', `events table (default: hub stack output ${HUB_OUTPUTS.eventsTable})`)
+    .option('--accounts-table <name>', `accounts table (default: hub stack output ${HUB_OUTPUTS.accountsTable})`);
+}
+
+/** Configuration, gates and clients for one command run. */
+export function setUp(opts: AwsCliOptions): { config: SoclessConfig; gates: ApiGates; aws: AwsContext } {
+  const config = loadRepoConfig(opts.config);
+  const gates = createGates({ rates: parseRates(opts.rate) });
+  return { config, gates, aws: createAwsContext(opts, config, gates) };
+}
+
+/** A table name from the option, else the hub stack output; undefined when neither is available. */
+export async function tableName(
+  explicit: string | undefined,
+  output: string,
+  aws: AwsContext,
+  gates: ApiGates,
+  required: boolean,
+): Promise<string | undefined> {
+  if (explicit) return explicit;
+  try {
+    const outputs = await hubStackOutputs(aws.cloudformation, gates);
+    const name = outputs[output];
+    if (!name && required) throw new SoclessError(`the hub stack has no output ${output}`);
+    return name;
+  } catch (err) {
+    if (required) throw err;
+    process.stderr.write(`note: ${(err as Error).message}\n`);
+    return undefined;
+  }
+}
+
+interface StatusOptions extends AwsCliOptions {
+  ou?: string;
+  json?: boolean;
+  hubRole?: string;
+  eventsSince: string;
+}
+
+interface OptInOptions extends AwsCliOptions {
+  mode: string;
+  dryRun?: boolean;
+  yes?: boolean;
+  registry: boolean;
+}
+
+export function registerOrgCommand(program: Command): void {
+  const org = program.command('org').description('the organization: coverage, opt-in (real AWS)');
+
+  withAwsOptions(
+    org
+      .command('status')
+      .description('every account: spoke instances per region, remediation role, effective mode, last event')
+      .option('--ou <id>', 'only the accounts under this OU (or root)')
+      .option('--json', 'print one JSON document instead of a table')
+      .option('--hub-role <arn>', 'role spoke roles trust, assumed to probe them (default: the hub remediation role)')
+      .option('--events-since <duration>', 'how far back the events table is read for the last event', '7d'),
+  ).action(async (opts: StatusOptions) => {
+    const { config, gates, aws } = setUp(opts);
+    const hubRole = opts.hubRole ?? hubRemediationRoleArn(config.hubAccountId);
+    const hubCredentials = assumedRoleCredentials(aws.sts, gates, hubRole, 'socless-org-status');
+    const hubProblem = await tryCredentials(hubCredentials);
+    if (hubProblem)
+      process.stderr.write(`note: cannot assume ${hubRole}, remediation roles are not probed: ${hubProblem}\n`);
+    const deps: OrgScanDeps = {
+      organizations: aws.organizations,
+      cloudformation: aws.stackSets,
+      ...(hubProblem
+        ? { stsUnavailable: `cannot assume ${hubRole}: ${hubProblem}` }
+        : { sts: new STSClient({ ...aws.settings, credentials: hubCredentials }) }),
+      stsWithCredentials: (credentials) => new STSClient({ ...aws.settings, credentials }),
+      ...(await eventsSource(opts, aws, gates)),
+      gates,
+    };
+    const bar = progressBar(process.stderr, 'scanning');
+    const report = await scanOrganization(deps, {
+      config,
+      ...(opts.ou ? { from: opts.ou } : {}),
+      onProgress: (p) => bar.update(p),
+    });
+    bar.done();
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify({ ...report, summary: coverageText(report) }, null, 2)}\n`);
+    } else {
+      for (const line of statusTable(report.accounts)) process.stdout.write(`${line}\n`);
+      process.stdout.write(`\n${coverageText(report).join('\n')}\n`);
+      const throttled = Object.values(report.api).reduce((n, s) => n + s.throttled, 0);
+      process.stdout.write(
+        `Scanned ${report.accounts.length} accounts in ${(report.elapsedMs / 1000).toFixed(1)} s` +
+          `${throttled ? ` (${throttled} throttled requests retried)` : ''}; last events from ${report.eventsSource ?? 'nowhere (no events table)'}.\n`,
+      );
+    }
+    process.exitCode = report.complete ? 0 : 1;
+  });
+
+  withAwsOptions(
+    org
+      .command('opt-in')
+      .description('set the remediation mode of an account, or of every account under an OU, by account tag')
+      .argument('<target>', 'account id, OU id or root id')
+      .requiredOption('--mode <mode>', `one of ${REMEDIATION_MODES.join(', ')}`)
+      .option('--dry-run', 'show the changes and stop')
+      .option('--yes', 'do not ask for confirmation')
+      .option('--no-registry', 'leave the accounts table alone (the registry sync will catch up)'),
+  ).action(async (target: string, opts: OptInOptions) => {
+    if (!(REMEDIATION_MODES as readonly string[]).includes(opts.mode)) {
+      throw new SoclessError(`--mode: "${opts.mode}" must be one of ${REMEDIATION_MODES.join(', ')}`);
+    }
+    const mode = opts.mode as RemediationMode;
+    const { config, gates, aws } = setUp(opts);
+    const accountsTable = opts.registry
+      ? await tableName(opts.accountsTable, HUB_OUTPUTS.accountsTable, aws, gates, true)
+      : undefined;
+    const deps = {
+      organizations: aws.organizations,
+      gates,
+      config,
+      ...(accountsTable ? { accounts: new AccountsRepository(aws.documents, accountsTable) } : {}),
+    };
+    const plan = await planOptIn(deps, target, mode);
+    const out = process.stdout;
+    out.write(`Opt-in ${target} -> ${mode}: ${plan.changes.length} account(s)\n`);
+    for (const c of plan.changes) out.write(`${describeChange(c)}\n`);
+    for (const i of plan.incomplete) out.write(`  incomplete: ${i}\n`);
+    if (!target.match(/^\d{12}$/)) {
+      out.write(
+        'Accounts are tagged, not the OU: the account tag is what decides the mode (tag > config > default).\n' +
+          'Accounts moved into the OU later are not tagged; for a lasting OU mode set remediation.ous in the configuration.\n',
+      );
+    }
+    const todo = plan.changes.filter((c) => c.action === 'tag').length;
+    if (todo === 0 || opts.dryRun) {
+      out.write(opts.dryRun ? `Dry run: ${todo} account(s) would change.\n` : 'Nothing to change.\n');
+      process.exitCode = plan.incomplete.length > 0 ? 1 : 0;
+      return;
+    }
+    if (!opts.yes) {
+      if (!process.stdin.isTTY) throw new SoclessError('not a terminal: pass --yes to apply, or --dry-run to look');
+      if (!(await confirm(`Tag ${todo} account(s) with ${mode}?`))) {
+        out.write('Cancelled.\n');
+        return;
+      }
+    }
+    const results = await applyOptIn(deps, plan);
+    const failed = results.filter((r) => !r.ok);
+    for (const f of failed) out.write(`  failed ${f.accountId}: ${f.error}\n`);
+    out.write(`${results.length - failed.length} of ${results.length} account(s) updated.\n`);
+    process.exitCode = failed.length > 0 || plan.incomplete.length > 0 ? 1 : 0;
+  });
+}
+
+/** The last-event source: `account-index` when the table has that GSI, else bounded status-index queries. */
+async function eventsSource(
+  opts: StatusOptions,
+  aws: AwsContext,
+  gates: ApiGates,
+): Promise<Pick<OrgScanDeps, 'events'>> {
+  const table = await tableName(opts.eventsTable, HUB_OUTPUTS.eventsTable, aws, gates, false);
+  if (!table) return {};
+  const described = await gates.dynamodb
+    .call(() => aws.dynamodb.send(new DescribeTableCommand({ TableName: table })))
+    .catch(() => undefined);
+  const hasAccountIndex = described?.Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === 'account-index');
+  const source: LastEventSource = hasAccountIndex
+    ? new AccountIndexLastEvents({ client: aws.documents, tableName: table, gate: gates.dynamodb })
+    : new StatusIndexLastEvents({
+        client: aws.documents,
+        tableName: table,
+        gate: gates.dynamodb,
+        since: parseSince(opts.eventsSince, Date.now(), '--events-since'),
+      });
+  return { events: source };
+}

@@ -1,0 +1,390 @@
+/**
+ * `socless exec`: start a playbook on an event, list failed executions with the failing state and cause,
+ * and re-drive failed executions recorded in the `events` table.
+ *
+ * State machines are found by name: the hub names every playbook's state machine `socless-<playbook>`
+ * (hub/constructs/playbook-state-machine.ts), so the ARN of one playbook is built from the hub account and
+ * region, and "every playbook" is ListStateMachines filtered by that prefix. No stack output is needed.
+ */
+import { createHash } from 'node:crypto';
+import {
+  DescribeExecutionCommand,
+  type ExecutionStatus,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  RedriveExecutionCommand,
+  type SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { SoclessConfig } from '../../shared/config.ts';
+import { SoclessError } from '../../shared/errors.ts';
+import { normalizeEvent } from '../../shared/events/index.ts';
+import { effectiveMode } from '../../shared/org/accounts.ts';
+import { errorText } from '../../shared/org/organizations.ts';
+import type { EventRecord } from '../../shared/pipeline/types.ts';
+import { buildExecutionInput } from '../../shared/playbook/input.ts';
+import type { AccountsRepository } from '../../shared/store/accounts.ts';
+import type { ApiGates } from './gates.ts';
+
+/** Prefix of playbook state machine names (the hub's `STATE_MACHINE_NAME_PREFIX`). */
+export const PLAYBOOK_STATE_MACHINE_PREFIX = 'socless-';
+
+/** The state machine ARN of a playbook in the hub. */
+export function playbookStateMachineArn(config: SoclessConfig, playbook: string, partition = 'aws'): string {
+  return `arn:${partition}:states:${config.homeRegion}:${config.hubAccountId}:stateMachine:${PLAYBOOK_STATE_MACHINE_PREFIX}${playbook}`;
+}
+
+/** One playbook state machine. */
+export interface PlaybookStateMachine {
+  readonly playbook: string;
+  readonly arn: string;
+  readonly type: 'STANDARD' | 'EXPRESS' | string;
+}
+
+/** Every `socless-*` state machine (ListStateMachines, every page). */
+export async function listPlaybookStateMachines(
+  sfn: SFNClient,
+  gates: Pick<ApiGates, 'sfn'>,
+): Promise<PlaybookStateMachine[]> {
+  const out: PlaybookStateMachine[] = [];
+  let token: string | undefined;
+  do {
+    const page = await gates.sfn.call(() => sfn.send(new ListStateMachinesCommand({ nextToken: token })));
+    for (const sm of page.stateMachines ?? []) {
+      if (!sm.name?.startsWith(PLAYBOOK_STATE_MACHINE_PREFIX) || !sm.stateMachineArn) continue;
+      out.push({
+        playbook: sm.name.slice(PLAYBOOK_STATE_MACHINE_PREFIX.length),
+        arn: sm.stateMachineArn,
+        type: sm.type ?? 'STANDARD',
+      });
+    }
+    token = page.nextToken;
+  } while (token);
+  return out.sort((a, b) => a.playbook.localeCompare(b.playbook));
+}
+
+/** Parses `24h`, `30m`, `7d` or an ISO 8601 time into an ISO time `now` minus that much. */
+export function parseSince(text: string, now: number, option = '--since'): string {
+  const m = /^(\d+)\s*(m|h|d)$/.exec(text.trim());
+  if (m) {
+    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd'];
+    return new Date(now - Number(m[1]) * unit).toISOString();
+  }
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new SoclessError(`${option}: "${text}" is not a duration (30m, 24h, 7d) or an ISO time`);
+  return new Date(t).toISOString();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Failures
+
+export const FAILED_STATUSES: readonly ExecutionStatus[] = ['FAILED', 'TIMED_OUT', 'ABORTED'];
+
+/** One failed, timed-out or aborted execution. */
+export interface ExecutionFailure {
+  readonly playbook: string;
+  readonly executionArn: string;
+  readonly name: string;
+  readonly status: string;
+  readonly startDate?: string;
+  readonly stopDate?: string;
+  /** The last state entered before the execution ended. */
+  readonly failedState?: string;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+/** The failures found, and what could not be read. */
+export interface FailuresReport {
+  readonly failures: readonly ExecutionFailure[];
+  /** Express state machines: Step Functions keeps no history for them (see their CloudWatch Logs). */
+  readonly skipped: readonly string[];
+  readonly errors: readonly string[];
+}
+
+/** Failed, timed-out and aborted executions since `since`, each with its failing state and error cause. */
+export async function findFailures(
+  deps: { readonly sfn: SFNClient; readonly gates: Pick<ApiGates, 'sfn'> },
+  machines: readonly PlaybookStateMachine[],
+  since: string,
+): Promise<FailuresReport> {
+  const failures: ExecutionFailure[] = [];
+  const skipped: string[] = [];
+  const errors: string[] = [];
+  const sinceMs = Date.parse(since);
+  await Promise.all(
+    machines.map(async (machine) => {
+      if (machine.type === 'EXPRESS') {
+        skipped.push(machine.playbook);
+        return;
+      }
+      await Promise.all(
+        FAILED_STATUSES.map(async (status) => {
+          try {
+            let token: string | undefined;
+            let older = false;
+            do {
+              const page = await deps.gates.sfn.call(() =>
+                deps.sfn.send(
+                  new ListExecutionsCommand({ stateMachineArn: machine.arn, statusFilter: status, nextToken: token }),
+                ),
+              );
+              // Listed newest first: the first one older than the window ends the listing.
+              for (const e of page.executions ?? []) {
+                if (e.startDate && e.startDate.getTime() < sinceMs) {
+                  older = true;
+                  break;
+                }
+                if (!e.executionArn) continue;
+                const arn = e.executionArn;
+                const detail = await failureDetail(deps, arn).catch((err: unknown) => {
+                  errors.push(`GetExecutionHistory ${arn}: ${errorText(err)}`);
+                  return {};
+                });
+                failures.push({
+                  playbook: machine.playbook,
+                  executionArn: arn,
+                  name: e.name ?? '',
+                  status: e.status ?? status,
+                  ...(e.startDate ? { startDate: e.startDate.toISOString() } : {}),
+                  ...(e.stopDate ? { stopDate: e.stopDate.toISOString() } : {}),
+                  ...detail,
+                });
+              }
+              token = older ? undefined : page.nextToken;
+            } while (token);
+          } catch (err) {
+            errors.push(`ListExecutions ${machine.playbook} ${status}: ${errorText(err)}`);
+          }
+        }),
+      );
+    }),
+  );
+  failures.sort((a, b) => (b.stopDate ?? '').localeCompare(a.stopDate ?? ''));
+  return { failures, skipped, errors };
+}
+
+/** Reads the history newest first until the last state entered: the failing state, and the error and cause. */
+export async function failureDetail(
+  deps: { readonly sfn: SFNClient; readonly gates: Pick<ApiGates, 'sfn'> },
+  executionArn: string,
+): Promise<Pick<ExecutionFailure, 'failedState' | 'error' | 'cause'>> {
+  let error: string | undefined;
+  let cause: string | undefined;
+  let token: string | undefined;
+  // A failing run's last state is normally in the first page; ten pages bounds a pathological history.
+  for (let pages = 0; pages < 10; pages++) {
+    const page = await deps.gates.sfn.call(() =>
+      deps.sfn.send(
+        new GetExecutionHistoryCommand({
+          executionArn,
+          reverseOrder: true,
+          maxResults: 50,
+          includeExecutionData: false,
+          nextToken: token,
+        }),
+      ),
+    );
+    for (const event of page.events ?? []) {
+      const failed = failureOf(event);
+      if (failed && error === undefined) {
+        error = failed.error;
+        cause = failed.cause;
+      }
+      const entered = event.stateEnteredEventDetails?.name;
+      if (entered) return { failedState: entered, ...(error ? { error } : {}), ...(cause ? { cause } : {}) };
+    }
+    token = page.nextToken;
+    if (!token) break;
+  }
+  return { ...(error ? { error } : {}), ...(cause ? { cause } : {}) };
+}
+
+function failureOf(event: HistoryEvent): { error?: string; cause?: string } | undefined {
+  const d =
+    event.executionFailedEventDetails ??
+    event.executionTimedOutEventDetails ??
+    event.executionAbortedEventDetails ??
+    event.taskFailedEventDetails ??
+    event.taskTimedOutEventDetails ??
+    event.lambdaFunctionFailedEventDetails ??
+    event.lambdaFunctionTimedOutEventDetails;
+  if (!d || (!d.error && !d.cause)) return undefined;
+  return { ...(d.error ? { error: d.error } : {}), ...(d.cause ? { cause: d.cause } : {}) };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Replay
+
+/** One execution of a recorded event, and whether it can be re-driven. */
+export interface ReplayItem {
+  readonly eventId: string;
+  readonly receivedAt: string;
+  readonly playbook: string;
+  readonly executionArn: string;
+  readonly status: string;
+  /** `redrive` (Standard, REDRIVABLE), or `skip` with the reason. */
+  readonly action: 'redrive' | 'skip';
+  readonly reason?: string;
+}
+
+/** Options of {@link planReplay}. */
+export interface ReplayOptions {
+  readonly since: string;
+  /** Execution statuses to re-drive. @default FAILED, TIMED_OUT, ABORTED */
+  readonly statuses?: readonly ExecutionStatus[];
+  readonly playbook?: string;
+}
+
+/** Reads the events received since `since` (status-index: dispatched and pending) and their executions' state. */
+export async function planReplay(
+  deps: {
+    readonly sfn: SFNClient;
+    readonly documents: DynamoDBDocumentClient;
+    readonly eventsTable: string;
+    readonly gates: Pick<ApiGates, 'sfn' | 'dynamodb'>;
+  },
+  options: ReplayOptions,
+): Promise<ReplayItem[]> {
+  const statuses = new Set<string>(options.statuses ?? FAILED_STATUSES);
+  const records: EventRecord[] = [];
+  for (const status of ['dispatched', 'pending'] as const) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await deps.gates.dynamodb.call(() =>
+        deps.documents.send(
+          new QueryCommand({
+            TableName: deps.eventsTable,
+            IndexName: 'status-index',
+            KeyConditionExpression: '#s = :s AND #r >= :since',
+            ExpressionAttributeNames: { '#s': 'status', '#r': 'receivedAt' },
+            ExpressionAttributeValues: { ':s': status, ':since': options.since },
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      records.push(...((page.Items ?? []) as EventRecord[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+  const refs = records.flatMap((r) =>
+    (r.executions ?? [])
+      .filter((e) => e.arn && (!options.playbook || e.playbook === options.playbook))
+      .map((e) => ({ record: r, playbook: e.playbook, arn: e.arn as string })),
+  );
+  const items = await Promise.all(
+    refs.map(async ({ record, playbook, arn }): Promise<ReplayItem | undefined> => {
+      const base = { eventId: record.id, receivedAt: record.receivedAt, playbook, executionArn: arn };
+      if (arn.includes(':express:')) {
+        return { ...base, status: 'unknown', action: 'skip', reason: 'Express executions cannot be re-driven' };
+      }
+      try {
+        const d = await deps.gates.sfn.call(() => deps.sfn.send(new DescribeExecutionCommand({ executionArn: arn })));
+        const status = d.status ?? 'UNKNOWN';
+        if (!statuses.has(status)) return undefined;
+        if (d.redriveStatus === 'REDRIVABLE') return { ...base, status, action: 'redrive' };
+        return {
+          ...base,
+          status,
+          action: 'skip',
+          reason: d.redriveStatusReason ?? `redrive status ${d.redriveStatus ?? 'unknown'}`,
+        };
+      } catch (err) {
+        return { ...base, status: 'UNKNOWN', action: 'skip', reason: `DescribeExecution: ${errorText(err)}` };
+      }
+    }),
+  );
+  return items.filter((i): i is ReplayItem => i !== undefined);
+}
+
+/** Re-drives every `redrive` item (RedriveExecution, idempotent per execution and redrive count). */
+export async function applyReplay(
+  deps: { readonly sfn: SFNClient; readonly gates: Pick<ApiGates, 'sfn'> },
+  items: readonly ReplayItem[],
+): Promise<{ executionArn: string; ok: boolean; error?: string }[]> {
+  return Promise.all(
+    items
+      .filter((i) => i.action === 'redrive')
+      .map(async (i) => {
+        try {
+          await deps.gates.sfn.call(() =>
+            deps.sfn.send(
+              new RedriveExecutionCommand({
+                executionArn: i.executionArn,
+                // The same token within the idempotency window makes a repeated replay a no-op.
+                clientToken: createHash('sha256').update(`replay:${i.executionArn}`).digest('hex').slice(0, 64),
+              }),
+            ),
+          );
+          return { executionArn: i.executionArn, ok: true };
+        } catch (err) {
+          return { executionArn: i.executionArn, ok: false, error: errorText(err) };
+        }
+      }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Start
+
+/** Starts `playbook` on an EventBridge event (as text), with the input the pipeline would give it. */
+export async function startPlaybook(
+  deps: {
+    readonly sfn: SFNClient;
+    readonly gates: Pick<ApiGates, 'sfn' | 'dynamodb'>;
+    readonly config: SoclessConfig;
+    readonly accounts?: AccountsRepository;
+    readonly now?: () => number;
+  },
+  playbook: string,
+  eventText: string,
+  source: string,
+): Promise<{ executionArn: string; name: string; eventId: string }> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(eventText);
+  } catch (err) {
+    throw new SoclessError(`${source}: is not valid JSON (${(err as Error).message})`);
+  }
+  const normalized = normalizeEvent(raw);
+  if (!normalized.ok) {
+    throw new SoclessError(`${source}: ${normalized.field ? `${normalized.field}: ` : ''}${normalized.reason}`);
+  }
+  const event = normalized.events[0];
+  if (!event) throw new SoclessError(`${source}: holds no event`);
+  const repo = deps.accounts;
+  const registered = repo ? await deps.gates.dynamodb.call(() => repo.get(event.account)) : undefined;
+  const mode = registered
+    ? registered.mode
+    : effectiveMode(deps.config, { accountId: event.account, ouPath: [], tags: {} }).mode;
+  const now = (deps.now ?? Date.now)();
+  // A manual run gets its own name: the pipeline's deterministic name may already be taken by that event.
+  const digest = createHash('sha256').update(`${playbook}\u0000${event.id}\u0000${now}`).digest('hex').slice(0, 24);
+  const name = `manual-${playbook.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 48)}-${digest}`;
+  const input = buildExecutionInput({
+    event: {
+      id: event.id,
+      investigation_id: event.id,
+      event_type: event.kind,
+      created_at: event.time,
+      playbook,
+      details: event as unknown as Record<string, unknown>,
+    },
+    execution_id: name,
+    account: { id: event.account, mode },
+  });
+  const out = await deps.gates.sfn.call(() =>
+    deps.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: playbookStateMachineArn(deps.config, playbook),
+        name,
+        input: JSON.stringify(input),
+      }),
+    ),
+  );
+  if (!out.executionArn) throw new SoclessError(`StartExecution of ${playbook} returned no execution ARN`);
+  return { executionArn: out.executionArn, name, eventId: event.id };
+}
