@@ -114,6 +114,65 @@ export const SoclessConfigSchema = z
       }),
     /** Lambda functions on the latency-critical path (the endpoint) keep this many warm instances; 0 = none. */
     endpointProvisionedConcurrency: z.number().int().min(0).max(100).default(0),
+    /**
+     * Slack (notify_slack, request_approval, the Slack interactions provider). Absent = no Slack: approvals
+     * are answered through the signed webhook. Credentials live in Secrets Manager secrets the stack creates.
+     */
+    slack: z
+      .object({
+        /** Web API base URL. */
+        apiBaseUrl: z.url('must be a URL such as https://slack.com/api').default('https://slack.com/api'),
+        /** Channel id (C…) messages go to when a state names none. */
+        defaultChannel: z
+          .string()
+          .regex(/^[CGD][A-Z0-9]{6,}$/, 'must be a Slack channel id such as C0123ABCD')
+          .optional(),
+        /** Workspace id (T…): answers from another workspace are refused. */
+        teamId: z
+          .string()
+          .regex(/^[TE][A-Z0-9]{6,}$/, 'must be a Slack team id such as T0123ABCD')
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    /** Jira Cloud (create_jira_issue, comment_jira_issue); the e-mail and API token live in Secrets Manager. */
+    jira: z
+      .object({
+        /** The site URL, e.g. https://example.atlassian.net */
+        baseUrl: z.url('must be the Jira site URL such as https://example.atlassian.net'),
+        /** Project key new issues go to. */
+        projectKey: z.string().regex(/^[A-Z][A-Z0-9_]{1,9}$/, 'must be a Jira project key such as SEC'),
+        issueType: z.string().min(1).default('Task'),
+      })
+      .strict()
+      .optional(),
+    /** Hosts http_request may call (exact names, or `*.example.com` for subdomains); empty = none. */
+    httpAllowedHosts: z
+      .array(
+        z
+          .string()
+          .regex(/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a lower-case host name, optionally starting with *.'),
+      )
+      .default([]),
+    /** Human-in-the-loop answers. */
+    interactions: z
+      .object({
+        slack: z
+          .object({
+            /** Slack user ids (U…) allowed to answer; with no users and no groups, anyone who sees the message may. */
+            allowedUserIds: z.array(z.string().regex(/^[UW][A-Z0-9]{6,}$/, 'must be a Slack user id such as U0123ABCD')).default([]),
+            /** Slack user group ids (S…) whose members may answer (checked with usergroups.users.list). */
+            allowedUserGroupIds: z
+              .array(z.string().regex(/^S[A-Z0-9]{6,}$/, 'must be a Slack user group id such as S0123ABCD'))
+              .default([]),
+          })
+          .strict()
+          .default({ allowedUserIds: [], allowedUserGroupIds: [] }),
+        /** What a playbook does when nobody answers before the Interaction's TimeoutSeconds. */
+        timeoutDecision: z.enum(['approve', 'reject']).default('reject'),
+      })
+      .strict()
+      .default({ slack: { allowedUserIds: [], allowedUserGroupIds: [] }, timeoutDecision: 'reject' }),
   })
   .strict()
   .superRefine((c, ctx) => {

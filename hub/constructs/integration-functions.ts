@@ -74,10 +74,7 @@ export class IntegrationFunctions extends Construct {
       });
       for (const { table, access } of deployment.tables) fn.bindTable(props.tables.tables[table], access);
       if (deployment.vault) fn.bindVault(props.vault, deployment.vault);
-      if (deployment.notifies) {
-        props.notificationTopic.grantPublish(fn.role);
-        fn.function.addEnvironment(NOTIFY_TOPIC_ENV, props.notificationTopic.topicArn);
-      }
+      if (deployment.notifies) fn.bindTopic(props.notificationTopic, NOTIFY_TOPIC_ENV);
       for (const statement of deployment.statements ?? []) {
         fn.addToRolePolicy(
           new PolicyStatement({ actions: [...statement.actions], resources: [...statement.resources] }),

@@ -8,6 +8,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { TableKey } from '../../shared/tables.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
@@ -254,6 +255,17 @@ export class SoclessFunction extends Construct {
   /** Adds one statement to this function's own role. */
   addToRolePolicy(statement: PolicyStatement): this {
     this.role.addToPrincipalPolicy(statement);
+    return this;
+  }
+
+  /**
+   * Sets `envVar` to the topic ARN and allows `sns:Publish` on that topic only, with the KMS calls SNS makes
+   * for an encrypted topic (named actions, not `GenerateDataKey*`).
+   */
+  bindTopic(topic: ITopic, envVar: string): this {
+    this.function.addEnvironment(envVar, topic.topicArn);
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }));
+    if (topic.masterKey) topic.masterKey.grant(this.role, 'kms:Decrypt', 'kms:GenerateDataKey');
     return this;
   }
 

@@ -1,0 +1,115 @@
+/**
+ * The `message_responses` items of human interactions: written by request_approval before the question is
+ * posted (so an answer can never arrive before its record), claimed once by whoever answers first — the
+ * interactions function, or interaction_timeout when nobody did.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
+/** One pending (or answered) interaction. */
+export interface MessageResponseItem {
+  readonly messageId: string;
+  readonly taskToken: string;
+  readonly investigationId: string;
+  readonly executionId: string;
+  readonly playbook: string;
+  readonly state: string;
+  readonly status: 'pending' | 'answered' | 'timed-out';
+  readonly provider: 'slack' | 'webhook';
+  readonly title: string;
+  readonly createdAt: string;
+  /** Unix seconds (DynamoDB TTL). */
+  readonly expiresAt: number;
+  /** Slack user ids allowed to answer this one request, beyond the configured ones. */
+  readonly approvers?: readonly string[];
+  readonly slackChannel?: string;
+  readonly slackTs?: string;
+  readonly answeredAt?: string;
+  readonly decision?: 'approve' | 'reject';
+  readonly responder?: string;
+  readonly answerReason?: string | null;
+}
+
+export class MessageResponsesRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Records a new pending interaction; refuses to overwrite an existing id. */
+  async create(item: MessageResponseItem): Promise<void> {
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(messageId)' }),
+    );
+  }
+
+  /** Remembers where the question was posted (for the update after the answer). */
+  async attachSlackMessage(messageId: string, channel: string, ts: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { messageId },
+        UpdateExpression: 'SET slackChannel = :c, slackTs = :t',
+        ConditionExpression: 'attribute_exists(messageId)',
+        ExpressionAttributeValues: { ':c': channel, ':t': ts },
+      }),
+    );
+  }
+
+  /** Interactions of one execution's state, newest first (investigation-index, then filtered). */
+  async findByState(investigationId: string, executionId: string, state: string): Promise<MessageResponseItem[]> {
+    const items: MessageResponseItem[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'investigation-index',
+          KeyConditionExpression: 'investigationId = :i',
+          FilterExpression: 'executionId = :e AND #state = :s',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':i': investigationId, ':e': executionId, ':s': state },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...((out.Items ?? []) as MessageResponseItem[]));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  /**
+   * Claims the answer of a still-unanswered interaction: true when this call recorded it, false when someone
+   * answered first.
+   */
+  async claim(
+    messageId: string,
+    answer: { decision: 'approve' | 'reject'; responder: string; reason?: string; at: string; status: 'answered' | 'timed-out' },
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { messageId },
+          UpdateExpression:
+            'SET answeredAt = :at, decision = :decision, responder = :responder, answerReason = :reason, #status = :status',
+          ConditionExpression: 'attribute_exists(messageId) AND attribute_not_exists(answeredAt)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':at': answer.at,
+            ':decision': answer.decision,
+            ':responder': answer.responder,
+            ':reason': answer.reason ?? null,
+            ':status': answer.status,
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') {
+        return false;
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildSoclessApp, type SoclessApp } from '../app.ts';
+import { ConfigError } from '../shared/errors.ts';
+
+const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+
+function appWith(context: Record<string, unknown> = {}): App {
+  // Bundling is skipped: these tests read templates, not Lambda bundles.
+  return new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context } });
+}
+
+describe('the CDK app (app.ts)', () => {
+  let built: SoclessApp;
+  beforeAll(() => {
+    built = buildSoclessApp(appWith());
+  });
+
+  it('declares the hub, the two spoke stacks and the org rollout, with the real integrations and playbooks', () => {
+    expect(built.app.node.children.map((c) => c.node.id)).toEqual([
+      'SoclessHub',
+      'SoclessSpokeGlobal',
+      'SoclessSpokeRegional',
+      'SoclessOrgRollout',
+    ]);
+    expect(built.hub.playbooks.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('leaves no cdk-nag AwsSolutions finding unacknowledged on any stack', () => {
+    for (const stack of [built.hub, built.spokeGlobal, built.spokeRegional, built.rollout]) {
+      const violations = new AwsSolutionsChecks().validateScope(stack).violations;
+      expect(
+        violations.map((v) => `${v.ruleName} ${v.violatingConstructs.map((c) => c.constructPath).join(',')}`),
+        stack.stackName,
+      ).toEqual([]);
+    }
+  });
+
+  it('synthesizes without look-ups or credentials', () => {
+    const assembly = built.app.synth();
+    expect(assembly.manifest.missing ?? []).toEqual([]);
+    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual([
+      'SoclessHub',
+      'SoclessOrgRollout',
+      'SoclessSpokeGlobal',
+      'SoclessSpokeRegional',
+    ]);
+  });
+
+  it('stops with the key and the reason when the configuration is wrong', () => {
+    const socless = { ...(cdkJson.context.socless as Record<string, unknown>), natGateways: 0 };
+    expect(() => buildSoclessApp(appWith({ socless }))).toThrow(ConfigError);
+    expect(() => buildSoclessApp(appWith({ socless }))).toThrow(
+      /cdk\.json context "socless": \$\.natGateways: must be at least 1/,
+    );
+  });
+});
