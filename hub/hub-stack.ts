@@ -79,7 +79,7 @@ export class HubStack extends Stack {
       defaultMode: config.remediation.defaultMode,
       provisionedConcurrency: config.endpointProvisionedConcurrency,
     });
-    this.interactions = new InteractionsFunction(this, 'Interactions', { ...defaults, tables: this.tables });
+    this.interactions = new InteractionsFunction(this, 'Interactions', { ...defaults, tables: this.tables, config });
     this.api = new HubApi(this, 'Api', {
       key,
       endpoint: this.endpoint.handler.invokeTarget,
@@ -96,9 +96,11 @@ export class HubStack extends Stack {
       remediation: config.remediation,
       externalId: config.externalId,
     });
+    this.interactions.wireIntegrations(this.integrations);
     this.remediationRole = new HubRemediationRole(this, 'RemediationRole', {
       organizationId: config.organizationId,
       assumers: this.integrations.spokeAssumers.map((fn) => fn.role),
+      operatorRoleArns: config.operatorRoleArns,
     });
 
     const targets = this.integrations.invokeTargets;
@@ -118,6 +120,7 @@ export class HubStack extends Stack {
       key,
       alarmEmail: config.alarmEmail,
       endpoint: this.endpoint.handler,
+      sweeper: this.endpoint.sweeper,
       functions: this.node.findAll().filter((c): c is SoclessFunction => c instanceof SoclessFunction),
       playbooks: this.playbooks,
       deadLetterQueues: DeadLetterQueue.findAll(this),

@@ -112,6 +112,13 @@ export const SoclessConfigSchema = z
         failureTolerancePercentage: 10,
         retainStacksOnAccountRemoval: false,
       }),
+    /**
+     * IAM roles of the hub account that operators use and that may assume the hub remediation role (for
+     * `socless org status` role probes, `socless remediation undo` and `socless local --aws`).
+     */
+    operatorRoleArns: z
+      .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN'))
+      .default([]),
     /** Lambda functions on the latency-critical path (the endpoint) keep this many warm instances; 0 = none. */
     endpointProvisionedConcurrency: z.number().int().min(0).max(100).default(0),
     /**
@@ -151,7 +158,10 @@ export const SoclessConfigSchema = z
       .array(
         z
           .string()
-          .regex(/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a lower-case host name, optionally starting with *.'),
+          .regex(
+            /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/,
+            'must be a lower-case host name, optionally starting with *.',
+          ),
       )
       .default([]),
     /** Human-in-the-loop answers. */
@@ -160,7 +170,9 @@ export const SoclessConfigSchema = z
         slack: z
           .object({
             /** Slack user ids (U…) allowed to answer; with no users and no groups, anyone who sees the message may. */
-            allowedUserIds: z.array(z.string().regex(/^[UW][A-Z0-9]{6,}$/, 'must be a Slack user id such as U0123ABCD')).default([]),
+            allowedUserIds: z
+              .array(z.string().regex(/^[UW][A-Z0-9]{6,}$/, 'must be a Slack user id such as U0123ABCD'))
+              .default([]),
             /** Slack user group ids (S…) whose members may answer (checked with usergroups.users.list). */
             allowedUserGroupIds: z
               .array(z.string().regex(/^S[A-Z0-9]{6,}$/, 'must be a Slack user group id such as S0123ABCD'))
@@ -182,6 +194,15 @@ export const SoclessConfigSchema = z
     if (new Set(c.regions).size !== c.regions.length) {
       ctx.addIssue({ code: 'custom', path: ['regions'], message: 'must not list a region twice' });
     }
+    c.operatorRoleArns.forEach((arn, i) => {
+      if (arn.split(':')[4] !== c.hubAccountId) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['operatorRoleArns', i],
+          message: `must be a role of the hub account ${c.hubAccountId}`,
+        });
+      }
+    });
     if (c.remediation.accounts[c.hubAccountId] !== undefined) {
       ctx.addIssue({
         code: 'custom',

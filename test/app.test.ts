@@ -34,7 +34,7 @@ describe('the CDK app (app.ts)', () => {
     for (const stack of [built.hub, built.spokeGlobal, built.spokeRegional, built.rollout]) {
       const violations = new AwsSolutionsChecks().validateScope(stack).violations;
       expect(
-        violations.map((v) => `${v.ruleName} ${v.violatingConstructs.map((c) => c.constructPath).join(',')}`),
+        violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.resourceLogicalId).join(',')}`),
         stack.stackName,
       ).toEqual([]);
     }

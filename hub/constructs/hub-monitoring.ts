@@ -6,6 +6,7 @@ import {
   GraphWidget,
   type IMetric,
   MathExpression,
+  Metric,
   Stats,
   TextWidget,
   TreatMissingData,
@@ -32,6 +33,11 @@ export interface HubMonitoringProps {
   readonly alarmEmail?: string;
   /** The endpoint function: its errors and throttles alarm. */
   readonly endpoint: SoclessFunction;
+  /**
+   * The sweeper: it fails when an event cannot be re-driven, and that alarms.
+   * @default no sweeper alarm
+   */
+  readonly sweeper?: SoclessFunction;
   /** Every hub function, for the errors and throttles graphs. */
   readonly functions: readonly SoclessFunction[];
   /** Every playbook: failed executions alarm per playbook. */
@@ -104,6 +110,23 @@ export class HubMonitoring extends Construct {
       'EndpointThrottles',
       props.endpoint.function.metricThrottles({ period: Duration.minutes(5), statistic: Stats.SUM }),
       'The endpoint Lambda is throttled: ingestion is falling behind.',
+    );
+    if (props.sweeper) {
+      alarmOn(
+        'SweeperErrors',
+        props.sweeper.function.metricErrors({ period: Duration.minutes(15), statistic: Stats.SUM }),
+        'The sweeper could not re-drive every event left received or pending: see its log for the event ids.',
+      );
+    }
+    alarmOn(
+      'EventsPending',
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: METRIC_NAMES.pending,
+        period: Duration.minutes(5),
+        statistic: Stats.SUM,
+      }),
+      'StartExecution failed for an event; it is pending and the sweeper will re-drive it.',
     );
     this.alarms = alarms;
 

@@ -16,6 +16,11 @@ export interface HubRemediationRoleProps {
   readonly organizationId: string;
   /** Execution roles of the Lambdas that may assume this role (integrations with `assumesSpokeRoles`). */
   readonly assumers: readonly IRole[];
+  /**
+   * Operator roles (ARNs in the hub account) that may assume it too, for the CLI's role probes and undo.
+   * @default none
+   */
+  readonly operatorRoleArns?: readonly string[];
 }
 
 /**
@@ -37,10 +42,8 @@ export class HubRemediationRole extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     // With no assumer the condition names only the account root (which needs no role to act): nobody else gets in.
-    const assumerArns =
-      props.assumers.length > 0
-        ? props.assumers.map((r) => r.roleArn)
-        : [`arn:${stack.partition}:iam::${stack.account}:root`];
+    const named = [...props.assumers.map((r) => r.roleArn), ...(props.operatorRoleArns ?? [])];
+    const assumerArns = named.length > 0 ? named : [`arn:${stack.partition}:iam::${stack.account}:root`];
 
     this.role = new Role(this, 'Role', {
       roleName: NAMES.hubRemediationRoleName,

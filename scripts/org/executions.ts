@@ -24,8 +24,8 @@ import { SoclessError } from '../../shared/errors.ts';
 import { normalizeEvent } from '../../shared/events/index.ts';
 import { effectiveMode } from '../../shared/org/accounts.ts';
 import { errorText } from '../../shared/org/organizations.ts';
+import { executionInputForEvent } from '../../shared/pipeline/execution-input.ts';
 import type { EventRecord } from '../../shared/pipeline/types.ts';
-import { buildExecutionInput } from '../../shared/playbook/input.ts';
 import type { AccountsRepository } from '../../shared/store/accounts.ts';
 import type { ApiGates } from './gates.ts';
 
@@ -364,18 +364,7 @@ export async function startPlaybook(
   // A manual run gets its own name: the pipeline's deterministic name may already be taken by that event.
   const digest = createHash('sha256').update(`${playbook}\u0000${event.id}\u0000${now}`).digest('hex').slice(0, 24);
   const name = `manual-${playbook.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 48)}-${digest}`;
-  const input = buildExecutionInput({
-    event: {
-      id: event.id,
-      investigation_id: event.id,
-      event_type: event.kind,
-      created_at: event.time,
-      playbook,
-      details: event as unknown as Record<string, unknown>,
-    },
-    execution_id: name,
-    account: { id: event.account, mode },
-  });
+  const input = executionInputForEvent(event, { playbook, executionName: name, account: { id: event.account, mode } });
   const out = await deps.gates.sfn.call(() =>
     deps.sfn.send(
       new StartExecutionCommand({

@@ -16,9 +16,9 @@ import { jsonPath, type Problem, SoclessError } from '../errors.ts';
 import { normalizeEvent } from '../events/index.ts';
 import type { Integration } from '../integration-runtime/define.ts';
 import { toLambdaHandler } from '../integration-runtime/handler.ts';
+import { executionInputForEvent } from '../pipeline/execution-input.ts';
 import type { IntegrationCatalog } from '../playbook/catalog.ts';
 import { compilePlaybook } from '../playbook/compile.ts';
-import { buildExecutionInput } from '../playbook/input.ts';
 import { loadPlaybookSources } from '../playbook/loader.ts';
 import { AccountsRepository } from '../store/accounts.ts';
 import { LocalCallbackStore } from './callback-store.ts';
@@ -215,18 +215,10 @@ async function runCase(
       }),
     );
 
-    const { raw: _raw, ...details } = event;
     const executionName = `test-${basename(file, '.json')}`;
-    const input = buildExecutionInput({
-      event: {
-        id: event.id,
-        investigation_id: event.id,
-        event_type: event.kind,
-        created_at: event.time,
-        playbook: playbook.name,
-        details: details as Record<string, unknown>,
-      },
-      execution_id: executionName,
+    const input = executionInputForEvent(event, {
+      playbook: playbook.name,
+      executionName,
       account: { id: account.id, mode: account.mode },
     });
     const callbacks = new LocalCallbackStore();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RemediationMode } from '../config.ts';
 import { type NormalizeResult, normalizeEvent, type SecurityEvent } from '../events/index.ts';
-import { buildExecutionInput } from '../playbook/input.ts';
+import { executionInputForEvent } from './execution-input.ts';
 import { executionName } from './execution-name.ts';
 import type { Router } from './router.ts';
 import type {
@@ -158,16 +158,9 @@ export async function advance(event: SecurityEvent, record: EventRecord, deps: P
       continue;
     }
     const name = executionName(event.id, playbook);
-    const input = buildExecutionInput({
-      event: {
-        id: event.id,
-        investigation_id: event.id,
-        event_type: event.kind,
-        created_at: event.time,
-        playbook,
-        details: event as unknown as Record<string, unknown>,
-      },
-      execution_id: name,
+    const input = executionInputForEvent(event, {
+      playbook,
+      executionName: name,
       account: { id: event.account, mode },
     }) as unknown as Record<string, unknown>;
     try {

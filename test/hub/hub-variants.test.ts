@@ -77,3 +77,22 @@ describe('HubStack with two NAT gateways and a warm endpoint', () => {
     );
   });
 });
+
+describe('HubRemediationRole with operator roles', () => {
+  it('lets the configured operator roles assume it, next to the remediation Lambdas', () => {
+    const operator = 'arn:aws:iam::111111111111:role/SecurityOperator';
+    const { template } = synthHub({ operatorRoleArns: [operator] });
+    const roles = Object.values(
+      template.findResources('AWS::IAM::Role', { Properties: { RoleName: 'SoclessHubRemediationRole' } }),
+    );
+    const trust = JSON.stringify(roles[0]?.Properties.AssumeRolePolicyDocument);
+    expect(trust).toContain(operator);
+    expect(trust).toContain('aws:PrincipalArn');
+  });
+
+  it('refuses an operator role outside the hub account, naming the key', () => {
+    expect(() => synthHub({ operatorRoleArns: ['arn:aws:iam::999999999999:role/Elsewhere'] })).toThrow(
+      /\$\.operatorRoleArns\[0\]: must be a role of the hub account/,
+    );
+  });
+});
