@@ -3,7 +3,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { HubStack } from './hub/hub-stack.ts';
 import { INTEGRATION_CATALOG, integrationDeployments } from './hub/integrations/index.ts';
-import { spokeRoleStatements } from './hub/remediations/index.ts';
+import { remediationApiNames, spokeRoleStatements } from './hub/remediations/index.ts';
 import { loadConfig, type SoclessConfig } from './shared/config.ts';
 import { formatProblem, SoclessError } from './shared/errors.ts';
 import { NAMES } from './shared/names.ts';
@@ -36,6 +36,11 @@ export function buildSoclessApp(app: App = new App()): SoclessApp {
     );
   }
   const remediationStatements = spokeRoleStatements();
+  // Spokes forward the configured risky API calls plus every call a remediation answers.
+  const spokeConfig: SoclessConfig = {
+    ...config,
+    riskyApiNames: [...new Set([...config.riskyApiNames, ...remediationApiNames()])],
+  };
 
   const hub = new HubStack(app, NAMES.stacks.hub, {
     description: 'socless-org hub: SOCless core in the security account (home region)',
@@ -43,9 +48,12 @@ export function buildSoclessApp(app: App = new App()): SoclessApp {
     integrations: integrationDeployments(),
     playbooks: compiled.playbooks,
   });
-  const spokeGlobal = new SpokeGlobalStack(app, NAMES.stacks.spokeGlobal, { config, remediationStatements });
-  const spokeRegional = new SpokeRegionalStack(app, NAMES.stacks.spokeRegional, { config });
-  const rollout = new OrgRolloutStack(app, NAMES.stacks.orgRollout, { config, remediationStatements });
+  const spokeGlobal = new SpokeGlobalStack(app, NAMES.stacks.spokeGlobal, {
+    config: spokeConfig,
+    remediationStatements,
+  });
+  const spokeRegional = new SpokeRegionalStack(app, NAMES.stacks.spokeRegional, { config: spokeConfig });
+  const rollout = new OrgRolloutStack(app, NAMES.stacks.orgRollout, { config: spokeConfig, remediationStatements });
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, config, hub, spokeGlobal, spokeRegional, rollout };

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSoclessApp, type SoclessApp } from '../app.ts';
+import { remediationApiNames } from '../hub/remediations/index.ts';
 import { ConfigError } from '../shared/errors.ts';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as {
@@ -57,5 +59,18 @@ describe('the CDK app (app.ts)', () => {
     expect(() => buildSoclessApp(appWith({ socless }))).toThrow(
       /cdk\.json context "socless": \$\.natGateways: must be at least 1/,
     );
+  });
+});
+
+describe('spoke forwarding and the remediation registry', () => {
+  it('forwards every CloudTrail call a remediation answers, beside the configured risky API names', () => {
+    const built = buildSoclessApp(appWith());
+    const rules = Object.values(
+      Template.fromStack(built.spokeRegional).findResources('AWS::Events::Rule', {
+        Properties: { EventPattern: { 'detail-type': ['AWS API Call via CloudTrail'] } },
+      }),
+    );
+    const names = JSON.stringify(rules.map((r) => r.Properties.EventPattern));
+    for (const api of [...remediationApiNames(), 'StopLogging', 'DeleteTrail']) expect(names).toContain(`"${api}"`);
   });
 });

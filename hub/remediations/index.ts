@@ -62,3 +62,11 @@ export function remediationsFor(
 export function spokeRoleStatements(registry: readonly Remediation[] = REMEDIATIONS): RemediationStatement[] {
   return registry.flatMap(remediationStatements);
 }
+
+/**
+ * CloudTrail API names that some remediation answers. The spokes must forward these calls, so the CDK app
+ * adds them to the configured `riskyApiNames`: adding a remediation updates the spoke rules too.
+ */
+export function remediationApiNames(registry: readonly Remediation[] = REMEDIATIONS): string[] {
+  return [...new Set(registry.flatMap((r) => r.findings.cloudTrail?.eventNames ?? []))].sort();
+}
