@@ -3,11 +3,15 @@
  * `lambda:invoke.waitForTaskToken`).
  *
  * Entry point: `handler` (bundled from this file by the hub stack's InteractionsFunction), behind
- * `POST /interactions/{provider}`. The generic `socless` provider takes a JSON body
- * `{messageId, decision: 'approve'|'reject', responder, reason?}` signed with `x-socless-signature` (see
- * endpoint.ts). It looks the task token up in `message_responses`, claims the answer with a conditional update
- * (a second answer is refused), then calls Step Functions SendTaskSuccess (approve) or SendTaskFailure (reject).
- * Other providers (Slack) come later; an unknown provider gets a 404 naming the supported ones.
+ * `POST /interactions/{provider}`:
+ * - `webhook` (alias `socless`, its first name): a JSON body `{messageId, decision: 'approve'|'reject',
+ *   responder, reason?}` signed with `x-socless-signature` (see endpoint.ts), for teams without Slack.
+ * - `slack`: Slack's interactivity request (`payload=` form body, `block_actions`) signed with Slack's v0
+ *   scheme; the responder must be an allowed user or a member of an allowed user group; the message is
+ *   updated to show the decision.
+ * Both look the task token up in `message_responses`, claim the answer with a conditional update (a second
+ * answer is refused), then call Step Functions SendTaskSuccess (approve) or SendTaskFailure (reject). An
+ * unknown provider gets a 404 naming the supported ones.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -17,6 +21,20 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { jsonPath } from '../../shared/errors.ts';
+import { envList, INTEGRATION_ENV } from '../../shared/integrations/settings.ts';
+import {
+  SLACK_SIGNATURE_HEADER,
+  SLACK_TIMESTAMP_HEADER,
+  SlackClient,
+  verifySlackSignature,
+} from '../../shared/integrations/slack.ts';
+import {
+  APPROVE_ACTION_ID,
+  decisionBlocks,
+  REASON_ACTION_ID,
+  REASON_BLOCK_ID,
+  REJECT_ACTION_ID,
+} from '../../shared/integrations/slack-blocks.ts';
 import { TABLES } from '../../shared/tables.ts';
 import {
   createDocumentClient,
@@ -36,7 +54,7 @@ export const INTERACTIONS_ENV = {
 } as const;
 
 /** Providers this function answers for; the path parameter `{provider}` must be one of them. */
-export const INTERACTION_PROVIDERS = ['socless'] as const;
+export const INTERACTION_PROVIDERS = ['webhook', 'slack', 'socless'] as const;
 export type InteractionProvider = (typeof INTERACTION_PROVIDERS)[number];
 
 /** Error name a playbook's Catch sees when a human rejects. */
@@ -51,12 +69,50 @@ export const InteractionResponseSchema = z.strictObject({
 });
 export type InteractionResponse = z.infer<typeof InteractionResponseSchema>;
 
+/**
+ * Resumes a waiting execution: Step Functions in AWS, the local callback store in the local hub. An error
+ * named TaskTimedOut, TaskDoesNotExist or InvalidToken means nothing waits for this token any more.
+ */
+export interface TaskResponder {
+  succeed(taskToken: string, output: string): Promise<void>;
+  fail(taskToken: string, error: string, cause: string): Promise<void>;
+}
+
+/** SendTaskSuccess / SendTaskFailure. */
+export function sfnTaskResponder(sfn: SFNClient): TaskResponder {
+  return {
+    async succeed(taskToken, output) {
+      await sfn.send(new SendTaskSuccessCommand({ taskToken, output }));
+    },
+    async fail(taskToken, error, cause) {
+      await sfn.send(new SendTaskFailureCommand({ taskToken, error, cause }));
+    },
+  };
+}
+
+/** The Slack provider's settings and clients; absent when Slack is not configured. */
+export interface SlackInteractionsDeps {
+  readonly readSigningSecret: () => Promise<string>;
+  /** A Web API client with the bot token (message updates, user group look-ups). */
+  readonly client: () => Promise<SlackClient>;
+  /** Slack user ids allowed to answer. */
+  readonly allowedUserIds: readonly string[];
+  /** Slack user group ids whose members may answer. */
+  readonly allowedUserGroupIds: readonly string[];
+  /** When set, answers from another workspace are refused. */
+  readonly teamId?: string;
+}
+
 /** Everything the handler uses; tests inject mocked clients and a fixed clock. */
 export interface InteractionsDeps {
   readonly documentClient: DynamoDBDocumentClient;
-  readonly sfn: SFNClient;
+  /** Step Functions; used unless `tasks` is given. */
+  readonly sfn?: SFNClient;
+  /** Overrides `sfn` (the local hub resumes its in-process executions). */
+  readonly tasks?: TaskResponder;
   readonly tableName: string;
   readonly readSigningSecret: () => Promise<string>;
+  readonly slack?: SlackInteractionsDeps;
   readonly now: () => Date;
   readonly logger: Logger;
 }
@@ -77,6 +133,7 @@ export function createInteractionsHandler(
       });
     }
     try {
+      if (provider === 'slack') return await answerSlackAction(deps, event);
       return await answerSignedResponse(deps, event);
     } catch (err) {
       deps.logger.error('interaction failed on an infrastructure error', { error: err as Error });
@@ -106,22 +163,58 @@ async function answerSignedResponse(
 
   const parsed = parseResponse(raw);
   if (!parsed.ok) return jsonResponse(400, { error: parsed.reason });
-  const answer = parsed.value;
+  const delivered = await deliverAnswer(deps, parsed.value, now);
+  return jsonResponse(delivered.statusCode, delivered.body);
+}
 
+/** The outcome of delivering an answer, before it is shaped into a provider's HTTP response. */
+interface Delivery {
+  readonly statusCode: number;
+  readonly body: Record<string, unknown>;
+  /** The interaction's record (present once it was found). */
+  readonly item?: Record<string, unknown>;
+}
+
+/**
+ * Finds the interaction, checks it can still be answered (and, for Slack, by this responder), claims the
+ * answer once, and resumes the execution. Nothing changes unless every check passes.
+ */
+async function deliverAnswer(
+  deps: InteractionsDeps,
+  answer: InteractionResponse,
+  now: Date,
+  authorize?: (item: Record<string, unknown>) => Promise<string | undefined>,
+): Promise<Delivery> {
   const found = await deps.documentClient.send(
     new GetCommand({ TableName: deps.tableName, Key: { messageId: answer.messageId }, ConsistentRead: true }),
   );
   const item = found.Item;
-  if (!item) return jsonResponse(404, { error: `no pending interaction with messageId "${answer.messageId}"` });
+  if (!item) return { statusCode: 404, body: { error: `no pending interaction with messageId "${answer.messageId}"` } };
   if (typeof item.taskToken !== 'string' || item.taskToken.length === 0) {
-    return jsonResponse(409, {
-      error: `interaction "${answer.messageId}" has no task token: nothing is waiting for it`,
-    });
+    return {
+      statusCode: 409,
+      body: { error: `interaction "${answer.messageId}" has no task token: nothing is waiting for it` },
+      item,
+    };
+  }
+  if (typeof item.answeredAt === 'string') {
+    const by = typeof item.responder === 'string' ? item.responder : 'someone';
+    return {
+      statusCode: 409,
+      body: { error: `interaction "${answer.messageId}" was already answered by ${by} at ${item.answeredAt}` },
+      item,
+    };
   }
   if (typeof item.expiresAt === 'number' && item.expiresAt * 1000 < now.getTime()) {
-    return jsonResponse(410, {
-      error: `interaction "${answer.messageId}" expired at ${new Date(item.expiresAt * 1000).toISOString()}`,
-    });
+    return {
+      statusCode: 410,
+      body: { error: `interaction "${answer.messageId}" expired at ${new Date(item.expiresAt * 1000).toISOString()}` },
+      item,
+    };
+  }
+  if (authorize) {
+    const refusal = await authorize(item);
+    if (refusal) return { statusCode: 403, body: { error: refusal }, item };
   }
 
   const answeredAt = now.toISOString();
@@ -149,7 +242,11 @@ async function answerSignedResponse(
       const previous = err.Item ?? {};
       const by = previous.responder?.S ?? 'someone';
       const at = previous.answeredAt?.S ?? 'earlier';
-      return jsonResponse(409, { error: `interaction "${answer.messageId}" was already answered by ${by} at ${at}` });
+      return {
+        statusCode: 409,
+        body: { error: `interaction "${answer.messageId}" was already answered by ${by} at ${at}` },
+        item,
+      };
     }
     throw err;
   }
@@ -161,27 +258,27 @@ async function answerSignedResponse(
     reason: answer.reason,
     answeredAt,
   };
+  const tasks = deps.tasks ?? (deps.sfn ? sfnTaskResponder(deps.sfn) : undefined);
+  if (!tasks) throw new Error('interactions: neither a Step Functions client nor a task responder was given');
   try {
     if (answer.decision === 'approve') {
-      await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: item.taskToken, output: JSON.stringify(result) }));
+      await tasks.succeed(item.taskToken, JSON.stringify(result));
     } else {
-      await deps.sfn.send(
-        new SendTaskFailureCommand({ taskToken: item.taskToken, error: REJECTED_ERROR, cause: JSON.stringify(result) }),
-      );
+      await tasks.fail(item.taskToken, REJECTED_ERROR, JSON.stringify(result));
     }
   } catch (err) {
     const name = (err as Error).name;
     if (GONE_ERRORS.has(name)) {
       // The answer stays recorded (it is what the human said); the playbook simply stopped waiting.
       deps.logger.warn('the execution no longer waits for this answer', { messageId: answer.messageId, error: name });
-      return jsonResponse(410, { error: `the playbook is no longer waiting for this answer (${name})` });
+      return { statusCode: 410, body: { error: `the playbook is no longer waiting for this answer (${name})` }, item };
     }
     deps.logger.error('could not deliver the answer to Step Functions; releasing the claim', {
       messageId: answer.messageId,
       error: err as Error,
     });
     await releaseClaim(deps, answer, answeredAt);
-    return jsonResponse(502, { error: 'the answer could not be delivered to the playbook; retry' });
+    return { statusCode: 502, body: { error: 'the answer could not be delivered to the playbook; retry' }, item };
   }
 
   deps.logger.info('interaction answered', {
@@ -189,7 +286,154 @@ async function answerSignedResponse(
     decision: answer.decision,
     responder: answer.responder,
   });
-  return jsonResponse(200, { messageId: answer.messageId, decision: answer.decision, status: 'delivered' });
+  return {
+    statusCode: 200,
+    body: { messageId: answer.messageId, decision: answer.decision, status: 'delivered' },
+    item: { ...item, answeredAt, decision: answer.decision, responder: answer.responder },
+  };
+}
+
+/** The parts of a Slack `block_actions` payload the handler reads. */
+const SlackActionPayloadSchema = z.object({
+  type: z.literal('block_actions'),
+  user: z.object({ id: z.string().min(1), username: z.string().optional(), name: z.string().optional() }),
+  team: z.object({ id: z.string() }).nullish(),
+  actions: z
+    .array(z.object({ action_id: z.string(), value: z.string().optional() }))
+    .min(1, 'must hold the clicked button'),
+  state: z
+    .object({
+      values: z.record(z.string(), z.record(z.string(), z.object({ value: z.string().nullish() }).loose())),
+    })
+    .optional(),
+  container: z.object({ channel_id: z.string().optional(), message_ts: z.string().optional() }).loose().optional(),
+});
+
+/**
+ * Slack's interactivity request: verify the v0 signature over the raw body, parse `payload=`, check the
+ * workspace and the responder, deliver, then replace the buttons with the decision. Slack needs an answer
+ * within 3 seconds; a refusal is a 4xx with a JSON reason (shown in the app's request log).
+ */
+async function answerSlackAction(deps: InteractionsDeps, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const slack = deps.slack;
+  if (!slack)
+    return jsonResponse(404, {
+      error: 'the slack provider is not configured (add "slack" to the socless configuration)',
+    });
+  const raw = requestBody(event);
+  let secret: string;
+  try {
+    secret = await slack.readSigningSecret();
+  } catch (err) {
+    deps.logger.error('cannot read the Slack signing secret', { error: err as Error });
+    return jsonResponse(503, { error: 'cannot verify signatures right now; retry later' });
+  }
+  const now = deps.now();
+  const check = verifySlackSignature({
+    signingSecret: secret,
+    rawBody: raw,
+    signature: headerValue(event, SLACK_SIGNATURE_HEADER),
+    timestamp: headerValue(event, SLACK_TIMESTAMP_HEADER),
+    now,
+  });
+  if (!check.ok) {
+    deps.logger.warn('refused a Slack request with a bad signature', { reason: check.reason });
+    return jsonResponse(401, { error: check.reason });
+  }
+  const payloadText = new URLSearchParams(raw).get('payload');
+  if (!payloadText)
+    return jsonResponse(400, { error: 'body has no payload= field (expected a Slack interactivity request)' });
+  let json: unknown;
+  try {
+    json = JSON.parse(payloadText);
+  } catch (err) {
+    return jsonResponse(400, { error: `payload is not JSON (${(err as Error).message})` });
+  }
+  const parsed = SlackActionPayloadSchema.safeParse(json);
+  if (!parsed.success) {
+    const type = (json as { type?: unknown } | null)?.type;
+    if (typeof type === 'string' && type !== 'block_actions') {
+      return jsonResponse(400, { error: `payload.type "${type}" is not handled (only block_actions)` });
+    }
+    return jsonResponse(400, {
+      error: parsed.error.issues.map((i) => `payload${jsonPath(i.path).slice(1)}: ${i.message}`).join('; '),
+    });
+  }
+  const payload = parsed.data;
+  if (slack.teamId && payload.team?.id !== slack.teamId) {
+    return jsonResponse(403, {
+      error: `request from workspace ${payload.team?.id ?? '(none)'}, expected ${slack.teamId}`,
+    });
+  }
+  const action = payload.actions.find((a) => a.action_id === APPROVE_ACTION_ID || a.action_id === REJECT_ACTION_ID);
+  if (!action) {
+    // Link buttons also send block_actions; they carry nothing to record.
+    return jsonResponse(200, { status: 'ignored', reason: 'no approve/reject action in the payload' });
+  }
+  if (!action.value) return jsonResponse(400, { error: 'payload.actions[].value: missing (the message id)' });
+  const reasonValue = payload.state?.values?.[REASON_BLOCK_ID]?.[REASON_ACTION_ID]?.value ?? undefined;
+  const answer: InteractionResponse = {
+    messageId: action.value,
+    decision: action.action_id === APPROVE_ACTION_ID ? 'approve' : 'reject',
+    responder: payload.user.id,
+    ...(reasonValue ? { reason: reasonValue.slice(0, 2000) } : {}),
+  };
+  const delivery = await deliverAnswer(deps, answer, now, (item) => authorizeSlackUser(slack, payload.user.id, item));
+  if (delivery.statusCode === 200 && delivery.item) {
+    await showDecision(deps, slack, delivery.item, answer, now);
+  }
+  return jsonResponse(delivery.statusCode, delivery.body);
+}
+
+/** Undefined when the user may answer, else the reason they may not. */
+async function authorizeSlackUser(
+  slack: SlackInteractionsDeps,
+  userId: string,
+  item: Record<string, unknown>,
+): Promise<string | undefined> {
+  const perRequest = Array.isArray(item.approvers) ? (item.approvers as string[]) : [];
+  const users = new Set([...slack.allowedUserIds, ...perRequest]);
+  if (users.size === 0 && slack.allowedUserGroupIds.length === 0) return undefined;
+  if (users.has(userId)) return undefined;
+  if (slack.allowedUserGroupIds.length > 0) {
+    const client = await slack.client();
+    for (const group of slack.allowedUserGroupIds) {
+      if ((await client.userGroupMembers(group)).includes(userId)) return undefined;
+    }
+  }
+  return `Slack user ${userId} is not allowed to answer this request (not an allowed user or a member of an allowed user group)`;
+}
+
+/** Replaces the question with the decision; a failure here is logged, the answer is already delivered. */
+async function showDecision(
+  deps: InteractionsDeps,
+  slack: SlackInteractionsDeps,
+  item: Record<string, unknown>,
+  answer: InteractionResponse,
+  now: Date,
+): Promise<void> {
+  if (typeof item.slackChannel !== 'string' || typeof item.slackTs !== 'string') return;
+  const title = typeof item.title === 'string' ? item.title : 'SOCless approval';
+  try {
+    const client = await slack.client();
+    await client.updateMessage({
+      channel: item.slackChannel,
+      ts: item.slackTs,
+      text: `${title}: ${answer.decision === 'approve' ? 'approved' : 'rejected'} by ${answer.responder}`,
+      blocks: decisionBlocks({
+        title,
+        decision: answer.decision,
+        responder: answer.responder,
+        at: now.toISOString(),
+        ...(answer.reason ? { reason: answer.reason } : {}),
+      }),
+    });
+  } catch (err) {
+    deps.logger.warn('answer delivered, but the Slack message could not be updated', {
+      messageId: answer.messageId,
+      error: err as Error,
+    });
+  }
 }
 
 /** Undoes our own claim (only if it is still ours) so the responder can retry after a Step Functions outage. */
@@ -228,13 +472,42 @@ function parseResponse(raw: string): { ok: true; value: InteractionResponse } | 
 /** Production dependencies, from the environment; throws at cold start when a variable is missing. */
 export function interactionsDepsFromEnv(env: NodeJS.ProcessEnv = process.env): InteractionsDeps {
   const vars = requireEnv(INTERACTIONS_ENV, env);
+  const secretsManager = new SecretsManagerClient({});
+  const slack = slackDepsFromEnv(env, (id) => createSecretReader(secretsManager, id));
   return {
     documentClient: createDocumentClient(),
     sfn: new SFNClient({}),
     tableName: vars.responsesTable,
-    readSigningSecret: createSecretReader(new SecretsManagerClient({}), vars.signingSecretArn),
+    readSigningSecret: createSecretReader(secretsManager, vars.signingSecretArn),
+    ...(slack ? { slack } : {}),
     now: () => new Date(),
     logger: new Logger({ serviceName: 'socless-interactions' }),
+  };
+}
+
+/**
+ * The Slack provider's dependencies from the environment (secret ids, API URL, allow-lists); undefined when
+ * the signing secret is not set, i.e. Slack is not configured. `secretReader` returns a cached reader.
+ */
+export function slackDepsFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  secretReader: (secretId: string) => () => Promise<string>,
+): SlackInteractionsDeps | undefined {
+  const signing = env[INTEGRATION_ENV.slackSigningSecret];
+  if (!signing) return undefined;
+  const token = env[INTEGRATION_ENV.slackBotTokenSecret];
+  const readToken = token ? secretReader(token) : undefined;
+  const baseUrl = env[INTEGRATION_ENV.slackApiUrl];
+  const teamId = env[INTEGRATION_ENV.slackTeamId];
+  return {
+    readSigningSecret: secretReader(signing),
+    client: async () => {
+      if (!readToken) throw new Error(`${INTEGRATION_ENV.slackBotTokenSecret} is not set: no Slack bot token`);
+      return new SlackClient({ token: (await readToken()).trim(), ...(baseUrl ? { baseUrl } : {}) });
+    },
+    allowedUserIds: envList(env, INTEGRATION_ENV.slackAllowedUserIds),
+    allowedUserGroupIds: envList(env, INTEGRATION_ENV.slackAllowedUserGroupIds),
+    ...(teamId ? { teamId } : {}),
   };
 }
 

@@ -11,8 +11,12 @@ import { defineIntegrationCatalog, type IntegrationCatalog } from '../../shared/
 import { counter } from './counter/integration.ts';
 import { customMapping } from './custom-mapping/integration.ts';
 import { enrichAccount } from './enrich-account/integration.ts';
+import { httpRequest } from './http-request/integration.ts';
+import { interactionTimeout } from './interaction-timeout/integration.ts';
 import { notifyEmail } from './notify-email/integration.ts';
+import { notifySlack } from './notify-slack/integration.ts';
 import { remediate } from './remediate/integration.ts';
+import { requestApproval } from './request-approval/integration.ts';
 import { saveToVault } from './save-to-vault/integration.ts';
 import { setInvestigationStatus } from './set-investigation-status/integration.ts';
 
@@ -34,6 +38,10 @@ export const REGISTERED_INTEGRATIONS: readonly RegisteredIntegration[] = [
   { integration: saveToVault, entry: entry('save-to-vault') },
   { integration: notifyEmail, entry: entry('notify-email') },
   { integration: remediate, entry: entry('remediate') },
+  { integration: requestApproval, entry: entry('request-approval') },
+  { integration: interactionTimeout, entry: entry('interaction-timeout') },
+  { integration: notifySlack, entry: entry('notify-slack') },
+  { integration: httpRequest, entry: entry('http-request') },
 ];
 
 /** Every integration, by id. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { SoclessError } from '../../shared/errors.ts';
@@ -14,6 +15,8 @@ interface LocalOptions {
   events?: string;
   config?: string;
   json?: boolean;
+  aws?: boolean;
+  secrets?: string;
 }
 
 function parsePort(text: string): number {
@@ -25,7 +28,7 @@ function parsePort(text: string): number {
 }
 
 export function registerLocalCommand(program: Command): void {
-  program
+  const local = program
     .command('local')
     .description('run the hub on this machine: dynalite, the endpoint pipeline, compiled playbooks, a simulated org')
     .option('--once', 'process the events and exit (no HTTP server)')
@@ -35,10 +38,19 @@ export function registerLocalCommand(program: Command): void {
     .option('--events <path>', 'event file or folder to process first (default: playbooks/*/events/*.json)')
     .option('--config <file>', 'socless configuration JSON (default: cdk.json context "socless")')
     .option('--json', 'print one JSON line per input (NDJSON) instead of a table')
+    .option('--aws', 'remediate through real spoke roles with the credentials of this shell (default: plan only)')
+    .option(
+      '--secrets <file>',
+      'JSON object of secret name -> value (e.g. socless/slack/bot-token), as Secrets Manager holds them',
+    )
     .action(async (opts: LocalOptions) => {
       const port = parsePort(opts.port);
       const hub = await LocalHub.start({
         config: loadRepoConfig(opts.config),
+        aws: opts.aws === true,
+        ...(opts.secrets ? { secrets: readSecretsFile(resolve(opts.secrets)) } : {}),
+        // A one-shot run has nobody to answer: Interactions time out at once and take the default decision.
+        interactionTimeoutMs: opts.once ? 0 : 'never',
         ...(opts.data ? { dataDir: resolve(opts.data) } : {}),
         ...(opts.org ? { orgFile: resolve(opts.org) } : {}),
       });
@@ -82,6 +94,58 @@ export function registerLocalCommand(program: Command): void {
         process.once('SIGTERM', stop);
       });
       await hub.close();
+    });
+  registerLocalAnswerCommand(local);
+}
+
+/** Reads `--secrets`: a JSON object of string values; a bad file names itself and the key. */
+function readSecretsFile(file: string): Record<string, string> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new SoclessError(`--secrets ${file}: cannot be read as JSON (${(err as Error).message})`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new SoclessError(`--secrets ${file}: $ must be an object of secret name -> value`);
+  }
+  for (const [k, v] of Object.entries(raw)) {
+    if (typeof v !== 'string') throw new SoclessError(`--secrets ${file}: $.${k} must be a string`);
+  }
+  return raw as Record<string, string>;
+}
+
+/**
+ * `socless local answer <id> approve|reject [--port N] [--responder NAME] [--reason TEXT]`: answers a pending
+ * interaction of a running local hub (the ids `GET /interactions` lists).
+ */
+export function registerLocalAnswerCommand(local: Command): void {
+  local
+    .command('answer <id> <decision>')
+    .description('answer a pending interaction of the running local hub (see GET /interactions)')
+    .option('--responder <name>', 'who answers', process.env.USER ?? 'local-user')
+    // --port is the parent's option (socless local --port N): the same flag names the same hub.
+    .action(async (id: string, decision: string, _opts: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<{ port: string; responder: string }>();
+      if (decision !== 'approve' && decision !== 'reject') {
+        throw new SoclessError(`decision: "${decision}" must be approve or reject`);
+      }
+      const url = `http://127.0.0.1:${parsePort(opts.port)}/interactions/${encodeURIComponent(id)}`;
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ decision, responder: opts.responder }),
+        });
+      } catch (err) {
+        throw new SoclessError(
+          `no local hub answers on ${url} (${(err as Error).message}); start it with socless local`,
+        );
+      }
+      const text = await res.text();
+      if (!res.ok) throw new SoclessError(`local hub refused the answer (HTTP ${res.status}): ${text}`);
+      process.stdout.write(`${text}\n`);
     });
 }
 

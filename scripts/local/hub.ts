@@ -3,8 +3,11 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { createInteractionsHandler, slackDepsFromEnv, type TaskResponder } from '../../hub/functions/interactions.ts';
 import { INTEGRATION_CATALOG, INTEGRATIONS } from '../../hub/integrations/index.ts';
+import { EXTERNAL_ID_ENV, HUB_REMEDIATION_ROLE_ENV } from '../../hub/integrations/remediate/integration.ts';
 import {
   CONFIG_CONTEXT_KEY,
   configuredMode,
@@ -15,10 +18,23 @@ import {
 import type { CompiledPlaybook } from '../../shared/deploy-model.ts';
 import { formatProblem, SoclessError } from '../../shared/errors.ts';
 import { toLambdaHandler } from '../../shared/integration-runtime/handler.ts';
-import { LocalCallbackStore, type PendingInteraction } from '../../shared/local/callback-store.ts';
+import { StaticSecretResolver } from '../../shared/integration-runtime/secrets.ts';
+import {
+  INTEGRATION_ENV,
+  integrationEnvironment,
+  interactionsSlackEnvironment,
+  SLACK_BOT_TOKEN_SECRET_NAME,
+  SLACK_SIGNING_SECRET_NAME,
+} from '../../shared/integrations/settings.ts';
+import {
+  LocalCallbackStore,
+  type PendingInteraction,
+  UnknownInteractionError,
+} from '../../shared/local/callback-store.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../shared/local/dynalite.ts';
 import { type LocalExecutionResult, runLocalExecution } from '../../shared/local/executor.ts';
 import { createLocalDeps, type LocalIntegrationDeps } from '../../shared/local/local-deps.ts';
+import { hubRemediationRoleArn } from '../../shared/names.ts';
 import { cachedAccountMode } from '../../shared/pipeline/account-mode.ts';
 import { UnknownPlaybookError } from '../../shared/pipeline/adapters.ts';
 import { DynamoDedupStore, DynamoEventStore } from '../../shared/pipeline/dynamo-stores.ts';
@@ -128,6 +144,51 @@ export class LocalDispatcher implements Dispatcher {
   }
 }
 
+/** The environment the stack would give the integrations and the interactions function's Slack provider. */
+function localInteractionEnvironment(config: SoclessConfig): {
+  integrations: Record<string, string>;
+  slack: Record<string, string>;
+} {
+  const slack: Record<string, string> = config.slack
+    ? {
+        ...interactionsSlackEnvironment(config),
+        [INTEGRATION_ENV.slackBotTokenSecret]: SLACK_BOT_TOKEN_SECRET_NAME,
+        [INTEGRATION_ENV.slackSigningSecret]: SLACK_SIGNING_SECRET_NAME,
+      }
+    : {};
+  // One process runs every integration: their settings are merged (the names do not clash).
+  const merged = Object.assign({}, ...Object.values(integrationEnvironment(config))) as Record<string, string>;
+  return {
+    integrations: {
+      ...merged,
+      ...(config.slack ? { [INTEGRATION_ENV.slackBotTokenSecret]: SLACK_BOT_TOKEN_SECRET_NAME } : {}),
+    },
+    slack,
+  };
+}
+
+/** The deployed interactions handler, on dynalite, resuming local executions, with secrets from the local map. */
+function localInteractionsHandler(
+  dynamo: LocalDynamo,
+  callbacks: LocalCallbackStore,
+  secretValues: Readonly<Record<string, string>>,
+  slackEnv: Readonly<Record<string, string>>,
+  deps: LocalIntegrationDeps,
+): LocalInteractionsHandler {
+  const resolver = new StaticSecretResolver(secretValues);
+  const readLocalSecret = (name: string) => async () => String(await resolver.resolve({ kind: 'secret', id: name }));
+  const slack = slackDepsFromEnv(slackEnv, readLocalSecret);
+  return createInteractionsHandler({
+    documentClient: dynamo.client,
+    tasks: localTaskResponder(callbacks),
+    tableName: 'message_responses',
+    readSigningSecret: readLocalSecret(LOCAL_WEBHOOK_SECRET_NAME),
+    ...(slack ? { slack } : {}),
+    now: deps.now ?? (() => new Date()),
+    logger: deps.logger,
+  });
+}
+
 export interface LocalHubOptions {
   /** Keep DynamoDB and the vault in this folder; in memory when absent. */
   readonly dataDir?: string;
@@ -137,8 +198,58 @@ export interface LocalHubOptions {
   readonly playbooksDir?: string;
   /** @default the cdk.json configuration */
   readonly config?: SoclessConfig;
+  /**
+   * Remediate through real spoke sessions (STS AssumeRole via the hub remediation role, with the external id)
+   * using the credentials of the environment. Without it, plans are built from the finding and nothing is applied.
+   * @default false
+   */
+  readonly aws?: boolean;
   /** How long to wait for executions that are still running when `submit` returns (ms). @default 30000 */
   readonly executionWaitMs?: number;
+  /**
+   * Secret values by name, as Secrets Manager would hold them (e.g. `socless/slack/bot-token`,
+   * `socless/slack/signing-secret`, `socless/interactions/signing-secret` for the webhook provider).
+   */
+  readonly secrets?: Readonly<Record<string, string>>;
+  /**
+   * When an Interaction nobody answered fails with `States.Timeout` (the playbook's timeout path then applies
+   * the configured default decision), in ms, or `'never'` to wait for an answer. A hub without an HTTP server
+   * has nobody to answer, so the default is at once; `socless local` serving HTTP passes `'never'`.
+   * @default 0
+   */
+  readonly interactionTimeoutMs?: number | 'never';
+}
+
+/** Secret the local webhook provider verifies `x-socless-signature` with (the stack's SigningSecret in AWS). */
+export const LOCAL_WEBHOOK_SECRET_NAME = 'socless/interactions/signing-secret';
+
+/** The local hub's answers to `POST /interactions/{provider}`: the real interactions handler. */
+export type LocalInteractionsHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+/** Resumes local executions the way SendTaskSuccess / SendTaskFailure resume them in AWS. */
+export function localTaskResponder(callbacks: LocalCallbackStore): TaskResponder {
+  const gone = (err: unknown): never => {
+    if (err instanceof UnknownInteractionError) {
+      throw Object.assign(new Error(err.message), { name: 'TaskDoesNotExist' });
+    }
+    throw err;
+  };
+  return {
+    async succeed(taskToken, output) {
+      try {
+        callbacks.succeed(taskToken, JSON.parse(output));
+      } catch (err) {
+        gone(err);
+      }
+    },
+    async fail(taskToken, error, cause) {
+      try {
+        callbacks.fail(taskToken, error, cause);
+      } catch (err) {
+        gone(err);
+      }
+    },
+  };
 }
 
 /**
@@ -146,6 +257,9 @@ export interface LocalHubOptions {
  * integration modules as in AWS, a simulated org for the accounts registry.
  */
 export class LocalHub {
+  /** Interactions wait for a person (no local timeout): `submit` then stops waiting for a parked execution. */
+  private interactionsWait = false;
+
   private constructor(
     readonly config: SoclessConfig,
     readonly accounts: readonly SimulatedAccount[],
@@ -156,6 +270,8 @@ export class LocalHub {
     readonly dispatcher: LocalDispatcher,
     readonly pipeline: PipelineDeps,
     private readonly executionWaitMs: number,
+    /** The interactions function, wired to dynalite and the local callback store. */
+    readonly interactions: LocalInteractionsHandler,
   ) {}
 
   static async start(options: LocalHubOptions = {}): Promise<LocalHub> {
@@ -175,12 +291,38 @@ export class LocalHub {
       const accounts = simulatedAccounts(org, config);
       const registry = new AccountsRepository(dynamo.client, 'accounts');
       for (const a of accounts) await registry.put(a);
-      const integrationDeps = createLocalDeps({
+      const secretValues = Object.fromEntries(
+        Object.entries(options.secrets ?? {}).map(([name, value]) => [`secret:${name}`, value]),
+      );
+      const createdDeps = createLocalDeps({
         documentClient: dynamo.client,
         ...(options.dataDir ? { vaultDir: join(options.dataDir, 'vault') } : {}),
+        secrets: secretValues,
       });
+      // Slack, Jira and HTTP settings as the hub stack puts them in the integrations' environment.
+      const interactionEnv = localInteractionEnvironment(config);
+      const localDeps: LocalIntegrationDeps = {
+        ...createdDeps,
+        env: { ...createdDeps.env, ...interactionEnv.integrations },
+      };
+      // With --aws the remediate integration finds the external id and hub role as a Lambda would, and opens
+      // real spoke sessions; everything else stays local.
+      const integrationDeps: LocalIntegrationDeps = options.aws
+        ? {
+            ...localDeps,
+            env: {
+              ...localDeps.env,
+              [EXTERNAL_ID_ENV]: config.externalId,
+              [HUB_REMEDIATION_ROLE_ENV]: hubRemediationRoleArn(config.hubAccountId),
+            },
+          }
+        : localDeps;
       const handlers = new Map([...INTEGRATIONS.values()].map((i) => [i.id, toLambdaHandler(i, integrationDeps)]));
-      const callbacks = new LocalCallbackStore();
+      const timeoutMs = options.interactionTimeoutMs ?? 0;
+      const callbacks = new LocalCallbackStore(
+        timeoutMs === 'never' ? {} : { timeoutDecision: { decision: 'timeout', afterMs: timeoutMs } },
+      );
+      const interactions = localInteractionsHandler(dynamo, callbacks, secretValues, interactionEnv.slack, createdDeps);
       const dispatcher = new LocalDispatcher(
         new Map(compiled.playbooks.map((p) => [p.name, p])),
         handlers,
@@ -199,7 +341,7 @@ export class LocalHub {
         ),
         dedupWindowMs: config.dedupWindowMinutes * 60_000,
       };
-      return new LocalHub(
+      const hub = new LocalHub(
         config,
         accounts,
         compiled.playbooks,
@@ -209,7 +351,10 @@ export class LocalHub {
         dispatcher,
         pipeline,
         options.executionWaitMs ?? 30_000,
+        interactions,
       );
+      hub.interactionsWait = timeoutMs === 'never';
+      return hub;
     } catch (err) {
       await dynamo.close();
       throw err;
@@ -233,6 +378,30 @@ export class LocalHub {
 
   answer(id: string, decision: 'approve' | 'reject', responder: string): void {
     this.callbacks.answer(id, decision, responder);
+  }
+
+  /**
+   * Answers `POST /interactions/{provider}` (`webhook`, `socless`, `slack`) with the deployed handler: the same
+   * signature checks, the same `message_responses` claim, and the local executions resumed.
+   */
+  async respond(
+    provider: string,
+    request: { body: string; headers: Readonly<Record<string, string | undefined>> },
+  ): Promise<APIGatewayProxyResult> {
+    return this.interactions({
+      httpMethod: 'POST',
+      path: `/interactions/${provider}`,
+      resource: '/interactions/{provider}',
+      body: request.body,
+      isBase64Encoded: false,
+      headers: { ...request.headers },
+      multiValueHeaders: {},
+      pathParameters: { provider },
+      queryStringParameters: null,
+      multiValueQueryStringParameters: null,
+      stageVariables: null,
+      requestContext: {} as APIGatewayProxyEvent['requestContext'],
+    });
   }
 
   /** Every event recorded so far, newest first, with the executions and the states they visited. */
@@ -274,11 +443,20 @@ export class LocalHub {
       const run = this.dispatcher.runs.get(e.name);
       if (!run) return;
       let timer: NodeJS.Timeout | undefined;
+      let stopListening: (() => void) | undefined;
       const timeout = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, this.executionWaitMs);
       });
-      await Promise.race([run.done.then(() => undefined), timeout]);
+      // An execution parked on a human answer will not finish by itself: stop waiting for it.
+      const parked = new Promise<void>((resolve) => {
+        if (!this.interactionsWait) return;
+        stopListening = this.callbacks.onPending((p) => {
+          if (p.executionId === run.arn) resolve();
+        });
+      });
+      await Promise.race([run.done.then(() => undefined), timeout, parked]);
       clearTimeout(timer);
+      stopListening?.();
     });
     await Promise.all(waits);
     return { ...outcome, runs: this.runsOf(outcome.executions) };

@@ -28,7 +28,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 /**
  * The local hub's HTTP API on loopback: `POST /events` (one EventBridge event or an array), `GET /health`,
- * `GET /investigations`, `GET /interactions`, `POST /interactions/<id>` (`{"decision":"approve"|"reject","responder":"..."}`).
+ * `GET /investigations`, `GET /interactions`, `POST /interactions/<id>` (`{"decision":"approve"|"reject","responder":"..."}`),
+ * and `POST /interactions/webhook|slack` answered by the deployed interactions handler (signed requests).
  */
 export async function serveLocalHub(
   hub: LocalHub,
@@ -79,6 +80,21 @@ async function handle(hub: LocalHub, req: IncomingMessage, res: ServerResponse):
       results.push(outcomeLine(`request[${i}]`, await hub.submit(body, 'local-http')));
     }
     send(res, 200, results);
+    return;
+  }
+  const provider = /^POST \/interactions\/(webhook|socless|slack)$/.exec(route);
+  if (provider) {
+    // The deployed interactions handler: signed answers (x-socless-signature, or Slack's v0 signature).
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]),
+    );
+    const result = await hub.respond(provider[1] as string, { body: await readBody(req), headers });
+    const text = result.body;
+    res.writeHead(result.statusCode, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+    });
+    res.end(text);
     return;
   }
   const answer = /^POST \/interactions\/([^/]+)$/.exec(route);

@@ -161,7 +161,13 @@ export class HttpClient {
   async requestOk(req: HttpRequest): Promise<HttpResponse> {
     const res = await this.request(req);
     if (res.status < 200 || res.status > 299) {
-      throw new HttpServiceError(this.options.service, req.method ?? 'POST', redact(this.url(req.path)), res.status, res.text);
+      throw new HttpServiceError(
+        this.options.service,
+        req.method ?? 'POST',
+        redact(this.url(req.path)),
+        res.status,
+        res.text,
+      );
     }
     return res;
   }

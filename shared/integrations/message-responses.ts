@@ -84,7 +84,13 @@ export class MessageResponsesRepository {
    */
   async claim(
     messageId: string,
-    answer: { decision: 'approve' | 'reject'; responder: string; reason?: string; at: string; status: 'answered' | 'timed-out' },
+    answer: {
+      decision: 'approve' | 'reject';
+      responder: string;
+      reason?: string;
+      at: string;
+      status: 'answered' | 'timed-out';
+    },
   ): Promise<boolean> {
     try {
       await this.client.send(

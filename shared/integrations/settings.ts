@@ -4,8 +4,8 @@
  * names of the secrets the stack creates for the user to fill in.
  */
 import type { SoclessConfig } from '../config.ts';
-import type { SecretResolver } from '../integration-runtime/secrets.ts';
 import { SoclessError } from '../errors.ts';
+import type { SecretResolver } from '../integration-runtime/secrets.ts';
 
 /** Secret (created by the hub stack when `slack` is configured) holding the bot token `xoxb-…`. */
 export const SLACK_BOT_TOKEN_SECRET_NAME = 'socless/slack/bot-token';
@@ -57,7 +57,9 @@ export function envList(env: Env, name: string): string[] {
 export async function readSecret(secrets: SecretResolver, id: string, jsonKey?: string): Promise<string> {
   const value = await secrets.resolve(jsonKey ? { kind: 'secret', id, jsonKey } : { kind: 'secret', id });
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new SoclessError(`secret ${id}${jsonKey ? ` key ${jsonKey}` : ''} is empty: put the value in Secrets Manager`);
+    throw new SoclessError(
+      `secret ${id}${jsonKey ? ` key ${jsonKey}` : ''} is empty: put the value in Secrets Manager`,
+    );
   }
   return value.trim();
 }
@@ -78,7 +80,9 @@ export function integrationEnvironment(config: SoclessConfig): Record<string, Re
   const add = (ids: readonly string[], vars: Record<string, string>) => {
     for (const id of ids) out[id] = { ...out[id], ...vars };
   };
-  add(['request_approval', 'interaction_timeout'], { [INTEGRATION_ENV.timeoutDecision]: config.interactions.timeoutDecision });
+  add(['request_approval', 'interaction_timeout'], {
+    [INTEGRATION_ENV.timeoutDecision]: config.interactions.timeoutDecision,
+  });
   if (config.slack) {
     add(SECRET_USERS.slackBotToken, {
       [INTEGRATION_ENV.slackApiUrl]: config.slack.apiBaseUrl,

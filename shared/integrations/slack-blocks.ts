@@ -59,14 +59,20 @@ function safeUrl(url: string): string | undefined {
 
 /** The plain-text fallback (notifications, screen readers). */
 export function findingText(m: FindingMessage): string {
-  return cut(`${m.severity ? `[${m.severity}] ` : ''}${m.title}${m.account ? ` (account ${m.account})` : ''}`, SECTION_LIMIT);
+  return cut(
+    `${m.severity ? `[${m.severity}] ` : ''}${m.title}${m.account ? ` (account ${m.account})` : ''}`,
+    SECTION_LIMIT,
+  );
 }
 
 /** Block Kit blocks of a finding message. */
 export function findingBlocks(m: FindingMessage): unknown[] {
   const icon = m.severity ? (SEVERITY_ICONS[m.severity.toUpperCase()] ?? ':white_circle:') : '';
   const blocks: unknown[] = [
-    { type: 'header', text: { type: 'plain_text', text: cut(`${m.severity ? `${m.severity}: ` : ''}${m.title}`, HEADER_LIMIT) } },
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: cut(`${m.severity ? `${m.severity}: ` : ''}${m.title}`, HEADER_LIMIT) },
+    },
   ];
   const fields: Array<{ type: 'mrkdwn'; text: string }> = [];
   if (m.severity) fields.push({ type: 'mrkdwn', text: `*Severity*\n${icon} ${escapeSlack(m.severity)}` });
@@ -78,11 +84,17 @@ export function findingBlocks(m: FindingMessage): unknown[] {
   }
   if (fields.length > 0) blocks.push({ type: 'section', fields });
   if (m.summary) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut(`*What happened*\n${escapeSlack(m.summary)}`, SECTION_LIMIT) } });
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: cut(`*What happened*\n${escapeSlack(m.summary)}`, SECTION_LIMIT) },
+    });
   }
   if (m.actions && m.actions.length > 0) {
     const lines = m.actions.map((a) => `• ${escapeSlack(a)}`).join('\n');
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut(`*What was or will be done*\n${lines}`, SECTION_LIMIT) } });
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: cut(`*What was or will be done*\n${lines}`, SECTION_LIMIT) },
+    });
   }
   const links = (m.links ?? [])
     .map((l) => ({ text: l.text, url: safeUrl(l.url) }))
@@ -103,7 +115,9 @@ export function findingBlocks(m: FindingMessage): unknown[] {
 }
 
 /** The approval request: the finding, then a reason field and Approve / Reject buttons carrying the message id. */
-export function approvalBlocks(m: FindingMessage & { readonly question: string; readonly messageId: string }): unknown[] {
+export function approvalBlocks(
+  m: FindingMessage & { readonly question: string; readonly messageId: string },
+): unknown[] {
   return [
     ...findingBlocks(m),
     { type: 'section', text: { type: 'mrkdwn', text: cut(`*${escapeSlack(m.question)}*`, SECTION_LIMIT) } },
@@ -131,7 +145,13 @@ export function approvalBlocks(m: FindingMessage & { readonly question: string; 
             deny: { type: 'plain_text', text: 'Cancel' },
           },
         },
-        { type: 'button', action_id: REJECT_ACTION_ID, style: 'danger', text: { type: 'plain_text', text: 'Reject' }, value: m.messageId },
+        {
+          type: 'button',
+          action_id: REJECT_ACTION_ID,
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Reject' },
+          value: m.messageId,
+        },
       ],
     },
     { type: 'context', elements: [{ type: 'mrkdwn', text: `SOCless request \`${escapeSlack(m.messageId)}\`` }] },
@@ -155,6 +175,12 @@ export function decisionBlocks(input: {
     : `${verb} by ${who} at ${escapeSlack(input.at)}`;
   return [
     { type: 'section', text: { type: 'mrkdwn', text: cut(`*${escapeSlack(input.title)}*`, SECTION_LIMIT) } },
-    { type: 'section', text: { type: 'mrkdwn', text: cut(`${line}${input.reason ? `\n>${escapeSlack(input.reason)}` : ''}`, SECTION_LIMIT) } },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: cut(`${line}${input.reason ? `\n>${escapeSlack(input.reason)}` : ''}`, SECTION_LIMIT),
+      },
+    },
   ];
 }

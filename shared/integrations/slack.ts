@@ -76,7 +76,11 @@ export class SlackClient {
 
   /** usergroups.users.list: the user ids in a user group (needs the `usergroups:read` scope). */
   async userGroupMembers(usergroup: string): Promise<string[]> {
-    const res = await this.http.requestOk({ path: 'usergroups.users.list', form: { usergroup }, retryServerErrors: true });
+    const res = await this.http.requestOk({
+      path: 'usergroups.users.list',
+      form: { usergroup },
+      retryServerErrors: true,
+    });
     const out = okBody('usergroups.users.list', res);
     return Array.isArray(out.users) ? out.users.filter((u): u is string => typeof u === 'string') : [];
   }
@@ -125,7 +129,10 @@ export function verifySlackSignature(input: {
   if (!/^\d{1,12}$/.test(input.timestamp)) return { ok: false, reason: `${SLACK_TIMESTAMP_HEADER} is not a number` };
   const age = Math.abs(Math.floor(input.now.getTime() / 1000) - Number(input.timestamp));
   if (age > SLACK_SIGNATURE_MAX_AGE_SECONDS) {
-    return { ok: false, reason: `stale request: timestamp is ${age} s away from now (limit ${SLACK_SIGNATURE_MAX_AGE_SECONDS} s)` };
+    return {
+      ok: false,
+      reason: `stale request: timestamp is ${age} s away from now (limit ${SLACK_SIGNATURE_MAX_AGE_SECONDS} s)`,
+    };
   }
   const expected = Buffer.from(slackSignature(input.signingSecret, input.timestamp, input.rawBody), 'utf8');
   const given = Buffer.from(input.signature, 'utf8');

@@ -37,6 +37,13 @@ export interface RemediationRunRequest {
   readonly event: RemediationEvent;
   readonly mode: RemediationMode;
   readonly executionId: string;
+  /**
+   * A human approved this run (the approve-then-remediate playbook). A `notify` account is then remediated
+   * once as `auto`, without the severity floor (a person decided), but still held by the kill switch,
+   * never-auto remediations and the blast-radius guard. Other modes are unchanged: `off` stays ignored and
+   * `dry-run` stays a plan, since those are the account's explicit choice.
+   */
+  readonly approvedBy?: string;
 }
 
 /** The assumption written into every plan built without a live read. */
@@ -75,7 +82,9 @@ export async function runRemediation(
   request: RemediationRunRequest,
   runtime: RemediationRuntime,
 ): Promise<RemediationOutcome> {
-  const { remediation, event, mode } = request;
+  const { remediation, event } = request;
+  const approved = request.approvedBy !== undefined && request.mode === 'notify';
+  const mode: RemediationMode = approved ? 'auto' : request.mode;
   const now = runtime.now ?? (() => new Date());
   const base = {
     id: remediation.id,
@@ -84,6 +93,7 @@ export async function runRemediation(
     mode,
     severity: event.severity.label,
     undoable: remediation.undo !== undefined,
+    ...(approved ? { approvedBy: request.approvedBy } : {}),
   };
   if (mode === 'off') return { ...base, effectiveAction: 'ignored', actions: [] };
 
@@ -133,7 +143,7 @@ export async function runRemediation(
     return { ...sourced, effectiveAction: 'planned', actions: planned, compliant };
   }
 
-  const hold = await holdReason(remediation, event, runtime);
+  const hold = await holdReason(remediation, event, runtime, approved);
   if (hold) {
     const guarded = hold.reason === 'kill-switch' || hold.reason === 'account-limit' || hold.reason === 'org-limit';
     return { ...sourced, effectiveAction: guarded ? 'guarded' : 'planned', actions: planned, compliant, held: hold };
@@ -172,6 +182,7 @@ async function holdReason(
   remediation: Remediation,
   event: RemediationEvent,
   runtime: RemediationRuntime,
+  approved = false,
 ): Promise<{ reason: HoldReason; detail: string } | undefined> {
   if (await runtime.killSwitch.isOn()) {
     return { reason: 'kill-switch', detail: 'the remediation kill switch is on: every auto run is a dry-run' };
@@ -180,7 +191,8 @@ async function holdReason(
     return { reason: 'never-auto', detail: `${remediation.id} is never applied automatically; apply it by hand` };
   }
   const min = runtime.autoMinSeverity ?? 'HIGH';
-  if (!atOrAbove(event.severity.label, min)) {
+  // The severity floor stands in for a human's judgement; an approval is that judgement.
+  if (!approved && !atOrAbove(event.severity.label, min)) {
     return {
       reason: 'below-auto-severity',
       detail: `severity ${event.severity.label} is below ${min}, the minimum for automatic remediation`,

@@ -133,4 +133,6 @@ export interface RemediationOutcome {
   /** The remediation can reverse what it applied (`socless remediation undo`). */
   readonly undoable: boolean;
   readonly severity?: string;
+  /** Who approved this run (request_approval): a notify-mode account was remediated once as auto. */
+  readonly approvedBy?: string;
 }

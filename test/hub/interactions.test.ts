@@ -71,7 +71,9 @@ describe('interactions handler', () => {
     const result = await handler(request(approve, { provider: 'teams' }));
 
     expect(result.statusCode).toBe(404);
-    expect(JSON.parse(result.body).error).toBe('unknown interaction provider "teams"; supported providers: webhook, slack, socless');
+    expect(JSON.parse(result.body).error).toBe(
+      'unknown interaction provider "teams"; supported providers: webhook, slack, socless',
+    );
   });
 
   it('refuses an unsigned answer before touching any table', async () => {

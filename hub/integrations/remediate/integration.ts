@@ -54,6 +54,12 @@ export const RemediateParameters = z.object({
     .optional(),
   /** The account's mode when the registry does not know it (`$.artifacts.account.mode`). @default off */
   mode: RemediationModeSchema.optional(),
+  /**
+   * Who approved the fix (the answer of a request_approval Interaction). A notify-mode account is then
+   * remediated once as auto, without the severity floor, still held by the kill switch, never-auto and the
+   * blast-radius guard (see runRemediation).
+   */
+  approved_by: z.string().min(1).max(256).optional(),
 });
 
 /** Builds the runtime (sessions, kill switch, guard) for one invocation. */
@@ -158,7 +164,13 @@ export function createRemediateIntegration(options: RemediateIntegrationOptions 
       );
       const mode: RemediationMode = account?.mode ?? params.mode ?? 'off';
       const outcome = await runRemediation(
-        { remediation, event, mode, executionId: ctx.executionId },
+        {
+          remediation,
+          event,
+          mode,
+          executionId: ctx.executionId,
+          ...(params.approved_by ? { approvedBy: params.approved_by } : {}),
+        },
         makeRuntime(ctx),
       );
       const savedAt = ctx.now().toISOString();
