@@ -8,9 +8,12 @@ import type { IntegrationDeployment } from '../../shared/deploy-model.ts';
 import type { Integration } from '../../shared/integration-runtime/define.ts';
 import { integrationTables } from '../../shared/integration-runtime/handler.ts';
 import { defineIntegrationCatalog, type IntegrationCatalog } from '../../shared/playbook/catalog.ts';
+import { commentJiraIssue } from './comment-jira-issue/integration.ts';
 import { counter } from './counter/integration.ts';
+import { createJiraIssue } from './create-jira-issue/integration.ts';
 import { customMapping } from './custom-mapping/integration.ts';
 import { enrichAccount } from './enrich-account/integration.ts';
+import { enrichResource } from './enrich-resource/integration.ts';
 import { httpRequest } from './http-request/integration.ts';
 import { interactionTimeout } from './interaction-timeout/integration.ts';
 import { notifyEmail } from './notify-email/integration.ts';
@@ -42,6 +45,9 @@ export const REGISTERED_INTEGRATIONS: readonly RegisteredIntegration[] = [
   { integration: interactionTimeout, entry: entry('interaction-timeout') },
   { integration: notifySlack, entry: entry('notify-slack') },
   { integration: httpRequest, entry: entry('http-request') },
+  { integration: createJiraIssue, entry: entry('create-jira-issue') },
+  { integration: commentJiraIssue, entry: entry('comment-jira-issue') },
+  { integration: enrichResource, entry: entry('enrich-resource') },
 ];
 
 /** Every integration, by id. */

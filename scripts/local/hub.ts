@@ -64,6 +64,8 @@ export interface LocalExecution {
   readonly name: string;
   readonly arn: string;
   readonly result?: LocalExecutionResult;
+  /** The Interaction the execution is parked on, waiting for a person. */
+  readonly waitingOn?: { readonly id: string; readonly state: string };
 }
 
 /** What happened to one event, with the executions it started (finished by the time this is returned). */
@@ -429,11 +431,13 @@ export class LocalHub {
   private runsOf(executions: readonly { playbook: string; name: string }[]): LocalExecution[] {
     return executions.map((e) => {
       const run = this.dispatcher.runs.get(e.name);
+      const waiting = run && !run.result ? this.callbacks.pending().find((p) => p.executionId === run.arn) : undefined;
       return {
         playbook: e.playbook,
         name: e.name,
         arn: run?.arn ?? '',
         ...(run?.result ? { result: run.result } : {}),
+        ...(waiting ? { waitingOn: { id: waiting.id, state: waiting.state } } : {}),
       };
     });
   }

@@ -1,4 +1,4 @@
-import type { LocalHub, LocalOutcome } from './hub.ts';
+import type { LocalExecution, LocalHub, LocalOutcome } from './hub.ts';
 
 interface RemediationSummary {
   readonly id: string;
@@ -9,25 +9,44 @@ interface RemediationSummary {
   readonly stateSource?: string;
 }
 
-/** The remediation a run performed or planned, from the result of its remediate state (any state name). */
-export function remediationOf(outcome: LocalOutcome): RemediationSummary | undefined {
-  for (const run of outcome.runs) {
-    const results = (run.result?.output as { results?: Record<string, unknown> } | undefined)?.results ?? {};
-    for (const value of Object.values(results)) {
-      const r = (value as { remediation?: Record<string, unknown> } | null)?.remediation;
-      if (r && typeof r === 'object' && typeof r.id === 'string') {
-        return {
-          id: r.id,
-          account: String(r.account ?? outcome.account ?? ''),
-          mode: String(r.mode ?? outcome.mode ?? ''),
-          ...(typeof r.effectiveAction === 'string' ? { effectiveAction: r.effectiveAction } : {}),
-          actions: Array.isArray(r.actions) ? r.actions : [],
-          ...(typeof r.stateSource === 'string' ? { stateSource: r.stateSource } : {}),
-        };
-      }
+/** The remediation one run performed or planned, from the result of its remediate state (any state name). */
+function remediationOfRun(run: LocalExecution, outcome: LocalOutcome): RemediationSummary | undefined {
+  const results = (run.result?.output as { results?: Record<string, unknown> } | undefined)?.results ?? {};
+  for (const value of Object.values(results)) {
+    const r = (value as { remediation?: Record<string, unknown> } | null)?.remediation;
+    if (r && typeof r === 'object' && typeof r.id === 'string') {
+      return {
+        id: r.id,
+        account: String(r.account ?? outcome.account ?? ''),
+        mode: String(r.mode ?? outcome.mode ?? ''),
+        ...(typeof r.effectiveAction === 'string' ? { effectiveAction: r.effectiveAction } : {}),
+        actions: Array.isArray(r.actions) ? r.actions : [],
+        ...(typeof r.stateSource === 'string' ? { stateSource: r.stateSource } : {}),
+      };
     }
   }
   return undefined;
+}
+
+/** The remediation an event's executions performed or planned (the first one found). */
+export function remediationOf(outcome: LocalOutcome): RemediationSummary | undefined {
+  for (const run of outcome.runs) {
+    const found = remediationOfRun(run, outcome);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** An execution as `--json` shows it: WAITING (with the interaction to answer) while parked on a person. */
+function executionView(run: LocalExecution): Record<string, unknown> {
+  return {
+    playbook: run.playbook,
+    name: run.name,
+    status: run.result?.status ?? (run.waitingOn ? 'WAITING' : 'RUNNING'),
+    states: run.result?.states ?? [],
+    ...(run.result?.error ? { error: run.result.error, cause: run.result.cause } : {}),
+    ...(run.waitingOn ? { interaction: run.waitingOn } : {}),
+  };
 }
 
 /** The `socless local --json` line of one input (the contract in DESIGN.md). */
@@ -35,7 +54,7 @@ export function outcomeLine(input: string, outcomes: readonly LocalOutcome[]): R
   const [first] = outcomes;
   if (!first) return { input, status: 'rejected', error: 'the input produced no event' };
   const line = (o: LocalOutcome): Record<string, unknown> => {
-    const run = o.runs[0];
+    const fix = remediationOf(o);
     return {
       eventId: o.eventId,
       status: o.status,
@@ -44,25 +63,9 @@ export function outcomeLine(input: string, outcomes: readonly LocalOutcome[]): R
       account: o.account ?? null,
       ...(o.mode ? { mode: o.mode } : {}),
       ...(o.investigationId ? { investigationId: o.investigationId } : {}),
-      execution: run
-        ? {
-            name: run.name,
-            status: run.result?.status ?? 'RUNNING',
-            states: run.result?.states ?? [],
-            ...(run.result?.error ? { error: run.result.error, cause: run.result.cause } : {}),
-          }
-        : null,
-      ...(o.runs.length > 1
-        ? {
-            executions: o.runs.map((r) => ({
-              playbook: r.playbook,
-              name: r.name,
-              status: r.result?.status ?? 'RUNNING',
-              states: r.result?.states ?? [],
-            })),
-          }
-        : {}),
-      ...(remediationOf(o) ? { remediation: remediationOf(o) } : {}),
+      execution: o.runs[0] ? executionView(o.runs[0]) : null,
+      ...(o.runs.length > 1 ? { executions: o.runs.map(executionView) } : {}),
+      ...(fix ? { remediation: fix } : {}),
       ...(o.status === 'rejected' || o.status === 'pending' ? { error: o.reason ?? 'no reason recorded' } : {}),
       ...(o.redelivered ? { redelivered: true } : {}),
     };
@@ -74,28 +77,47 @@ function pad(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n);
 }
 
-/** A table row per event: what came in, whose account, which playbook, what happened, how long it took. */
+const COLUMNS = { event: 46, account: 36, playbook: 24 } as const;
+
+function row(event: string, account: string, playbook: string, outcome: string, time: string): string {
+  return `${pad(event, COLUMNS.event)} ${pad(account, COLUMNS.account)} ${pad(playbook, COLUMNS.playbook)} ${time.padStart(7)}  ${outcome}`;
+}
+
+function runText(run: LocalExecution, outcome: LocalOutcome): string {
+  if (run.waitingOn) {
+    return `waiting for a person at ${run.waitingOn.state}: npx socless local answer ${run.waitingOn.id} approve|reject`;
+  }
+  const status = run.result ? `${run.result.status} after ${run.result.states.length} states` : 'RUNNING';
+  const fix = remediationOfRun(run, outcome);
+  const fixText = fix
+    ? `; ${fix.id}: ${fix.effectiveAction ?? fix.mode}, ${fix.actions.length} call(s)${fix.stateSource === 'finding' ? ' (planned from the finding)' : ''}`
+    : '';
+  const error = run.result?.error ? ` (${run.result.error})` : '';
+  return `${status}${error}${fixText}`;
+}
+
+/** Table rows for one input: a row per execution (or one for an event that started none). */
 export function outcomeRows(hub: LocalHub, input: string, outcomes: readonly LocalOutcome[], ms: number): string[] {
-  return outcomes.map((o) => {
+  return outcomes.flatMap((o) => {
     const acct = o.account ? hub.account(o.account) : undefined;
-    const account = o.account ? `${o.account}${acct ? ` ${acct.name} (${o.mode ?? acct.mode})` : ''}` : '-';
-    const runs = o.runs
-      .map((r) => `${r.result?.status ?? 'RUNNING'} ${r.result?.states.length ?? 0} states`)
-      .join(', ');
-    const fix = remediationOf(o);
-    const fixText = fix ? `; ${fix.id}: ${fix.effectiveAction ?? fix.mode} (${fix.actions.length} call(s))` : '';
-    const outcome =
-      o.status === 'dispatched'
-        ? `${runs}${fixText}`
-        : o.status === 'duplicate'
-          ? `duplicate of ${o.investigationId}`
+    const account = o.account ? `${o.account} ${acct?.name ?? '(not in org)'} [${o.mode ?? acct?.mode ?? '?'}]` : '-';
+    if (o.runs.length === 0) {
+      const text =
+        o.status === 'duplicate'
+          ? `duplicate of investigation ${o.investigationId}`
           : o.status === 'rejected'
             ? `rejected: ${o.reason ?? ''}`
-            : o.status;
-    return `${pad(input, 44)} ${pad(account, 38)} ${pad(o.playbooks.join(',') || '-', 24)} ${pad(outcome, 60)} ${String(ms).padStart(5)} ms`;
+            : o.status === 'pending'
+              ? `pending: ${o.reason ?? ''}`
+              : o.status;
+      return [row(input, account, '-', text, `${ms} ms`)];
+    }
+    return o.runs.map((r, i) =>
+      i === 0 ? row(input, account, r.playbook, runText(r, o), `${ms} ms`) : row('', '', r.playbook, runText(r, o), ''),
+    );
   });
 }
 
 export function tableHeader(): string {
-  return `${pad('EVENT', 44)} ${pad('ACCOUNT', 38)} ${pad('PLAYBOOK', 24)} ${pad('OUTCOME', 60)} ${'TIME'.padStart(8)}`;
+  return row('EVENT', 'ACCOUNT [MODE]', 'PLAYBOOK', 'OUTCOME', 'TIME');
 }
