@@ -60,6 +60,25 @@ export class DynamoEventStore implements EventStore {
     );
   }
 
+  async replace(record: EventRecord, statuses: readonly EventStatus[]): Promise<boolean> {
+    const values = Object.fromEntries(statuses.map((s, i) => [`:s${i}`, s]));
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: record,
+          ConditionExpression: `attribute_exists(#id) AND #status IN (${Object.keys(values).join(', ')}) AND attribute_not_exists(#inv)`,
+          ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#inv': 'investigationStatus' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
   async get(id: string): Promise<EventRecord | undefined> {
     const out = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }),

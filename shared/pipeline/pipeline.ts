@@ -12,6 +12,7 @@ import type {
   EventRecord,
   EventStatus,
   EventStore,
+  EventUpdate,
   ExecutionRef,
 } from './types.ts';
 
@@ -58,13 +59,11 @@ const TERMINAL: ReadonlySet<EventStatus> = new Set(['rejected', 'unrouted', 'dup
  */
 export async function processInput(input: unknown, origin: string, deps: PipelineDeps): Promise<EventOutcome[]> {
   const maxBytes = deps.maxInputBytes ?? 256 * 1024;
-  const text = typeof input === 'string' ? input : safeStringify(input);
-  const normalized: NormalizeResult =
-    text === undefined
-      ? { ok: false, reason: 'input cannot be serialized as JSON' }
-      : normalizeEvent(input, { maxBytes });
+  const normalized: NormalizeResult = normalizeEvent(input, { maxBytes });
   const now = deps.now ?? Date.now;
   if (!normalized.ok) {
+    // Only rejected input is kept as the text it came in; valid events are stored per finding below.
+    const text = typeof input === 'string' ? input : safeStringify(input);
     const id = `rejected-${createHash('sha256')
       .update(text ?? String(input))
       .digest('hex')
@@ -127,12 +126,12 @@ export async function advance(event: SecurityEvent, record: EventRecord, deps: P
   const now = deps.now ?? Date.now;
   const playbooks = deps.router.route(event.raw);
   if (playbooks.length === 0) {
-    await deps.events.update(event.id, { status: 'unrouted', updatedAt: new Date(now()).toISOString() });
+    await settle(deps, record, { status: 'unrouted', updatedAt: new Date(now()).toISOString() });
     return { eventId: event.id, status: 'unrouted', playbooks: [], executions: [], account: event.account };
   }
   const claim = await deps.dedup.claim(event.dedupKey, event.id, now(), deps.dedupWindowMs);
   if (!claim.claimed) {
-    await deps.events.update(event.id, {
+    await settle(deps, record, {
       status: 'duplicate',
       investigationId: claim.investigationId,
       playbooks,
@@ -172,7 +171,7 @@ export async function advance(event: SecurityEvent, record: EventRecord, deps: P
     }
   }
   const status: EventStatus = failures.length === 0 ? 'dispatched' : 'pending';
-  await deps.events.update(event.id, {
+  await settle(deps, record, {
     status,
     investigationId: event.id,
     playbooks,
@@ -192,6 +191,15 @@ export async function advance(event: SecurityEvent, record: EventRecord, deps: P
     mode,
     ...(failures.length > 0 ? { reason: failures.join('; ') } : {}),
   };
+}
+
+/**
+ * Records where an event ended up. A whole-item put is the cheaper write; it is taken only while the stored
+ * record is still `received`/`pending` and untouched by a playbook, otherwise the fields are updated in place.
+ */
+async function settle(deps: PipelineDeps, record: EventRecord, fields: EventUpdate): Promise<void> {
+  const replaced = await deps.events.replace({ ...record, ...fields } as EventRecord, ['received', 'pending']);
+  if (!replaced) await deps.events.update(record.id, fields);
 }
 
 /** Reads a stored record's raw input back, from the item or the vault. */

@@ -55,6 +55,12 @@ export interface EventStore {
   /** Writes a new record; when one with the same id exists, returns it and writes nothing. */
   putNew(record: EventRecord): Promise<{ created: true } | { created: false; existing: EventRecord }>;
   update(id: string, fields: EventUpdate): Promise<void>;
+  /**
+   * Writes the whole record in one put, only while the stored one is still in one of `statuses` and nobody
+   * else (a running playbook setting its investigation status) has written to it; false when it was not
+   * written, and the caller falls back to `update`.
+   */
+  replace(record: EventRecord, statuses: readonly EventStatus[]): Promise<boolean>;
   get(id: string): Promise<EventRecord | undefined>;
   /** Records in a status received before a time, oldest first (the sweeper's query). */
   listByStatus(status: EventStatus, receivedBefore: string, limit: number): Promise<EventRecord[]>;

@@ -129,6 +129,7 @@ describe('endpoint handler (SQS)', () => {
         return pipeline.events.putNew(record);
       },
       update: (id, f) => pipeline.events.update(id, f),
+      replace: (r, s) => pipeline.events.replace(r, s),
       get: (id) => pipeline.events.get(id),
       listByStatus: (...a) => pipeline.events.listByStatus(...a),
     };

@@ -54,6 +54,10 @@ export class CountingEventStore implements EventStore {
     this.writes++;
     return this.inner.update(...args);
   }
+  replace(...args: Parameters<EventStore['replace']>) {
+    this.writes++;
+    return this.inner.replace(...args);
+  }
   get(id: string) {
     return this.inner.get(id);
   }

@@ -3,6 +3,7 @@ import { type LocalDynamo, startLocalDynamo } from '../../shared/local/dynalite.
 import { processInput } from '../../shared/pipeline/pipeline.ts';
 import { sweep } from '../../shared/pipeline/sweeper.ts';
 import type { DedupStore } from '../../shared/pipeline/types.ts';
+import { EventsStatusRepository } from '../../shared/store/events.ts';
 import { fixture, pipelineDeps } from './harness.ts';
 
 let dynamo: LocalDynamo;
@@ -172,6 +173,26 @@ describe('processInput', () => {
     const [outcome] = await processInput(guardDuty(), 'test', deps);
     const report = await sweep(deps, { olderThanMs: 5 * 60_000 });
     expect(report.redriven.map((r) => r.eventId)).not.toContain(outcome?.eventId);
+  });
+
+  it('does not overwrite what a fast playbook wrote to the event before dispatch was recorded', async () => {
+    const deps = pipelineDeps(dynamo);
+    const statuses = new EventsStatusRepository(dynamo.client, 'events');
+    const start = deps.dispatcher.start.bind(deps.dispatcher);
+    deps.dispatcher.start = async (request) => {
+      const out = await start(request);
+      // The playbook closes the investigation before the endpoint records `dispatched`.
+      await statuses.setInvestigationStatus(
+        String(request.input.artifacts && (request.input.artifacts as { investigation_id: string }).investigation_id),
+        'closed',
+        new Date().toISOString(),
+      );
+      return out;
+    };
+    const [outcome] = await processInput(guardDuty(), 'test', deps);
+    const stored = (await deps.events.get(outcome!.eventId)) as Record<string, unknown> | undefined;
+    expect(stored?.status).toBe('dispatched');
+    expect(stored?.investigationStatus).toBe('closed');
   });
 
   it('keeps finding strings that look like templates as inert data', async () => {
