@@ -36,13 +36,10 @@ import { TABLES } from '../../shared/tables.ts';
 import {
   createDocumentClient,
   createSecretReader,
-  headerValue,
   jsonResponse,
-  requestBody,
   requireEnv,
   SecretsManagerClient,
-  SIGNATURE_HEADER,
-  verifySignature,
+  verifiedBody,
 } from './http.ts';
 
 /** Environment variables the endpoint reads at cold start. */
@@ -206,23 +203,9 @@ async function handleSqsBatch(deps: EndpointDeps, event: SQSEvent): Promise<SQSB
 async function handleApiRequest(deps: EndpointDeps, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   if (event.httpMethod !== 'POST')
     return jsonResponse(405, { error: `method ${event.httpMethod} not allowed; use POST` });
-  const raw = requestBody(event);
-  let secret: string;
-  try {
-    secret = await deps.readSigningSecret();
-  } catch (err) {
-    deps.logger.error('cannot read the signing secret', { error: err as Error });
-    return jsonResponse(503, { error: 'the endpoint cannot verify signatures right now; retry later' });
-  }
-  const check = verifySignature(headerValue(event, SIGNATURE_HEADER), raw, secret, deps.now());
-  if (!check.ok) {
-    // Unsigned requests are not stored: nobody outside may fill the events table.
-    deps.logger.warn('refused an unsigned or badly signed request', {
-      reason: check.reason,
-      sourceIp: event.requestContext?.identity?.sourceIp,
-    });
-    return jsonResponse(401, { error: check.reason });
-  }
+  const verified = await verifiedBody(event, deps, deps.now());
+  if (!verified.ok) return verified.response;
+  const raw = verified.raw;
   let outcomes: SourcedOutcome[];
   try {
     outcomes = await run(deps, asEventBridgeEvent(parseOrText(raw), deps), 'api');

@@ -2,6 +2,7 @@
  * Helpers the HTTP-facing hub functions share: environment checks, API Gateway bodies and headers, JSON
  * responses, and request signatures (the scheme of shared/events/webhook.ts).
  */
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -36,6 +37,38 @@ export function verifySignature(
 ): SignatureCheck {
   const result = verifyWebhookSignature({ rawBody, signatureHeader: header, secret, now: now.getTime() });
   return result.ok ? { ok: true } : { ok: false, reason: result.reason };
+}
+
+/**
+ * Reads the raw body of a signed request and checks its signature with the current signing secret: the body
+ * when it is good, else the response to send (503 when the secret cannot be read, 401 when the signature fails).
+ */
+export async function verifiedBody(
+  event: APIGatewayProxyEvent,
+  deps: {
+    readonly readSigningSecret: () => Promise<string>;
+    readonly logger: Pick<Logger, 'error' | 'warn'>;
+  },
+  now: Date,
+): Promise<{ ok: true; raw: string } | { ok: false; response: APIGatewayProxyResult }> {
+  const raw = requestBody(event);
+  let secret: string;
+  try {
+    secret = await deps.readSigningSecret();
+  } catch (err) {
+    deps.logger.error('cannot read the signing secret', { error: err as Error });
+    return { ok: false, response: jsonResponse(503, { error: 'cannot verify signatures right now; retry later' }) };
+  }
+  const check = verifySignature(headerValue(event, SIGNATURE_HEADER), raw, secret, now);
+  if (!check.ok) {
+    // Unsigned requests change nothing and are not stored.
+    deps.logger.warn('refused an unsigned or badly signed request', {
+      reason: check.reason,
+      sourceIp: event.requestContext?.identity?.sourceIp,
+    });
+    return { ok: false, response: jsonResponse(401, { error: check.reason }) };
+  }
+  return { ok: true, raw };
 }
 
 /** Reads one secret string, cached for `ttlMs` so a rotation is seen within minutes. */

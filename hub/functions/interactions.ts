@@ -43,8 +43,7 @@ import {
   jsonResponse,
   requestBody,
   requireEnv,
-  SIGNATURE_HEADER,
-  verifySignature,
+  verifiedBody,
 } from './http.ts';
 
 /** Environment variables the interactions function reads at cold start. */
@@ -146,22 +145,10 @@ async function answerSignedResponse(
   deps: InteractionsDeps,
   event: APIGatewayProxyEvent,
 ): Promise<APIGatewayProxyResult> {
-  const raw = requestBody(event);
-  let secret: string;
-  try {
-    secret = await deps.readSigningSecret();
-  } catch (err) {
-    deps.logger.error('cannot read the signing secret', { error: err as Error });
-    return jsonResponse(503, { error: 'cannot verify signatures right now; retry later' });
-  }
   const now = deps.now();
-  const check = verifySignature(headerValue(event, SIGNATURE_HEADER), raw, secret, now);
-  if (!check.ok) {
-    deps.logger.warn('refused an unsigned or badly signed response', { reason: check.reason });
-    return jsonResponse(401, { error: check.reason });
-  }
-
-  const parsed = parseResponse(raw);
+  const verified = await verifiedBody(event, deps, now);
+  if (!verified.ok) return verified.response;
+  const parsed = parseResponse(verified.raw);
   if (!parsed.ok) return jsonResponse(400, { error: parsed.reason });
   const delivered = await deliverAnswer(deps, parsed.value, now);
   return jsonResponse(delivered.statusCode, delivered.body);
