@@ -5,17 +5,16 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { SoclessError } from '../../shared/errors.ts';
 import { createSecretFetcher } from '../../shared/events/secrets.ts';
 import { signWebhookPayload, verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from '../../shared/events/webhook.ts';
+import { documentClientFrom } from '../../shared/store/clients.ts';
 
 /** One DynamoDB document client per container, around an injectable low-level client. */
 export function createDocumentClient(client: DynamoDBClient = new DynamoDBClient({})): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
-  });
+  return documentClientFrom(client);
 }
 
 /** Header that carries the request signature: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`. */

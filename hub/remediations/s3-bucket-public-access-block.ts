@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${AWS::...} are CloudFormation pseudo-parameters, substituted per account
 /** Turns on all four S3 Block Public Access settings of one bucket. */
 import { defineRemediation } from '../../shared/remediation/types.ts';
-import { checkId, lastSegment, readOr, requireResourceId } from './support.ts';
+import { readOr, s3BucketTarget } from './support.ts';
 
 /** A bucket's Block Public Access settings (null: none configured). */
 export interface PublicAccessBlockState {
@@ -52,8 +52,7 @@ export const s3BucketPublicAccessBlock = defineRemediation<{ bucket: string }, P
     },
   ],
   target(event) {
-    const { id, field } = requireResourceId(ID, event, ['AwsS3Bucket', 'AWS::S3::Bucket']);
-    return { bucket: checkId(ID, field, lastSegment(id), /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name') };
+    return s3BucketTarget(ID, event);
   },
   async readState(call, { target, account }) {
     const out = await readOr(

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${AWS::...} are CloudFormation pseudo-parameters, substituted per account
 /** Adds a statement to a bucket policy that denies every request not made over TLS. */
 import { defineRemediation } from '../../shared/remediation/types.ts';
-import { checkId, lastSegment, readOr, requireResourceId } from './support.ts';
+import { readOr, s3BucketTarget } from './support.ts';
 
 const ID = 's3-bucket-require-tls';
 /** Sid of the statement this remediation adds (and recognizes). */
@@ -49,8 +49,7 @@ export const s3BucketRequireTls = defineRemediation<{ bucket: string }, { policy
       },
     ],
     target(event) {
-      const { id, field } = requireResourceId(ID, event, ['AwsS3Bucket', 'AWS::S3::Bucket']);
-      return { bucket: checkId(ID, field, lastSegment(id), /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name') };
+      return s3BucketTarget(ID, event);
     },
     async readState(call, { target, account }) {
       const out = await readOr(

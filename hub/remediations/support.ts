@@ -29,6 +29,14 @@ export function requireResourceId(
   return { id: found.resource.id, field: `resources[${found.index}].id`, details: found.resource.details ?? {} };
 }
 
+/** The bucket a finding names (an `AwsS3Bucket` / `AWS::S3::Bucket` resource), checked as an S3 bucket name. */
+export function s3BucketTarget(remediationId: string, event: RemediationEvent): { bucket: string } {
+  const { id, field } = requireResourceId(remediationId, event, ['AwsS3Bucket', 'AWS::S3::Bucket']);
+  return {
+    bucket: checkId(remediationId, field, lastSegment(id), /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
+  };
+}
+
 /** The last segment of an ARN resource (`arn:aws:s3:::bucket` → `bucket`, `.../security-group/sg-1` → `sg-1`). */
 export function lastSegment(id: string, separators = /[/:]/): string {
   if (!id.startsWith('arn:')) return id;

@@ -289,18 +289,8 @@ export async function scanOrganization(deps: OrgScanDeps, options: OrgScanOption
     ]);
     problems.push(...spoke.problems, ...lastEvent.problems);
     if (role.state === 'error') problems.push(`remediation role: ${role.detail}`);
-    const kind =
-      account.accountId === config.hubAccountId ? 'hub' : account.accountId === managementId ? 'management' : 'member';
     return {
-      accountId: account.accountId,
-      name: account.name,
-      email: account.email,
-      state: account.state,
-      ouPath: account.ouPath,
-      ouNames: account.ouNames,
-      tags: account.tags,
-      kind,
-      targeted: account.ouPath.some((id) => config.targetOuIds.includes(id)),
+      ...accountIdentity(account, config, managementId),
       spoke: spoke.instances,
       role,
       mode,
@@ -382,7 +372,12 @@ export async function scanOrganization(deps: OrgScanDeps, options: OrgScanOption
   }
 }
 
-function uncheckedStatus(account: OrgAccount, config: SoclessConfig, error: string): AccountStatus {
+/** Who an account is and whether the rollout targets it: the part of a status that needs no API call. */
+function accountIdentity(
+  account: OrgAccount,
+  config: SoclessConfig,
+  managementId?: string,
+): Pick<AccountStatus, 'accountId' | 'name' | 'email' | 'state' | 'ouPath' | 'ouNames' | 'tags' | 'kind' | 'targeted'> {
   return {
     accountId: account.accountId,
     name: account.name,
@@ -391,8 +386,15 @@ function uncheckedStatus(account: OrgAccount, config: SoclessConfig, error: stri
     ouPath: account.ouPath,
     ouNames: account.ouNames,
     tags: account.tags,
-    kind: account.accountId === config.hubAccountId ? 'hub' : 'member',
+    kind:
+      account.accountId === config.hubAccountId ? 'hub' : account.accountId === managementId ? 'management' : 'member',
     targeted: account.ouPath.some((id) => config.targetOuIds.includes(id)),
+  };
+}
+
+function uncheckedStatus(account: OrgAccount, config: SoclessConfig, error: string): AccountStatus {
+  return {
+    ...accountIdentity(account, config),
     spoke: [],
     role: { state: 'error', detail: error },
     mode: effectiveMode(config, { accountId: account.accountId, ouPath: [...account.ouPath], tags: account.tags }),

@@ -13,6 +13,25 @@ export interface EventNormalizer {
   normalize(envelope: EventBridgeEnvelope, raw: unknown): NormalizeResult;
 }
 
+/**
+ * One finding of an event that carries `detail.findings[]` (Security Hub, ASFF or OCSF): its SecurityEvent id
+ * (`<event id>#<index>` when there are several) and the raw event narrowed to that finding alone, so routing
+ * and re-drives see only it.
+ */
+export function findingSlice(
+  eventId: string,
+  raw: unknown,
+  index: number,
+  count: number,
+): { id: string; raw: unknown } {
+  if (count === 1) return { id: eventId, raw };
+  const event = raw as Record<string, unknown> & { detail: Record<string, unknown> & { findings: unknown[] } };
+  return {
+    id: `${eventId}#${index}`,
+    raw: { ...event, detail: { ...event.detail, findings: [event.detail.findings[index]] } },
+  };
+}
+
 /** Envelope schema whose `detail` is the given source schema. */
 export function envelopeWith<T extends z.ZodType>(detail: T) {
   return EventBridgeEnvelopeSchema.extend({ detail });

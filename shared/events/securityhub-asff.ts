@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { SEVERITY_LABELS } from '../config.ts';
 import type { EventBridgeEnvelope } from './envelope.ts';
-import { type EventNormalizer, envelopeWith, isoTime, parseSource, resourceFromId } from './normalizer.ts';
+import {
+  type EventNormalizer,
+  envelopeWith,
+  findingSlice,
+  isoTime,
+  parseSource,
+  resourceFromId,
+} from './normalizer.ts';
 import {
   type NormalizeResult,
   SEVERITY_DEFAULT_SCORES,
@@ -133,18 +140,12 @@ export const securityHubAsffNormalizer: EventNormalizer = {
     if (!parsed.ok) return parsed;
     const event = parsed.data;
     const findings = event.detail.findings;
-    const rawObject = raw as Record<string, unknown> & { detail: Record<string, unknown> & { findings: unknown[] } };
-    const single = findings.length === 1;
     return {
       ok: true,
-      events: findings.map((finding, i) =>
-        normalizeAsffFinding(
-          finding,
-          event,
-          single ? event.id : `${event.id}#${i}`,
-          single ? raw : { ...rawObject, detail: { ...rawObject.detail, findings: [rawObject.detail.findings[i]] } },
-        ),
-      ),
+      events: findings.map((finding, i) => {
+        const slice = findingSlice(event.id, raw, i, findings.length);
+        return normalizeAsffFinding(finding, event, slice.id, slice.raw);
+      }),
     };
   },
 };

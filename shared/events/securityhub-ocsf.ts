@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import type { SeverityLabel } from '../config.ts';
-import { type EventNormalizer, envelopeWith, isoTime, parseSource, resourceFromId } from './normalizer.ts';
+import {
+  type EventNormalizer,
+  envelopeWith,
+  findingSlice,
+  isoTime,
+  parseSource,
+  resourceFromId,
+} from './normalizer.ts';
 import { type NormalizeResult, SEVERITY_DEFAULT_SCORES, type SecurityEventStatus } from './types.ts';
 
 const NonEmpty = z.string().min(1, 'must be a non-empty string');
@@ -97,11 +104,10 @@ export const securityHubOcsfNormalizer: EventNormalizer = {
     if (!parsed.ok) return parsed;
     const event = parsed.data;
     const findings = event.detail.findings;
-    const rawObject = raw as Record<string, unknown> & { detail: Record<string, unknown> & { findings: unknown[] } };
-    const single = findings.length === 1;
     return {
       ok: true,
       events: findings.map((f, i) => {
+        const slice = findingSlice(event.id, raw, i, findings.length);
         const label = OCSF_SEVERITY[f.severity_id] ?? 'MEDIUM';
         const account = f.cloud.account.uid;
         const region = f.cloud.region ?? event.region;
@@ -109,7 +115,7 @@ export const securityHubOcsfNormalizer: EventNormalizer = {
         const description = f.finding_info.desc;
         const productUid = f.metadata.product.uid ?? f.metadata.product.name ?? 'unknown-product';
         return {
-          id: single ? event.id : `${event.id}#${i}`,
+          id: slice.id,
           source: 'securityhub-ocsf' as const,
           kind: f.compliance?.control ?? f.finding_info.types?.[0] ?? f.class_name ?? 'ocsf-finding',
           account,
@@ -132,9 +138,7 @@ export const securityHubOcsfNormalizer: EventNormalizer = {
           dedupKey: `securityhub-ocsf:${account}:${productUid}:${f.finding_info.uid}`,
           status: ocsfStatus(f),
           ...(updatedAt ? { findingUpdatedAt: updatedAt } : {}),
-          raw: single
-            ? raw
-            : { ...rawObject, detail: { ...rawObject.detail, findings: [rawObject.detail.findings[i]] } },
+          raw: slice.raw,
         };
       }),
     };

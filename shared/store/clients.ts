@@ -18,11 +18,17 @@ export interface DocumentClientOptions {
 
 /** Creates a DocumentClient that drops `undefined` attributes and stores class instances as maps. */
 export function createDocumentClient(options: DocumentClientOptions = {}): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.region ? { region: options.region } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-  });
+  return documentClientFrom(
+    new DynamoDBClient({
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+    }),
+  );
+}
+
+/** The project's DocumentClient around a given low-level client (tests inject one). */
+export function documentClientFrom(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   });
