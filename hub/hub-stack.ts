@@ -5,6 +5,7 @@ import type { CompiledPlaybook, IntegrationDeployment } from '../shared/deploy-m
 import { TABLE_KEYS } from '../shared/tables.ts';
 import { DeadLetterQueue } from './constructs/dead-letter-queue.ts';
 import { EndpointFunction } from './constructs/endpoint-function.ts';
+import { ExternalIdSecret } from './constructs/external-id-secret.ts';
 import { HubApi } from './constructs/hub-api.ts';
 import { HubBuckets } from './constructs/hub-buckets.ts';
 import { HubKey } from './constructs/hub-key.ts';
@@ -12,8 +13,10 @@ import { HubMonitoring } from './constructs/hub-monitoring.ts';
 import { HubNetwork, hubAvailabilityZones } from './constructs/hub-network.ts';
 import { HubRemediationRole } from './constructs/hub-remediation-role.ts';
 import { constructIdOf, HubTables } from './constructs/hub-tables.ts';
+import { HubUndoRole } from './constructs/hub-undo-role.ts';
 import { IntegrationFunctions } from './constructs/integration-functions.ts';
 import { InteractionsFunction } from './constructs/interactions-function.ts';
+import { KillSwitchParameter } from './constructs/kill-switch.ts';
 import { NotificationTopic } from './constructs/notification-topic.ts';
 import { PlaybookStateMachine } from './constructs/playbook-state-machine.ts';
 import { SoclessBus } from './constructs/socless-bus.ts';
@@ -46,7 +49,11 @@ export class HubStack extends Stack {
   readonly api: HubApi;
   readonly integrations: IntegrationFunctions;
   readonly notifications: NotificationTopic;
+  readonly externalIdSecret: ExternalIdSecret;
   readonly remediationRole: HubRemediationRole;
+  /** The operator-only role that reaches SoclessUndoRole; absent when config lists no operatorRoleArns. */
+  readonly undoRole?: HubUndoRole;
+  readonly killSwitch: KillSwitchParameter;
   readonly playbooks: readonly PlaybookStateMachine[];
   readonly monitoring: HubMonitoring;
 
@@ -78,6 +85,9 @@ export class HubStack extends Stack {
       dedupWindowMinutes: config.dedupWindowMinutes,
       defaultMode: config.remediation.defaultMode,
       provisionedConcurrency: config.endpointProvisionedConcurrency,
+      webhooks: config.webhooks,
+      trustedAggregators: config.trustedAggregators,
+      autoMinSeverity: config.remediation.autoMinSeverity,
     });
     this.interactions = new InteractionsFunction(this, 'Interactions', { ...defaults, tables: this.tables, config });
     this.api = new HubApi(this, 'Api', {
@@ -86,7 +96,9 @@ export class HubStack extends Stack {
       interactions: this.interactions.handler.invokeTarget,
     });
 
+    this.externalIdSecret = new ExternalIdSecret(this, 'ExternalId', { key, secretName: config.externalIdSecretName });
     this.notifications = new NotificationTopic(this, 'Notifications', { key, email: config.alarmEmail });
+    this.killSwitch = new KillSwitchParameter(this, 'KillSwitch');
     this.integrations = new IntegrationFunctions(this, 'Integrations', {
       ...defaults,
       deployments: props.integrations,
@@ -94,7 +106,8 @@ export class HubStack extends Stack {
       vault: this.buckets.vault,
       notificationTopic: this.notifications.topic,
       remediation: config.remediation,
-      externalId: config.externalId,
+      externalIdSecret: this.externalIdSecret.secret,
+      killSwitch: this.killSwitch,
     });
     this.interactions.wireIntegrations(this.integrations);
     this.remediationRole = new HubRemediationRole(this, 'RemediationRole', {
@@ -102,6 +115,13 @@ export class HubStack extends Stack {
       assumers: this.integrations.spokeAssumers.map((fn) => fn.role),
       operatorRoleArns: config.operatorRoleArns,
     });
+    // Undo restores a weaker state: only operators reach it, and with none configured there is no undo role.
+    if (config.operatorRoleArns.length > 0) {
+      this.undoRole = new HubUndoRole(this, 'UndoRole', {
+        organizationId: config.organizationId,
+        operatorRoleArns: config.operatorRoleArns,
+      });
+    }
 
     const targets = this.integrations.invokeTargets;
     this.playbooks = props.playbooks.map(
@@ -151,6 +171,12 @@ export class HubStack extends Stack {
       value: this.remediationRole.role.roleArn,
       description: 'The role spoke remediation roles trust',
     });
+    if (this.undoRole) {
+      new CfnOutput(this, 'HubUndoRoleArn', {
+        value: this.undoRole.role.roleArn,
+        description: 'The operator-only role spoke undo roles trust (socless remediation undo)',
+      });
+    }
     for (const name of TABLE_KEYS) {
       new CfnOutput(this, `Table${constructIdOf(name)}Name`, { value: this.tables.tables[name].tableName });
     }

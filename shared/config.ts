@@ -13,6 +13,9 @@ const AccountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account i
 const OrganizationId = z.string().regex(/^o-[a-z0-9]{10,32}$/, 'must look like o-abc1234567 (Organizations id)');
 const OuId = z.string().regex(/^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/, 'must look like ou-ab12-cdef3456 (an OU id)');
 const RootId = z.string().regex(/^r-[a-z0-9]{4,32}$/, 'must look like r-ab12 (a root id)');
+/** Values that are documentation samples, not secrets. */
+const SAMPLE_SECRET = /change-?me|example|sample|placeholder/i;
+
 const Region = z
   .string()
   .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region name such as eu-west-1');
@@ -30,12 +33,77 @@ export const SoclessConfigSchema = z
     regions: z.array(Region).min(1, 'must list at least one region'),
     /** OUs (or the root) whose accounts get a spoke; StackSets auto-deploy to new accounts in them. */
     targetOuIds: z.array(z.union([OuId, RootId])).min(1, 'must list at least one OU or root id'),
-    /** sts:ExternalId that hub Lambdas present when assuming a spoke remediation role. */
+    /**
+     * Name of the Secrets Manager secret (in the hub account) that holds the sts:ExternalId spoke roles require.
+     * The hub stack creates it with a generated value; hub Lambdas and the CLI read it at run time, and the
+     * rollout stack takes it as a NoEcho parameter, so the value is in no template, environment or config file.
+     */
+    externalIdSecretName: z
+      .string()
+      .regex(/^[\w/+=.@-]{1,512}$/, 'must be a Secrets Manager secret name such as socless/spoke-external-id')
+      .default('socless/spoke-external-id'),
+    /**
+     * Deprecated: an explicit sts:ExternalId. Only for tools run where the secret cannot be read; never the
+     * sample value. Prefer `externalIdSecretName`.
+     */
     externalId: z
       .string()
       .min(16, 'must be at least 16 characters (treat it as a shared secret)')
       .max(1224)
-      .regex(/^[\w+=,.@:/-]+$/, 'may contain only letters, digits and +=,.@:/-_'),
+      .regex(/^[\w+=,.@:/-]+$/, 'may contain only letters, digits and +=,.@:/-_')
+      .refine(
+        (v) => !SAMPLE_SECRET.test(v),
+        'is a sample value (contains change-me, example, sample or placeholder): generate a random one, or leave it out and let the hub create the secret',
+      )
+      .optional(),
+    /**
+     * Accounts that may speak for other accounts of the organization, per source: the delegated administrator
+     * (or aggregator) account of GuardDuty, Security Hub, IAM Access Analyzer or Config. An event whose detail
+     * names another account than its EventBridge envelope is honoured only when the envelope account is listed
+     * here for the event's source and the named account is in the org registry; otherwise it is recorded,
+     * flagged `account-mismatch` and never remediated.
+     */
+    trustedAggregators: z
+      .object({
+        guardduty: z.array(AccountId).default([]),
+        securityhub: z.array(AccountId).default([]),
+        'access-analyzer': z.array(AccountId).default([]),
+        config: z.array(AccountId).default([]),
+      })
+      .strict()
+      .default({ guardduty: [], securityhub: [], 'access-analyzer': [], config: [] }),
+    /**
+     * Webhook senders of `POST /events`. Each has its own signing secret (Secrets Manager, created by the hub
+     * stack as `socless/webhook/<name>`) and a scope; a body is never passed through as an AWS event.
+     */
+    webhooks: z
+      .array(
+        z
+          .object({
+            /** Sender name: the `X-Socless-Sender` header value and the event source `socless.webhook.<name>`. */
+            name: z
+              .string()
+              .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits and dashes (at most 40)'),
+            /**
+             * Event sources the sender may emit, each `socless.webhook.<name>` or below it
+             * (`socless.webhook.<name>.<kind>`). @default [`socless.webhook.<name>`]
+             */
+            sources: z
+              .array(z.string().regex(/^socless\.webhook\.[a-z0-9.-]+$/, 'must start with socless.webhook.'))
+              .default([]),
+            /** Accounts an event of this sender may name; an event naming any other account is refused. */
+            accounts: z.array(AccountId).default([]),
+            /** Whether its events may start a remediation (in the named account's mode). @default false */
+            mayRemediate: z.boolean().default(false),
+            /**
+             * Whether the severity it sends may reach `remediation.autoMinSeverity`; otherwise it is capped just
+             * below it. @default false
+             */
+            severityMayReachAuto: z.boolean().default(false),
+          })
+          .strict(),
+      )
+      .default([]),
     remediation: z
       .object({
         /** Mode of every account without an OU or account override. */
@@ -169,7 +237,10 @@ export const SoclessConfigSchema = z
       .object({
         slack: z
           .object({
-            /** Slack user ids (U…) allowed to answer; with no users and no groups, anyone who sees the message may. */
+            /**
+             * Slack user ids (U…) allowed to answer. With no users and no groups, only the approvers a request
+             * names may answer; a request that names none cannot be answered from Slack.
+             */
             allowedUserIds: z
               .array(z.string().regex(/^[UW][A-Z0-9]{6,}$/, 'must be a Slack user id such as U0123ABCD'))
               .default([]),
@@ -180,11 +251,31 @@ export const SoclessConfigSchema = z
           })
           .strict()
           .default({ allowedUserIds: [], allowedUserGroupIds: [] }),
+        /**
+         * Systems that answer through `POST /interactions/webhook` (a ticketing bot, an on-call tool). Each gets
+         * its own signing secret `socless/interactions/responders/<name>` and names itself in the `X-Socless-Responder` header;
+         * its name is what the record shows as the responder. Empty = the webhook provider answers nothing.
+         */
+        webhookResponders: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/,
+                'must be 1-128 letters, digits and ._@+- starting with a letter or digit',
+              ),
+          )
+          .default([])
+          .refine((names) => new Set(names).size === names.length, 'must not name a responder twice'),
         /** What a playbook does when nobody answers before the Interaction's TimeoutSeconds. */
         timeoutDecision: z.enum(['approve', 'reject']).default('reject'),
       })
       .strict()
-      .default({ slack: { allowedUserIds: [], allowedUserGroupIds: [] }, timeoutDecision: 'reject' }),
+      .default({
+        slack: { allowedUserIds: [], allowedUserGroupIds: [] },
+        webhookResponders: [],
+        timeoutDecision: 'reject',
+      }),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -203,6 +294,23 @@ export const SoclessConfigSchema = z
         });
       }
     });
+    const senders = new Set<string>();
+    c.webhooks.forEach((w, i) => {
+      if (senders.has(w.name)) {
+        ctx.addIssue({ code: 'custom', path: ['webhooks', i, 'name'], message: `sender "${w.name}" is listed twice` });
+      }
+      senders.add(w.name);
+      w.sources.forEach((source, j) => {
+        const own = `socless.webhook.${w.name}`;
+        if (source !== own && !source.startsWith(`${own}.`)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['webhooks', i, 'sources', j],
+            message: `must be ${own} or start with ${own}. (a sender emits only under its own name)`,
+          });
+        }
+      });
+    });
     if (c.remediation.accounts[c.hubAccountId] !== undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -214,6 +322,14 @@ export const SoclessConfigSchema = z
 
 export type SoclessConfig = z.output<typeof SoclessConfigSchema>;
 export type SoclessConfigInput = z.input<typeof SoclessConfigSchema>;
+export type WebhookSenderConfig = SoclessConfig['webhooks'][number];
+/** Sources whose detail may name other accounts when sent by a configured aggregator. */
+export type AggregatorSource = keyof SoclessConfig['trustedAggregators'];
+
+/** The event sources a webhook sender may emit (its own name when it lists none). */
+export function webhookSources(sender: WebhookSenderConfig): string[] {
+  return sender.sources.length > 0 ? [...sender.sources] : [`socless.webhook.${sender.name}`];
+}
 
 /** Validates raw configuration; throws ConfigError naming the source, each key and the reason. */
 export function parseConfig(raw: unknown, source: string): SoclessConfig {

@@ -6,6 +6,13 @@ import type { TableKey } from './tables.ts';
 
 export type WorkflowType = 'express' | 'standard';
 
+/**
+ * Access to a table: `r` reads (GetItem, BatchGetItem, Query, ConditionCheckItem); `rw` reads and writes,
+ * deletes included; `write-own` puts and updates the items it writes and reads them back (PutItem, UpdateItem,
+ * GetItem, Query), with no DeleteItem and no BatchWriteItem: what integrations get on the results table.
+ */
+export type TableAccess = 'r' | 'rw' | 'write-own';
+
 /** How one integration is deployed as its own Lambda with its own least-privilege role. */
 export interface IntegrationDeployment {
   /** Integration id, snake_case, as playbooks name it (e.g. `enrich_account`). */
@@ -14,8 +21,8 @@ export interface IntegrationDeployment {
   readonly description: string;
   /** Absolute path of the handler module (bundled by esbuild; it exports `handler`). */
   readonly entry: string;
-  /** Tables it reads (`r`) or reads and writes (`rw`); the stack sets the env var and the grant together. */
-  readonly tables: ReadonlyArray<{ readonly table: TableKey; readonly access: 'r' | 'rw' }>;
+  /** Tables it uses and how (see {@link TableAccess}); the stack sets the env var and the grant together. */
+  readonly tables: ReadonlyArray<{ readonly table: TableKey; readonly access: TableAccess }>;
   /** Whether it assumes spoke roles (then it runs as, or may assume, the hub remediation role). */
   readonly assumesSpokeRoles?: boolean;
   /** Extra IAM statements it needs beyond tables (e.g. `secretsmanager:GetSecretValue` on a prefix). */

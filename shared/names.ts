@@ -8,8 +8,12 @@ export const NAMES = {
   busName: 'SoclessBus',
   /** The hub-side role that integration and remediation Lambdas use to assume spoke roles. */
   hubRemediationRoleName: 'SoclessHubRemediationRole',
+  /** The hub-side role, assumable by operator roles only, through which undo reaches `SoclessUndoRole`. */
+  hubUndoRoleName: 'SoclessHubUndoRole',
   /** The assumable role in each opted-in member account. */
   spokeRemediationRoleName: 'SoclessRemediationRole',
+  /** The spoke role that restores (undoes) a remediation; only operator roles can reach it. */
+  spokeUndoRoleName: 'SoclessUndoRole',
   /** The role the spoke's EventBridge rules use to put events on the hub bus. */
   spokeForwardingRoleName: 'SoclessEventForwardingRole',
   /** Account tag that overrides the remediation mode of one account. */
@@ -36,4 +40,12 @@ export function hubRemediationRoleArn(hubAccountId: string, partition = 'aws'): 
 
 export function spokeRemediationRoleArn(accountId: string, partition = 'aws'): string {
   return `arn:${partition}:iam::${accountId}:role/${NAMES.spokeRemediationRoleName}`;
+}
+
+export function hubUndoRoleArn(hubAccountId: string, partition = 'aws'): string {
+  return `arn:${partition}:iam::${hubAccountId}:role/${NAMES.hubUndoRoleName}`;
+}
+
+export function spokeUndoRoleArn(accountId: string, partition = 'aws'): string {
+  return `arn:${partition}:iam::${accountId}:role/${NAMES.spokeUndoRoleName}`;
 }

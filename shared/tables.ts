@@ -28,7 +28,14 @@ export interface TableDefinition {
   readonly description: string;
 }
 
-export type TableKey = 'events' | 'results' | 'dedup' | 'message_responses' | 'accounts' | 'custom_mappings';
+export type TableKey =
+  | 'events'
+  | 'results'
+  | 'dedup'
+  | 'message_responses'
+  | 'accounts'
+  | 'custom_mappings'
+  | 'remediations';
 
 const S = (name: string): KeyAttribute => ({ name, type: 'S' });
 
@@ -84,6 +91,19 @@ export const TABLES: Readonly<Record<TableKey, TableDefinition>> = {
     partitionKey: S('key'),
     indexes: [],
     description: 'Key/value mappings that playbooks read and write (custom_mapping integration).',
+  },
+  remediations: {
+    name: 'remediations',
+    envVar: 'SOCLESS_REMEDIATIONS_TABLE',
+    // One claim per (investigation, remediation); the blast-radius counters live here too, under
+    // `guard#…` partition keys with the sort key `counter`.
+    partitionKey: S('investigationId'),
+    sortKey: S('remediationId'),
+    ttlAttribute: 'expiresAt',
+    // Sparse: only claims carry executionId. `socless remediation undo <execution id>` finds them by it.
+    indexes: [{ indexName: 'execution-index', partitionKey: S('executionId') }],
+    description:
+      'Write-ahead remediation records (status, before-state, planned and applied calls, undo) and the blast-radius counters. Written only by the remediate integration and the operator undo.',
   },
 };
 

@@ -17,13 +17,22 @@ export {
 export {
   type RemediationStatement,
   RemediationStatementError,
+  type SpokeRoleStatements,
+  type StatementConditions,
   validateRemediationStatements,
 } from './remediation-statements.ts';
 export { type GlobalRolloutPlan, planGlobalRollout, type RemediationInstanceGroup } from './rollout-plan.ts';
 export { SpokeGlobalStack, type SpokeGlobalStackProps } from './spoke-global-stack.ts';
 export { defaultHubBusArn, partitionOf, SPOKE_PARAMETER_NAMES } from './spoke-parameters.ts';
 export { SpokeRegionalStack, type SpokeRegionalStackProps } from './spoke-regional-stack.ts';
-export { SpokeRemediationRole, type SpokeRemediationRoleProps } from './spoke-remediation-role.ts';
+export {
+  INLINE_POLICY_LIMIT,
+  MANAGED_POLICY_LIMIT,
+  SpokeRemediationRole,
+  type SpokeRemediationRoleProps,
+  type SpokeRoleTrustProps,
+} from './spoke-remediation-role.ts';
+export { SpokeUndoRole, type SpokeUndoRoleProps } from './spoke-undo-role.ts';
 export {
   type SpokeTemplates,
   type SynthSpokeTemplatesOptions,

@@ -1,8 +1,8 @@
-import { CfnStackSet, type CfnStackSetProps, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnParameter, CfnStackSet, type CfnStackSetProps, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { SoclessConfig } from '../shared/config.ts';
 import { NAMES } from '../shared/names.ts';
-import type { RemediationStatement } from './remediation-statements.ts';
+import type { SpokeRoleStatements } from './remediation-statements.ts';
 import { type GlobalRolloutPlan, planGlobalRollout } from './rollout-plan.ts';
 import { SPOKE_PARAMETER_NAMES } from './spoke-parameters.ts';
 import { type SpokeTemplates, synthSpokeTemplates } from './synth-spoke-templates.ts';
@@ -12,7 +12,7 @@ export interface OrgRolloutStackProps extends StackProps {
   /** The validated configuration: target OUs, regions, remediation modes and rollout settings. */
   readonly config: SoclessConfig;
   /** The spoke remediation role's permissions (generated from the remediation registry). */
-  readonly remediationStatements: ReadonlyArray<RemediationStatement>;
+  readonly remediationStatements: SpokeRoleStatements;
   /**
    * Where the configuration came from, named in configuration errors.
    * @default 'socless configuration'
@@ -34,6 +34,8 @@ export class OrgRolloutStack extends Stack {
   readonly globalStackSet: CfnStackSet;
   readonly regionalStackSet: CfnStackSet;
   readonly plan: GlobalRolloutPlan;
+  /** `SpokeExternalId`: NoEcho, no default. */
+  readonly externalId: CfnParameter;
 
   constructor(scope: Construct, id: string, props: OrgRolloutStackProps) {
     const { config } = props;
@@ -48,6 +50,15 @@ export class OrgRolloutStack extends Stack {
       props.spokeTemplates ??
       synthSpokeTemplates(config, props.remediationStatements, { context: this.node.getAllContext() });
     const common = stackSetCommon(config);
+    // The external id comes in at deploy time (from the hub's secret) and goes on to every stack instance as a
+    // NoEcho parameter: it is in neither template body.
+    this.externalId = new CfnParameter(this, 'SpokeExternalId', {
+      type: 'String',
+      noEcho: true,
+      minLength: 16,
+      allowedPattern: '^[\\w+=,.@:/-]+$',
+      description: `sts:ExternalId the spoke roles require: the value of the hub secret ${config.externalIdSecretName}`,
+    });
 
     this.globalStackSet = new CfnStackSet(this, 'SpokeGlobalStackSet', {
       ...common,
@@ -57,6 +68,7 @@ export class OrgRolloutStack extends Stack {
       // What auto-deployment gives an account added later; its OU's mode needs update-stack-instances for that OU.
       parameters: [
         { parameterKey: SPOKE_PARAMETER_NAMES.remediationMode, parameterValue: this.plan.autoDeploymentMode },
+        { parameterKey: SPOKE_PARAMETER_NAMES.externalId, parameterValue: this.externalId.valueAsString },
       ],
       stackInstancesGroup: this.plan.groups.map((group) => ({
         deploymentTargets: { organizationalUnitIds: [...group.organizationalUnitIds] },

@@ -25,6 +25,9 @@ export function anyCondition(conditions: readonly ICfnConditionExpression[]): IC
   return anyCondition(chunks);
 }
 
+/** The modes whose accounts may be changed in the fix direction (auto, and notify after a human approval). */
+const FIX_MODES: readonly RemediationMode[] = ['notify', 'auto'];
+
 const MODE_ID: Record<RemediationMode, string> = { off: 'Off', notify: 'Notify', 'dry-run': 'DryRun', auto: 'Auto' };
 
 /**
@@ -34,8 +37,11 @@ const MODE_ID: Record<RemediationMode, string> = { off: 'Off', notify: 'Notify',
  * associated with more than one parameter set, which an account-level override inside a target OU needs.
  */
 export class RemediationModeConditions extends Construct {
-  /** True when the effective mode is not `off`: the remediation role and its policy exist only then. */
+  /** True when the effective mode is not `off`: the remediation and undo roles and their policies exist only then. */
   readonly roleEnabled: CfnCondition;
+  /** The expression of {@link fixEnabled}, made into a condition on first use (an unused one fails validation). */
+  private readonly fixExpression: ICfnConditionExpression;
+  private fixCondition?: CfnCondition;
   /**
    * The effective mode as a template string, for the role's `socless:remediation-mode` tag; meaningful only
    * where {@link roleEnabled} holds (accounts overridden to `off` fall through to the parameter).
@@ -46,9 +52,11 @@ export class RemediationModeConditions extends Construct {
     super(scope, id);
     const parameter = props.remediationMode.valueAsString;
     const parameterNotOff = Fn.conditionNot(Fn.conditionEquals(parameter, 'off'));
+    const parameterFixes = anyCondition(FIX_MODES.map((m) => Fn.conditionEquals(parameter, m)));
     const byMode = groupAccountsByMode(props.accountModes ?? {});
     if (byMode.size === 0) {
       this.roleEnabled = new CfnCondition(this, 'RoleEnabled', { expression: parameterNotOff });
+      this.fixExpression = parameterFixes;
       this.effectiveMode = parameter;
       return;
     }
@@ -73,12 +81,24 @@ export class RemediationModeConditions extends Construct {
     this.roleEnabled = new CfnCondition(this, 'RoleEnabled', {
       expression: optedIn.length > 0 ? anyCondition([...optedIn, parameterApplies]) : parameterApplies,
     });
+    const fixing = [...modeConditions].filter(([m]) => FIX_MODES.includes(m)).map(([, condition]) => condition);
+    const parameterFixApplies = Fn.conditionAnd(Fn.conditionNot(overridden), parameterFixes);
+    this.fixExpression = fixing.length > 0 ? anyCondition([...fixing, parameterFixApplies]) : parameterFixApplies;
     let mode: string = parameter;
     // Accounts overridden to off have no role, hence no tag: only opted-in modes need a branch.
     for (const [accountMode, condition] of [...modeConditions].filter(([m]) => m !== 'off').reverse()) {
       mode = Token.asString(Fn.conditionIf(condition.logicalId, accountMode, mode));
     }
     this.effectiveMode = mode;
+  }
+
+  /**
+   * True when the effective mode is `notify` or `auto`: the remediation role's fix policy is attached only then
+   * (`notify` for the approved runs of request_approval). In `dry-run` the role reads and nothing else.
+   */
+  get fixEnabled(): CfnCondition {
+    this.fixCondition ??= new CfnCondition(this, 'FixEnabled', { expression: this.fixExpression });
+    return this.fixCondition;
   }
 }
 

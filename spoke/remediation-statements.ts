@@ -1,8 +1,12 @@
 import { SoclessError } from '../shared/errors.ts';
 
+/** IAM condition block: operator → key → value(s); values may hold `${AWS::...}` placeholders. */
+export type StatementConditions = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+
 /**
- * One statement of the spoke remediation role's permission policy. A later task generates the list from the
- * remediation registry; the same template goes to every member account, so resources are account-agnostic.
+ * One statement of a spoke role's permission policy, generated from the remediation registry
+ * (shared/remediation/policy.ts); the same template goes to every member account, so resources are
+ * account-agnostic.
  */
 export interface RemediationStatement {
   /** IAM statement id (letters and digits); names the statement in errors and in the policy. */
@@ -14,6 +18,20 @@ export interface RemediationStatement {
    * `${AWS::Region}` and `${AWS::AccountId}` are substituted in each account.
    */
   readonly resources: readonly string[];
+  /** @default 'Allow' */
+  readonly effect?: 'Allow' | 'Deny';
+  /** @default - none */
+  readonly conditions?: StatementConditions;
+}
+
+/**
+ * The spoke roles' statements by direction: `read` (both roles), `fix` (SoclessRemediationRole in notify and
+ * auto accounts, with its Deny statements) and `undo` (SoclessUndoRole only).
+ */
+export interface SpokeRoleStatements {
+  readonly read: ReadonlyArray<RemediationStatement>;
+  readonly fix: ReadonlyArray<RemediationStatement>;
+  readonly undo: ReadonlyArray<RemediationStatement>;
 }
 
 /** A remediation statement the spoke role cannot carry; names the statement and what is wrong. */
@@ -59,14 +77,20 @@ export function validateRemediationStatements(statements: ReadonlyArray<Remediat
       }
     }
     if (statement.resources.length === 0) throw new RemediationStatementError(index, sid, 'lists no resources');
-    for (const resource of statement.resources) {
-      for (const match of resource.matchAll(/\$\{([^}]*)\}/g)) {
+    if (statement.effect !== undefined && statement.effect !== 'Allow' && statement.effect !== 'Deny') {
+      throw new RemediationStatementError(index, sid, `effect "${statement.effect}" is neither Allow nor Deny`);
+    }
+    const conditionValues = Object.values(statement.conditions ?? {}).flatMap((block) =>
+      Object.values(block).flatMap((v) => (typeof v === 'string' ? [v] : [...v])),
+    );
+    for (const text of [...statement.resources, ...conditionValues]) {
+      for (const match of text.matchAll(/\$\{([^}]*)\}/g)) {
         const name = match[1] ?? '';
         if (!ALLOWED_PLACEHOLDERS.has(name)) {
           throw new RemediationStatementError(
             index,
             sid,
-            `resource "${resource}" references \${${name}}; only \${AWS::Partition}, \${AWS::Region} and \${AWS::AccountId} are substituted`,
+            `resource or condition "${text}" references \${${name}}; only \${AWS::Partition}, \${AWS::Region} and \${AWS::AccountId} are substituted`,
           );
         }
       }

@@ -64,8 +64,8 @@ export function addSpokeGlobalParameters(stack: Stack, config: SoclessConfig): S
     hubBusArn: addHubBusArnParameter(stack, config),
     externalId: new CfnParameter(stack, SPOKE_PARAMETER_NAMES.externalId, {
       type: 'String',
-      description: 'sts:ExternalId the hub presents when it assumes the remediation role',
-      default: config.externalId,
+      description:
+        'sts:ExternalId the hub presents when it assumes the remediation and undo roles (the value of the hub secret config.externalIdSecretName; no default, never in the template)',
       noEcho: true,
       minLength: 16,
       allowedPattern: '^[\\w+=,.@:/-]+$',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { App, type Stack, Stage } from 'aws-cdk-lib';
 import type { SoclessConfig } from '../shared/config.ts';
 import { NAMES } from '../shared/names.ts';
-import type { RemediationStatement } from './remediation-statements.ts';
+import type { SpokeRoleStatements } from './remediation-statements.ts';
 import { SpokeGlobalStack } from './spoke-global-stack.ts';
 import { SpokeRegionalStack } from './spoke-regional-stack.ts';
 
@@ -33,7 +33,7 @@ export interface SynthSpokeTemplatesOptions {
  */
 export function synthSpokeTemplates(
   config: SoclessConfig,
-  remediationStatements: ReadonlyArray<RemediationStatement>,
+  remediationStatements: SpokeRoleStatements,
   options: SynthSpokeTemplatesOptions = {},
 ): SpokeTemplates {
   const outdir = mkdtempSync(join(tmpdir(), 'socless-spoke-'));

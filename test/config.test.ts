@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { configuredMode, loadConfig, parseConfig, type SoclessConfigInput } from '../shared/config.ts';
+import {
+  configuredMode,
+  loadConfig,
+  parseConfig,
+  type SoclessConfigInput,
+  type WebhookSenderConfig,
+  webhookSources,
+} from '../shared/config.ts';
 import { ConfigError } from '../shared/errors.ts';
 
 const valid: SoclessConfigInput = {
@@ -8,7 +15,6 @@ const valid: SoclessConfigInput = {
   homeRegion: 'us-east-1',
   regions: ['us-east-1', 'eu-west-1'],
   targetOuIds: ['ou-ab12-prod0001'],
-  externalId: 'an-external-id-0001',
 };
 
 function problemsOf(raw: unknown): string[] {
@@ -56,6 +62,64 @@ describe('parseConfig', () => {
 
   it('rejects a NAT gateway count of zero', () => {
     expect(problemsOf({ ...valid, natGateways: 0 })[0]).toMatch(/^\$\.natGateways: must be at least 1/);
+  });
+
+  it('needs no external id in the configuration: the hub keeps it in a Secrets Manager secret', () => {
+    const config = parseConfig(valid, 'test.json');
+    expect(config.externalId).toBeUndefined();
+    expect(config.externalIdSecretName).toBe('socless/spoke-external-id');
+  });
+
+  it('refuses a sample external id so a copied example is never the shared secret', () => {
+    for (const sample of ['socless-org-change-me-0001', 'example-external-id-1', 'my-sample-value-123456']) {
+      expect(problemsOf({ ...valid, externalId: sample })[0]).toMatch(/^\$\.externalId: is a sample value/);
+    }
+    expect(problemsOf({ ...valid, externalId: 'k3Jq9vX2mP7wLr4t' })).toEqual([]);
+  });
+
+  it('reads trusted aggregators per source and refuses an unknown source', () => {
+    const config = parseConfig({ ...valid, trustedAggregators: { guardduty: ['444444444444'] } }, 'test.json');
+    expect(config.trustedAggregators).toEqual({
+      guardduty: ['444444444444'],
+      securityhub: [],
+      'access-analyzer': [],
+      config: [],
+    });
+    expect(problemsOf({ ...valid, trustedAggregators: { inspector: ['444444444444'] } })[0]).toMatch(
+      /trustedAggregators/,
+    );
+    expect(problemsOf({ ...valid, trustedAggregators: { guardduty: ['44'] } })[0]).toMatch(
+      /^\$\.trustedAggregators\.guardduty\[0\]: must be a 12-digit/,
+    );
+  });
+
+  it('gives a webhook sender the narrowest scope unless it says otherwise', () => {
+    const config = parseConfig({ ...valid, webhooks: [{ name: 'phish-box' }] }, 'test.json');
+    expect(config.webhooks[0]).toEqual({
+      name: 'phish-box',
+      sources: [],
+      accounts: [],
+      mayRemediate: false,
+      severityMayReachAuto: false,
+    });
+    expect(webhookSources(config.webhooks[0] as WebhookSenderConfig)).toEqual(['socless.webhook.phish-box']);
+  });
+
+  it('keeps each webhook sender to sources under its own name and to one entry per name', () => {
+    const problems = problemsOf({
+      ...valid,
+      webhooks: [
+        { name: 'alpha', sources: ['socless.webhook.beta'] },
+        { name: 'alpha', sources: ['socless.webhook.alpha.reports'] },
+      ],
+    });
+    expect(problems).toContain(
+      '$.webhooks[0].sources[0]: must be socless.webhook.alpha or start with socless.webhook.alpha. (a sender emits only under its own name)',
+    );
+    expect(problems).toContain('$.webhooks[1].name: sender "alpha" is listed twice');
+    expect(problemsOf({ ...valid, webhooks: [{ name: 'a', sources: ['aws.guardduty'] }] })[0]).toMatch(
+      /^\$\.webhooks\[0\]\.sources\[0\]: must start with socless\.webhook\./,
+    );
   });
 
   it('includes the source in the error message', () => {

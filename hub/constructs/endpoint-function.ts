@@ -7,9 +7,10 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { RemediationMode } from '../../shared/config.ts';
+import type { RemediationMode, SeverityLabel, SoclessConfig, WebhookSenderConfig } from '../../shared/config.ts';
 import type { CompiledPlaybook } from '../../shared/deploy-model.ts';
-import { ENDPOINT_ENV, ROUTES_DEFINE, type Route } from '../functions/endpoint.ts';
+import { webhookSecretName } from '../../shared/events/webhook.ts';
+import { ENDPOINT_ENV, ROUTES_DEFINE, type Route, type WebhookSenderEnv } from '../functions/endpoint.ts';
 import { SWEEPER_ENV } from '../functions/sweeper.ts';
 import type { HubTables } from './hub-tables.ts';
 import { STATE_MACHINE_NAME_PREFIX } from './playbook-state-machine.ts';
@@ -31,6 +32,22 @@ export interface EndpointFunctionProps extends SoclessFunctionDefaults {
   /** Mode of accounts the registry does not know yet. */
   readonly defaultMode: RemediationMode;
   /**
+   * Webhook senders of `POST /events` (config `webhooks`): each gets its own secret `socless/webhook/<name>`,
+   * readable by the endpoint only.
+   * @default none (POST /events refuses every request)
+   */
+  readonly webhooks?: readonly WebhookSenderConfig[];
+  /**
+   * Per source, the accounts whose events may name other org accounts (config `trustedAggregators`).
+   * @default none
+   */
+  readonly trustedAggregators?: SoclessConfig['trustedAggregators'];
+  /**
+   * Webhook severities stay below this unless the sender's scope allows (config `remediation.autoMinSeverity`).
+   * @default 'HIGH'
+   */
+  readonly autoMinSeverity?: SeverityLabel;
+  /**
    * Warm instances on the latency-critical path (config `endpointProvisionedConcurrency`).
    * @default 0
    */
@@ -50,18 +67,24 @@ export interface EndpointFunctionProps extends SoclessFunctionDefaults {
 export class EndpointFunction extends Construct {
   readonly handler: SoclessFunction;
   readonly sweeper: SoclessFunction;
-  /** Shared with webhook senders; they sign `POST /events` with it. */
-  readonly signingSecret: SigningSecret;
+  /** One secret per webhook sender, by sender name; a sender signs `POST /events` with its own. */
+  readonly webhookSecrets: ReadonlyMap<string, SigningSecret>;
 
   constructor(scope: Construct, id: string, props: EndpointFunctionProps) {
     super(scope, id);
     const routes: Route[] = props.playbooks.map((p) => ({ name: p.name, triggers: p.triggers }));
     const define = { [ROUTES_DEFINE]: JSON.stringify(JSON.stringify(routes)) };
     const sweepEvery = props.sweepEvery ?? Duration.minutes(5);
-    this.signingSecret = new SigningSecret(this, 'SigningSecret', {
-      key: props.key,
-      usedBy: 'webhook senders of POST /events',
-    });
+    this.webhookSecrets = new Map(
+      (props.webhooks ?? []).map((sender) => [
+        sender.name,
+        new SigningSecret(this, `WebhookSecret-${sender.name}`, {
+          key: props.key,
+          usedBy: `webhook sender ${sender.name} of POST /events`,
+          secretName: webhookSecretName(sender.name),
+        }),
+      ]),
+    );
     this.handler = new SoclessFunction(this, 'Endpoint', {
       key: props.key,
       network: props.network,
@@ -83,7 +106,7 @@ export class EndpointFunction extends Construct {
       environment: { [SWEEPER_ENV.olderThanMinutes]: String(sweepEvery.toMinutes()) },
     });
     for (const fn of [this.handler, this.sweeper]) this.bindPipeline(fn, props);
-    this.handler.bindSecret(this.signingSecret.secret, ENDPOINT_ENV.signingSecretArn);
+    this.bindWebhooks(props);
     this.handler.invokeTarget.addEventSource(
       new SqsEventSource(props.ingestQueue, {
         batchSize: 10,
@@ -96,6 +119,19 @@ export class EndpointFunction extends Construct {
       schedule: Schedule.rate(sweepEvery),
       targets: [new LambdaFunction(this.sweeper.invokeTarget, { retryAttempts: 2 })],
     });
+  }
+
+  /** The senders' scopes and secret ARNs in the environment; read access to exactly those secrets. */
+  private bindWebhooks(props: EndpointFunctionProps): void {
+    const senders: WebhookSenderEnv[] = (props.webhooks ?? []).map((sender) => {
+      const secret = this.webhookSecrets.get(sender.name)?.secret;
+      if (!secret) throw new Error(`EndpointFunction: no secret for webhook sender ${sender.name}`);
+      secret.grantRead(this.handler.role);
+      return { ...sender, secretArn: secret.secretArn };
+    });
+    const fn = this.handler.function;
+    fn.addEnvironment(ENDPOINT_ENV.webhookSenders, Stack.of(this).toJsonString(senders));
+    fn.addEnvironment(ENDPOINT_ENV.autoMinSeverity, props.autoMinSeverity ?? 'HIGH');
   }
 
   private bindPipeline(fn: SoclessFunction, props: EndpointFunctionProps): void {
@@ -113,6 +149,10 @@ export class EndpointFunction extends Construct {
     fn.function.addEnvironment(ENDPOINT_ENV.stateMachinePrefix, prefix);
     fn.function.addEnvironment(ENDPOINT_ENV.dedupWindowMinutes, String(props.dedupWindowMinutes));
     fn.function.addEnvironment(ENDPOINT_ENV.defaultMode, props.defaultMode);
+    fn.function.addEnvironment(
+      ENDPOINT_ENV.trustedAggregators,
+      JSON.stringify(props.trustedAggregators ?? { guardduty: [], securityhub: [], 'access-analyzer': [], config: [] }),
+    );
     if (props.playbooks.length > 0) {
       fn.addToRolePolicy(
         new PolicyStatement({

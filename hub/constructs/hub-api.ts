@@ -15,6 +15,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { WEBHOOK_SENDER_HEADER } from '../../shared/events/webhook.ts';
 import { SIGNATURE_HEADER } from '../functions/http.ts';
 import { ApiFirewall, type BodyInspectionLimitKb } from './api-firewall.ts';
 
@@ -111,26 +112,16 @@ export class HubApi extends Construct {
       validateRequestBody: true,
       validateRequestParameters: true,
     });
-    const envelope = this.api.addModel('EventEnvelope', {
+    // Only the shape is checked here: a body that is not a webhook payload (an EventBridge envelope, an aws.*
+    // source) must reach the Lambda, which refuses it with the reason and records it as rejected.
+    const payload = this.api.addModel('WebhookPayload', {
       contentType: 'application/json',
-      modelName: 'SoclessEventEnvelope',
-      description: 'An EventBridge event envelope',
+      modelName: 'SoclessWebhookPayload',
+      description: 'A webhook payload ({id, type, title, ...}); never an EventBridge event',
       schema: {
         schema: JsonSchemaVersion.DRAFT4,
-        title: 'EventEnvelope',
+        title: 'WebhookPayload',
         type: JsonSchemaType.OBJECT,
-        required: ['version', 'id', 'detail-type', 'source', 'account', 'time', 'region', 'resources', 'detail'],
-        properties: {
-          version: { type: JsonSchemaType.STRING },
-          id: { type: JsonSchemaType.STRING, minLength: 1 },
-          'detail-type': { type: JsonSchemaType.STRING, minLength: 1 },
-          source: { type: JsonSchemaType.STRING, minLength: 1 },
-          account: { type: JsonSchemaType.STRING, pattern: '^[0-9]{12}$' },
-          time: { type: JsonSchemaType.STRING },
-          region: { type: JsonSchemaType.STRING },
-          resources: { type: JsonSchemaType.ARRAY, items: { type: JsonSchemaType.STRING } },
-          detail: { type: JsonSchemaType.OBJECT },
-        },
       },
     });
 
@@ -138,8 +129,11 @@ export class HubApi extends Construct {
     const postEvents = events.addMethod('POST', new LambdaIntegration(props.endpoint, { proxy: true }), {
       authorizationType: AuthorizationType.NONE,
       requestValidator: validator,
-      requestModels: { 'application/json': envelope },
-      requestParameters: { [`method.request.header.${SIGNATURE_HEADER}`]: true },
+      requestModels: { 'application/json': payload },
+      requestParameters: {
+        [`method.request.header.${SIGNATURE_HEADER}`]: true,
+        [`method.request.header.${WEBHOOK_SENDER_HEADER}`]: true,
+      },
     });
 
     const provider = this.api.root.addResource('interactions').addResource('{provider}');
@@ -166,6 +160,6 @@ export class HubApi extends Construct {
 
 function acknowledgeSignedMethod(method: Method): void {
   const reason =
-    'Callers are webhook senders and chat/approval relays outside AWS, not IAM or Cognito users: the Lambda verifies an HMAC-SHA256 x-socless-signature over the raw body with a 5-minute replay window, and WAF rate-limits each IP.';
+    "Callers are webhook senders and chat/approval relays outside AWS, not IAM or Cognito users: the Lambda verifies an HMAC-SHA256 x-socless-signature over the raw body with the named sender's own secret and a 5-minute replay window, and WAF rate-limits each IP.";
   Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason }, { id: 'AwsSolutions-COG4', reason });
 }

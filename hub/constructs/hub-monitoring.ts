@@ -17,6 +17,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { KILL_SWITCH_METRIC_NAMESPACE, KILL_SWITCH_UNREADABLE_METRIC } from '../../shared/remediation/guard.ts';
 import { METRIC_NAMES, METRICS_NAMESPACE } from '../functions/endpoint.ts';
 import type { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { PlaybookStateMachine } from './playbook-state-machine.ts';
@@ -55,7 +56,7 @@ export interface HubMonitoringProps {
 
 /**
  * The hub's dashboard and alarms. Alarms (any DLQ not empty, failed executions per playbook, endpoint errors
- * and throttles) notify an encrypted SNS topic, e-mailed when an address is configured.
+ * and throttles, an unreadable remediation kill switch) notify an encrypted SNS topic, e-mailed when an address is configured.
  */
 export class HubMonitoring extends Construct {
   readonly alarmTopic: Topic;
@@ -127,6 +128,16 @@ export class HubMonitoring extends Construct {
         statistic: Stats.SUM,
       }),
       'StartExecution failed for an event; it is pending and the sweeper will re-drive it.',
+    );
+    alarmOn(
+      'RemediationKillSwitchUnreadable',
+      new Metric({
+        namespace: KILL_SWITCH_METRIC_NAMESPACE,
+        metricName: KILL_SWITCH_UNREADABLE_METRIC,
+        period: Duration.minutes(5),
+        statistic: Stats.SUM,
+      }),
+      'The remediation kill switch parameter is missing, unreadable or neither "on" nor "off": every automatic remediation is held to a dry-run until it reads "off" (or "on") again.',
     );
     this.alarms = alarms;
 

@@ -17,7 +17,8 @@ export interface HubRemediationRoleProps {
   /** Execution roles of the Lambdas that may assume this role (integrations with `assumesSpokeRoles`). */
   readonly assumers: readonly IRole[];
   /**
-   * Operator roles (ARNs in the hub account) that may assume it too, for the CLI's role probes and undo.
+   * Operator roles (ARNs in the hub account) that may assume it too, for the CLI's role probes. Undo does not
+   * go through this role: it cannot assume `SoclessUndoRole` (see HubUndoRole).
    * @default none
    */
   readonly operatorRoleArns?: readonly string[];

@@ -4,6 +4,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { SoclessConfig } from '../../shared/config.ts';
@@ -12,16 +13,17 @@ import { NOTIFY_TOPIC_ENV } from '../../shared/integration-runtime/deps.ts';
 import { hubRemediationRoleArn } from '../../shared/names.ts';
 import {
   AUTO_MIN_SEVERITY_ENV,
-  EXTERNAL_ID_ENV,
+  EXTERNAL_ID_SECRET_ENV,
   HUB_REMEDIATION_ROLE_ENV,
   MAX_AUTO_PER_ACCOUNT_ENV,
   MAX_AUTO_PER_ORG_ENV,
 } from '../integrations/remediate/integration.ts';
 import { constructIdOf, type HubTables } from './hub-tables.ts';
+import type { KillSwitchParameter } from './kill-switch.ts';
 import { SoclessFunction, type SoclessFunctionDefaults } from './socless-function.ts';
 
 export {
-  EXTERNAL_ID_ENV,
+  EXTERNAL_ID_SECRET_ENV,
   HUB_REMEDIATION_ROLE_ENV,
 } from '../integrations/remediate/integration.ts';
 
@@ -41,8 +43,13 @@ export interface IntegrationFunctionsProps extends SoclessFunctionDefaults {
   >;
   /** The SNS topic integrations with `notifies` publish to (KMS-encrypted; e-mail subscribers). */
   readonly notificationTopic: ITopic;
-  /** The sts:ExternalId spoke remediation roles require. */
-  readonly externalId: string;
+  /** The secret holding the sts:ExternalId spoke roles require; functions that assume spoke roles may read it. */
+  readonly externalIdSecret: ISecret;
+  /**
+   * The remediation kill switch; functions that assume spoke roles may read exactly it.
+   * @default none: those functions cannot read a kill switch, which they treat as on (nothing is applied)
+   */
+  readonly killSwitch?: KillSwitchParameter;
 }
 
 /**
@@ -87,8 +94,10 @@ export class IntegrationFunctions extends Construct {
           new PolicyStatement({ actions: ['sts:AssumeRole', 'sts:TagSession'], resources: [hubRoleArn] }),
         );
         fn.function.addEnvironment(HUB_REMEDIATION_ROLE_ENV, hubRoleArn);
-        // Not a secret (AWS says so); it stops a confused deputy, and the spoke trust policy checks it.
-        fn.function.addEnvironment(EXTERNAL_ID_ENV, props.externalId);
+        // Read at run time: the value is in no template or Lambda environment.
+        props.externalIdSecret.grantRead(fn.function);
+        fn.function.addEnvironment(EXTERNAL_ID_SECRET_ENV, props.externalIdSecret.secretArn);
+        props.killSwitch?.grantRead(fn);
         const limits = props.remediation ?? {
           autoMinSeverity: 'HIGH',
           maxAutoPerAccountPerHour: 10,
@@ -119,6 +128,18 @@ function validateDeployment(d: IntegrationDeployment, index: number, seen: Reado
     );
   }
   if (seen.has(d.id)) throw new Error(`${where}.id "${d.id}" is deployed twice`);
+  // Records hold undo inputs and the blast-radius counters: only what acts in spokes keeps them.
+  if (d.tables.some((t) => t.table === 'remediations') && !d.assumesSpokeRoles) {
+    throw new Error(
+      `${where} "${d.id}" may not use the remediations table: only integrations that assume spoke roles do`,
+    );
+  }
+  const results = d.tables.find((t) => t.table === 'results');
+  if (results && results.access !== 'write-own') {
+    throw new Error(
+      `${where} "${d.id}" asks for "${results.access}" on the results table; integrations get "write-own"`,
+    );
+  }
   if (!isAbsolute(d.entry) || !existsSync(d.entry)) {
     throw new Error(`${where}.entry of integration "${d.id}" must be an absolute path to an existing file: ${d.entry}`);
   }

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -14,7 +14,7 @@ import {
   SLACK_SIGNING_SECRET_NAME,
   SLACK_WEBHOOK_SECRET_NAME,
 } from '../../shared/integrations/settings.ts';
-import { INTERACTIONS_ENV } from '../functions/interactions.ts';
+import { INTERACTIONS_ENV, WEBHOOK_RESPONDER_ENV } from '../functions/interactions.ts';
 import type { HubTables } from './hub-tables.ts';
 import type { IntegrationFunctions } from './integration-functions.ts';
 import { SigningSecret } from './signing-secret.ts';
@@ -63,6 +63,23 @@ export class InteractionsFunction extends Construct {
     this.handler.bindSecret(this.signingSecret.secret, INTERACTIONS_ENV.signingSecretArn);
 
     const config = props.config;
+    const responders = config?.interactions.webhookResponders ?? [];
+    const responderSecrets: Record<string, string> = {};
+    for (const name of responders) {
+      const signing = new SigningSecret(this, `Responder-${name}`, {
+        key: props.key,
+        usedBy: `webhook responder ${name} (POST /interactions/webhook with X-Socless-Responder: ${name})`,
+        secretName: `socless/interactions/responders/${name}`,
+      });
+      signing.secret.grantRead(this.handler.role);
+      responderSecrets[name] = signing.secret.secretArn;
+    }
+    if (responders.length > 0) {
+      this.handler.function.addEnvironment(
+        WEBHOOK_RESPONDER_ENV.responderSecrets,
+        Stack.of(this).toJsonString(responderSecrets),
+      );
+    }
     if (config?.slack) {
       const placeholder = (cid: string, name: string, what: string) => userSecret(this, cid, name, what, props.key);
       this.slackSecrets = {

@@ -9,6 +9,11 @@ export interface SigningSecretProps {
   readonly key: IKey;
   /** Who signs with this secret, for the console and the cdk-nag reason. */
   readonly usedBy: string;
+  /**
+   * The secret's name (senders and operators find it by name, e.g. `socless/webhook/<sender>`).
+   * @default a name CloudFormation generates
+   */
+  readonly secretName?: string;
 }
 
 /**
@@ -22,13 +27,14 @@ export class SigningSecret extends Construct {
     super(scope, id);
     this.secret = new Secret(this, 'Secret', {
       description: `SOCless HMAC signing secret: ${props.usedBy}`,
+      ...(props.secretName ? { secretName: props.secretName } : {}),
       encryptionKey: props.key,
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.secret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: `Shared HMAC secret of ${props.usedBy}: every sender holds a copy, so a rotation Lambda would break them; it is rotated by hand together with the senders.`,
+      reason: `HMAC secret of ${props.usedBy}: the sender holds a copy, so a rotation Lambda would break it; it is rotated by hand together with the sender.`,
     });
   }
 }

@@ -10,13 +10,39 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import type { TableAccess } from '../../shared/deploy-model.ts';
 import type { TableKey } from '../../shared/tables.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { HubNetwork } from './hub-network.ts';
 import { tableDefinitionOf } from './hub-tables.ts';
 
-/** Access a function gets to a table or the vault. */
+/** Access a function gets to the vault. */
 export type DataAccess = 'r' | 'rw';
+export type { TableAccess } from '../../shared/deploy-model.ts';
+
+/** DynamoDB item actions of each table access level (index ARNs get the same). */
+export const TABLE_ACTIONS: Readonly<Record<TableAccess, readonly string[]>> = {
+  r: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
+  rw: [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:ConditionCheckItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+  ],
+  // Puts and (conditional) updates of its own items and reads them back: no delete, no batch write.
+  'write-own': ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+};
+
+/** The stronger of two bindings of one table (rw ⊃ write-own, r), as `tables` reports it. */
+function widerAccess(a: TableAccess | undefined, b: TableAccess): TableAccess {
+  if (a === 'rw' || b === 'rw') return 'rw';
+  if (a === 'write-own' || b === 'write-own') return 'write-own';
+  return 'r';
+}
 
 /** Environment variable that carries the vault bucket name into a Lambda. */
 export const VAULT_BUCKET_ENV = 'SOCLESS_VAULT_BUCKET';
@@ -90,7 +116,7 @@ export class SoclessFunction extends Construct {
   readonly alias?: Alias;
   /** What callers (API Gateway, event sources, state machines) invoke: the alias when there is one. */
   readonly invokeTarget: IFunction;
-  private readonly boundTables = new Map<TableKey, DataAccess>();
+  private readonly boundTables = new Map<TableKey, TableAccess>();
 
   constructor(scope: Construct, id: string, props: SoclessFunctionProps) {
     super(scope, id);
@@ -187,12 +213,12 @@ export class SoclessFunction extends Construct {
   }
 
   /** The tables this function is bound to and how. */
-  get tables(): ReadonlyMap<TableKey, DataAccess> {
+  get tables(): ReadonlyMap<TableKey, TableAccess> {
     return this.boundTables;
   }
 
   /** Sets the table's env var (from TABLES) and grants exactly the item actions of `access` on it and its indexes. */
-  bindTable(table: Table, access: DataAccess): this {
+  bindTable(table: Table, access: TableAccess): this {
     const def = tableDefinitionOf(table);
     if (!def) {
       throw new Error(
@@ -200,20 +226,17 @@ export class SoclessFunction extends Construct {
       );
     }
     this.function.addEnvironment(def.envVar, table.tableName);
-    const read = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
-    const write = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
     this.role.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: access === 'rw' ? [...read, ...write] : read,
+        actions: [...TABLE_ACTIONS[access]],
         // Index ARNs are listed by name from the definition: no `index/*` wildcard.
         resources: [table.tableArn, ...def.indexes.map((i) => `${table.tableArn}/index/${i.indexName}`)],
       }),
     );
     if (table.encryptionKey) {
-      this.grantKey(table.encryptionKey, access);
+      this.grantKey(table.encryptionKey, access === 'r' ? 'r' : 'rw');
     }
-    const previous = this.boundTables.get(def.name);
-    this.boundTables.set(def.name, previous === 'rw' ? 'rw' : access);
+    this.boundTables.set(def.name, widerAccess(this.boundTables.get(def.name), access));
     return this;
   }
 

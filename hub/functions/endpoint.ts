@@ -3,13 +3,15 @@
  *
  * Entry point `handler`, fed by
  * - SQS batches from the ingest queue (events the SoclessBus rules matched), and
- * - API Gateway `POST /events`: webhooks signed with `x-socless-signature` (shared/events/webhook.ts). The body
- *   is an EventBridge event, or a webhook payload (`{id, type, title, severity?, ...}`) that is wrapped into one
- *   (source `socless.webhook`) so it is stored, routed and re-driven like any other event.
+ * - API Gateway `POST /events`: webhooks of configured senders (`X-Socless-Sender`), each signed with its own
+ *   secret (`x-socless-signature`, shared/events/webhook.ts). The body is a webhook payload only, never an
+ *   EventBridge event; it is wrapped into one (source `socless.webhook.<sender>…`) within the sender's scope so it
+ *   is stored, routed and re-driven like any other event.
  *
- * Each event runs through the shared pipeline (shared/pipeline): normalize, persist first, route, de-duplicate,
- * dispatch. Bad input is recorded as `rejected` with a reason, never thrown (a throw would make the queue
- * redeliver it forever); only infrastructure failures become SQS partial-batch failures.
+ * Each event runs through the shared pipeline (shared/pipeline): normalize, check who spoke for the account,
+ * persist first, route, de-duplicate, dispatch. Bad input is recorded as `rejected` with a reason, never thrown
+ * (a throw would make the queue redeliver it forever); only infrastructure failures become SQS partial-batch
+ * failures.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -22,25 +24,49 @@ import type {
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
-import { REMEDIATION_MODES, type RemediationMode } from '../../shared/config.ts';
+import { z } from 'zod';
+import {
+  REMEDIATION_MODES,
+  type RemediationMode,
+  SEVERITY_LABELS,
+  type SeverityLabel,
+  SoclessConfigSchema,
+  type WebhookSenderConfig,
+} from '../../shared/config.ts';
 import { SoclessError } from '../../shared/errors.ts';
-import { WebhookPayloadSchema } from '../../shared/events/webhook.ts';
+import { createSecretFetcher } from '../../shared/events/secrets.ts';
+import {
+  normalizeWebhookEvent,
+  WEBHOOK_SENDER_HEADER,
+  WEBHOOK_SIGNATURE_HEADER,
+  webhookHeader,
+} from '../../shared/events/webhook.ts';
 import { S3VaultStore } from '../../shared/integration-runtime/vault.ts';
 import { cachedAccountMode } from '../../shared/pipeline/account-mode.ts';
+import { cachedOrgAccount } from '../../shared/pipeline/account-trust.ts';
 import { StepFunctionsDispatcher } from '../../shared/pipeline/adapters.ts';
 import { DynamoDedupStore, DynamoEventStore } from '../../shared/pipeline/dynamo-stores.ts';
-import { type EventOutcome, type PipelineDeps, processInput } from '../../shared/pipeline/pipeline.ts';
+import {
+  type EventOutcome,
+  type PipelineDeps,
+  processEvents,
+  processInput,
+  recordRejected,
+} from '../../shared/pipeline/pipeline.ts';
 import { createRouter } from '../../shared/pipeline/router.ts';
 import { AccountsRepository } from '../../shared/store/accounts.ts';
 import { TABLES } from '../../shared/tables.ts';
-import {
-  createDocumentClient,
-  createSecretReader,
-  jsonResponse,
-  requireEnv,
-  SecretsManagerClient,
-  verifiedBody,
-} from './http.ts';
+import { emitOutcomeMetrics, knownMetricSources, type MetricSink, registeredAccounts } from './endpoint-metrics.ts';
+import { createDocumentClient, jsonResponse, requestBody, requireEnv, SecretsManagerClient } from './http.ts';
+
+export {
+  emitOutcomeMetrics,
+  knownMetricSources,
+  METRIC_NAMES,
+  METRICS_NAMESPACE,
+  type MetricSink,
+  OTHER_DIMENSION,
+} from './endpoint-metrics.ts';
 
 /** Environment variables the endpoint reads at cold start. */
 export const ENDPOINT_ENV = {
@@ -48,7 +74,12 @@ export const ENDPOINT_ENV = {
   dedupTable: TABLES.dedup.envVar,
   accountsTable: TABLES.accounts.envVar,
   vaultBucket: 'SOCLESS_VAULT_BUCKET',
-  signingSecretArn: 'SOCLESS_SIGNING_SECRET_ARN',
+  /** JSON: the configured webhook senders, each with the ARN of its own signing secret (`secretArn`). */
+  webhookSenders: 'SOCLESS_WEBHOOK_SENDERS',
+  /** `config.remediation.autoMinSeverity`: webhook severities stay below it unless their scope allows. */
+  autoMinSeverity: 'SOCLESS_AUTO_MIN_SEVERITY',
+  /** JSON: `config.trustedAggregators` (per source, the accounts that may speak for other org accounts). */
+  trustedAggregators: 'SOCLESS_TRUSTED_AGGREGATORS',
   /** `arn:<partition>:states:<region>:<account>:stateMachine:socless-`: a playbook's state machine is this + its name. */
   stateMachinePrefix: 'SOCLESS_STATE_MACHINE_PREFIX',
   dedupWindowMinutes: 'SOCLESS_DEDUP_WINDOW_MINUTES',
@@ -65,94 +96,28 @@ export interface Route {
   readonly triggers: ReadonlyArray<Record<string, unknown>>;
 }
 
-/** CloudWatch namespace of the metrics the hub publishes itself (embedded metric format). */
-export const METRICS_NAMESPACE = 'Socless';
-/** Metric names in {@link METRICS_NAMESPACE}. */
-export const METRIC_NAMES = {
-  ingested: 'EventsIngested',
-  duplicate: 'EventsDuplicate',
-  rejected: 'EventsRejected',
-  unrouted: 'EventsUnrouted',
-  pending: 'EventsPending',
-} as const;
-
-/** Publishes metrics; the default writes embedded-metric-format lines to stdout. */
-export type MetricSink = (line: string) => void;
-
-/** Emits the outcome counts of one batch as EMF: ingested per source and per account, and each other status. */
-export function emitOutcomeMetrics(
-  outcomes: ReadonlyArray<EventOutcome & { source?: string }>,
-  sink: MetricSink,
-  now: Date,
-): void {
-  const ingested = new Map<string, { source: string; account: string; count: number }>();
-  const totals = new Map<string, number>();
-  for (const o of outcomes) {
-    if (o.status === 'rejected') {
-      totals.set(METRIC_NAMES.rejected, (totals.get(METRIC_NAMES.rejected) ?? 0) + 1);
-      continue;
-    }
-    const source = o.source ?? 'unknown';
-    const account = o.account ?? 'unknown';
-    const key = `${source}\u0000${account}`;
-    const entry = ingested.get(key) ?? { source, account, count: 0 };
-    entry.count += 1;
-    ingested.set(key, entry);
-    const name =
-      o.status === 'duplicate'
-        ? METRIC_NAMES.duplicate
-        : o.status === 'unrouted'
-          ? METRIC_NAMES.unrouted
-          : o.status === 'pending'
-            ? METRIC_NAMES.pending
-            : undefined;
-    if (name) totals.set(name, (totals.get(name) ?? 0) + 1);
-  }
-  const timestamp = now.getTime();
-  for (const { source, account, count } of ingested.values()) {
-    sink(
-      JSON.stringify({
-        _aws: {
-          Timestamp: timestamp,
-          CloudWatchMetrics: [
-            {
-              Namespace: METRICS_NAMESPACE,
-              Dimensions: [['Source'], ['Account']],
-              Metrics: [{ Name: METRIC_NAMES.ingested, Unit: 'Count' }],
-            },
-          ],
-        },
-        Source: source,
-        Account: account,
-        [METRIC_NAMES.ingested]: count,
-      }),
-    );
-  }
-  for (const [name, value] of totals) {
-    sink(
-      JSON.stringify({
-        _aws: {
-          Timestamp: timestamp,
-          CloudWatchMetrics: [
-            { Namespace: METRICS_NAMESPACE, Dimensions: [[]], Metrics: [{ Name: name, Unit: 'Count' }] },
-          ],
-        },
-        [name]: value,
-      }),
-    );
-  }
-}
-
 /** Everything the endpoint handler uses; built once per container by {@link endpointDepsFromEnv}. */
 export interface EndpointDeps {
   readonly pipeline: PipelineDeps;
-  readonly readSigningSecret: () => Promise<string>;
+  /** The webhook senders of `POST /events` and how to read each one's secret. */
+  readonly webhooks: WebhookDeps;
   readonly logger: Logger;
   readonly metrics: MetricSink;
+  /** Sources the `Source` metric dimension may name (others are `other`). @default none */
+  readonly metricSources?: ReadonlySet<string>;
   readonly now: () => Date;
   /** The hub's region and account, stamped on webhook payloads wrapped into EventBridge events. */
   readonly region: string;
   readonly hubAccountId: string;
+}
+
+/** What the webhook route needs. */
+export interface WebhookDeps {
+  readonly senders: readonly WebhookSenderConfig[];
+  /** Reads one sender's signing secret (cached). */
+  readonly readSecret: (sender: string) => Promise<string>;
+  /** `config.remediation.autoMinSeverity`. */
+  readonly autoMinSeverity: SeverityLabel;
 }
 
 export type EndpointEvent = SQSEvent | APIGatewayProxyEvent;
@@ -178,6 +143,11 @@ async function run(deps: EndpointDeps, body: unknown, origin: string): Promise<S
   return outcomes.map((o) => ({ ...o, ...(typeof source === 'string' ? { source } : {}) }));
 }
 
+async function emitMetrics(deps: EndpointDeps, outcomes: readonly SourcedOutcome[]): Promise<void> {
+  const accounts = await registeredAccounts(outcomes, deps.pipeline.isOrgAccount);
+  emitOutcomeMetrics(outcomes, deps.metrics, deps.now(), { sources: deps.metricSources ?? new Set(), accounts });
+}
+
 async function handleSqsBatch(deps: EndpointDeps, event: SQSEvent): Promise<SQSBatchResponse> {
   const failures: SQSBatchItemFailure[] = [];
   const outcomes: SourcedOutcome[] = [];
@@ -196,25 +166,75 @@ async function handleSqsBatch(deps: EndpointDeps, event: SQSEvent): Promise<SQSB
       }
     }),
   );
-  emitOutcomeMetrics(outcomes, deps.metrics, deps.now());
+  await emitMetrics(deps, outcomes);
   return { batchItemFailures: failures };
 }
+
+/** The one answer to an unknown sender and to a signature that does not match: it tells a prober nothing. */
+export const NOT_AUTHENTICATED = 'the request is not signed by a known sender';
 
 async function handleApiRequest(deps: EndpointDeps, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   if (event.httpMethod !== 'POST')
     return jsonResponse(405, { error: `method ${event.httpMethod} not allowed; use POST` });
-  const verified = await verifiedBody(event, deps, deps.now());
-  if (!verified.ok) return verified.response;
-  const raw = verified.raw;
-  let outcomes: SourcedOutcome[];
+  const raw = requestBody(event);
+  const request = { headers: event.headers ?? {}, body: raw };
+  const refuse = (reason: string) => {
+    // Unauthenticated requests change nothing and are not stored.
+    deps.logger.warn('refused an unauthenticated request', {
+      reason,
+      sourceIp: event.requestContext?.identity?.sourceIp,
+    });
+    return jsonResponse(401, { error: reason });
+  };
+  const name = webhookHeader(request, WEBHOOK_SENDER_HEADER);
+  if (!name) return refuse(`missing ${WEBHOOK_SENDER_HEADER} header`);
+  if (!webhookHeader(request, WEBHOOK_SIGNATURE_HEADER)) return refuse(`missing ${WEBHOOK_SIGNATURE_HEADER} header`);
+  const sender = deps.webhooks.senders.find((s) => s.name === name);
+  if (!sender) return refuse(NOT_AUTHENTICATED);
+  let secret: string;
   try {
-    outcomes = await run(deps, asEventBridgeEvent(parseOrText(raw), deps), 'api');
+    secret = await deps.webhooks.readSecret(sender.name);
+  } catch (err) {
+    deps.logger.error('cannot read the signing secret', { sender: sender.name, error: err as Error });
+    return jsonResponse(503, { error: 'cannot verify signatures right now; retry later' });
+  }
+  const intake = normalizeWebhookEvent(request, {
+    sender,
+    secret,
+    autoMinSeverity: deps.webhooks.autoMinSeverity,
+    hubAccountId: deps.hubAccountId,
+    region: deps.region,
+    now: deps.now().getTime(),
+    ...(deps.pipeline.maxInputBytes !== undefined ? { maxBytes: deps.pipeline.maxInputBytes } : {}),
+  });
+  if (!intake.ok && !intake.authenticated) {
+    return refuse(/does not match/.test(intake.reason) ? NOT_AUTHENTICATED : intake.reason);
+  }
+  const origin = `api:webhook:${sender.name}`;
+  let outcomes: SourcedOutcome[];
+  let status: number | undefined;
+  try {
+    if (intake.ok) {
+      const source = intake.envelope.source as string;
+      outcomes = (await processEvents(intake.events, origin, deps.pipeline, intake.flags)).map((o) => ({
+        ...o,
+        source,
+      }));
+    } else {
+      status = intake.status;
+      const rejection = {
+        reason: intake.reason,
+        flags: intake.flags,
+        ...(intake.field ? { field: intake.field } : {}),
+      };
+      outcomes = [await recordRejected(raw, rejection, origin, deps.pipeline)];
+    }
   } catch (err) {
     deps.logger.error('could not record the event', { error: err as Error });
     return jsonResponse(503, { error: 'the event could not be recorded; retry later' });
   }
-  for (const o of outcomes) logOutcome(deps.logger, o, {});
-  emitOutcomeMetrics(outcomes, deps.metrics, deps.now());
+  for (const o of outcomes) logOutcome(deps.logger, o, { sender: sender.name });
+  await emitMetrics(deps, outcomes);
   const rejected = outcomes.find((o) => o.status === 'rejected');
   const body = {
     events: outcomes.map((o) => ({
@@ -222,9 +242,11 @@ async function handleApiRequest(deps: EndpointDeps, event: APIGatewayProxyEvent)
       status: o.status,
       playbooks: o.playbooks,
       ...(o.reason ? { reason: o.reason } : {}),
+      ...(o.flags ? { flags: o.flags } : {}),
     })),
   };
-  return jsonResponse(rejected ? 400 : 202, rejected ? { ...body, error: rejected.reason ?? 'rejected' } : body);
+  if (!rejected) return jsonResponse(202, body);
+  return jsonResponse(status ?? 400, { ...body, error: rejected.reason ?? 'rejected' });
 }
 
 function parseOrText(text: string): unknown {
@@ -236,31 +258,6 @@ function parseOrText(text: string): unknown {
   }
 }
 
-/**
- * A webhook payload (no `detail-type`) becomes an EventBridge event from source `socless.webhook`, so playbook
- * triggers match it like any event and the sweeper can re-drive it without the sender's signature.
- */
-export function asEventBridgeEvent(
-  body: unknown,
-  deps: Pick<EndpointDeps, 'region' | 'hubAccountId' | 'now'>,
-): unknown {
-  if (typeof body !== 'object' || body === null || Array.isArray(body) || 'detail-type' in body) return body;
-  const parsed = WebhookPayloadSchema.safeParse(body);
-  if (!parsed.success) return body;
-  const p = parsed.data as { id: string; type: string; time?: string; account?: string; resources?: unknown };
-  return {
-    version: '0',
-    id: `webhook-${p.id}`,
-    'detail-type': p.type,
-    source: 'socless.webhook',
-    account: typeof p.account === 'string' && /^\d{12}$/.test(p.account) ? p.account : deps.hubAccountId,
-    time: p.time ?? deps.now().toISOString(),
-    region: deps.region,
-    resources: [],
-    detail: body,
-  };
-}
-
 function logOutcome(logger: Logger, outcome: SourcedOutcome, extra: Record<string, unknown>): void {
   const fields = {
     ...extra,
@@ -269,7 +266,8 @@ function logOutcome(logger: Logger, outcome: SourcedOutcome, extra: Record<strin
     playbooks: outcome.playbooks,
     account: outcome.account,
   };
-  if (outcome.status === 'rejected') logger.warn('event rejected', { ...fields, reason: outcome.reason });
+  if (outcome.status === 'rejected')
+    logger.warn('event rejected', { ...fields, reason: outcome.reason, flags: outcome.flags });
   else if (outcome.status === 'pending')
     logger.warn('dispatch failed; the sweeper will re-drive', { ...fields, reason: outcome.reason });
   else logger.info(`event ${outcome.status}`, fields);
@@ -302,8 +300,14 @@ export function pipelineFromEnv(env: NodeJS.ProcessEnv, routes: readonly Route[]
       stateMachinePrefix: ENDPOINT_ENV.stateMachinePrefix,
       dedupWindowMinutes: ENDPOINT_ENV.dedupWindowMinutes,
       defaultMode: ENDPOINT_ENV.defaultMode,
+      trustedAggregators: ENDPOINT_ENV.trustedAggregators,
     },
     env,
+  );
+  const trustedAggregators = jsonEnv(
+    SoclessConfigSchema.shape.trustedAggregators,
+    ENDPOINT_ENV.trustedAggregators,
+    vars.trustedAggregators,
   );
   const window = Number(vars.dedupWindowMinutes);
   if (!Number.isFinite(window) || window <= 0) {
@@ -330,20 +334,60 @@ export function pipelineFromEnv(env: NodeJS.ProcessEnv, routes: readonly Route[]
     router: createRouter(routes),
     accountMode: cachedAccountMode(async (id) => (await accounts.get(id))?.mode ?? defaultMode, 5 * 60_000),
     dedupWindowMs: window * 60_000,
+    trustedAggregators,
+    isOrgAccount: cachedOrgAccount(async (id) => (await accounts.get(id)) !== undefined, 5 * 60_000),
   };
+}
+
+/** One entry of {@link ENDPOINT_ENV.webhookSenders}: a sender's scope and the ARN of its own secret. */
+export const WebhookSenderEnvSchema = SoclessConfigSchema.shape.webhooks.unwrap().element.extend({
+  secretArn: z.string().startsWith('arn:'),
+});
+export type WebhookSenderEnv = z.infer<typeof WebhookSenderEnvSchema>;
+
+function jsonEnv<T extends z.ZodType>(schema: T, name: string, text: string): z.output<T> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new SoclessError(`${name} is not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SoclessError(`${name}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`);
+  }
+  return parsed.data;
 }
 
 /** Production dependencies, from the environment; throws at cold start naming any missing variable. */
 export function endpointDepsFromEnv(env: NodeJS.ProcessEnv = process.env): EndpointDeps {
-  const { signingSecretArn } = requireEnv(ENDPOINT_ENV, env);
-  const pipeline = pipelineFromEnv(env, bundledRoutes());
-  const prefix = env[ENDPOINT_ENV.stateMachinePrefix] as string;
-  const [, , , region = '', account = ''] = prefix.split(':');
+  const vars = requireEnv(ENDPOINT_ENV, env);
+  if (!(SEVERITY_LABELS as readonly string[]).includes(vars.autoMinSeverity)) {
+    throw new SoclessError(
+      `${ENDPOINT_ENV.autoMinSeverity} must be one of ${SEVERITY_LABELS.join(', ')}, got "${vars.autoMinSeverity}"`,
+    );
+  }
+  const senders = jsonEnv(z.array(WebhookSenderEnvSchema), ENDPOINT_ENV.webhookSenders, vars.webhookSenders);
+  const routes = bundledRoutes();
+  const pipeline = pipelineFromEnv(env, routes);
+  const [, , , region = '', account = ''] = vars.stateMachinePrefix.split(':');
+  const fetchSecret = createSecretFetcher(new SecretsManagerClient({}), { ttlMs: 5 * 60_000 });
+  const secretArns = new Map(senders.map((s) => [s.name, s.secretArn]));
   return {
     pipeline,
-    readSigningSecret: createSecretReader(new SecretsManagerClient({}), signingSecretArn),
+    webhooks: {
+      senders: senders.map(({ secretArn: _arn, ...scope }) => scope),
+      readSecret: (name) => {
+        const arn = secretArns.get(name);
+        if (!arn) return Promise.reject(new SoclessError(`no signing secret for webhook sender ${name}`));
+        return fetchSecret(arn);
+      },
+      autoMinSeverity: vars.autoMinSeverity as SeverityLabel,
+    },
     logger: new Logger({ serviceName: 'socless-endpoint' }),
     metrics: (line) => process.stdout.write(`${line}\n`),
+    metricSources: knownMetricSources(routes, senders),
     now: () => new Date(),
     region,
     hubAccountId: account,

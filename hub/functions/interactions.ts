@@ -5,13 +5,20 @@
  * Entry point: `handler` (bundled from this file by the hub stack's InteractionsFunction), behind
  * `POST /interactions/{provider}`:
  * - `webhook` (alias `socless`, its first name): a JSON body `{messageId, decision: 'approve'|'reject',
- *   responder, reason?}` signed with `x-socless-signature` (see endpoint.ts), for teams without Slack.
+ *   reason?, responder?}` from a named responder (`x-socless-responder`), signed with that responder's own
+ *   secret in `x-socless-signature` (see endpoint.ts), for teams without Slack.
  * - `slack`: Slack's interactivity request (`payload=` form body, `block_actions`) signed with Slack's v0
- *   scheme; the responder must be an allowed user or a member of an allowed user group; the message is
- *   updated to show the decision.
- * Both look the task token up in `message_responses`, claim the answer with a conditional update (a second
- * answer is refused), then call Step Functions SendTaskSuccess (approve) or SendTaskFailure (reject). An
- * unknown provider gets a 404 naming the supported ones.
+ *   scheme, from the configured workspace; the message is updated to show the decision.
+ *
+ * Who answered is always the verified sender: the Slack user id of the signed payload, the webhook responder
+ * whose secret signed the body, or the local operator (the local hub's token holder). A `responder` name in a
+ * webhook body is kept only as `responderNote`. Every path goes through the same allow-list check
+ * ({@link authorizeResponder}) before anything is claimed; with nobody allowed, nobody can answer.
+ *
+ * All look the task token up in `message_responses`, claim the answer with a conditional update (a second
+ * answer is refused), then call Step Functions SendTaskSuccess (approve) or SendTaskFailure (reject); the
+ * output carries the request's `plan_hash` (the plan the approver saw). An unknown provider gets a 404 naming
+ * the supported ones.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -20,7 +27,7 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
-import { jsonPath } from '../../shared/errors.ts';
+import { jsonPath, SoclessError } from '../../shared/errors.ts';
 import { envList, INTEGRATION_ENV } from '../../shared/integrations/settings.ts';
 import {
   SLACK_SIGNATURE_HEADER,
@@ -52,6 +59,20 @@ export const INTERACTIONS_ENV = {
   signingSecretArn: 'SOCLESS_SIGNING_SECRET_ARN',
 } as const;
 
+/** Optional environment of the webhook provider's responders (set by the stack from the configuration). */
+export const WEBHOOK_RESPONDER_ENV = {
+  /** The responder name the shared signing secret (`SOCLESS_SIGNING_SECRET_ARN`) speaks for. */
+  sharedSecretResponder: 'SOCLESS_INTERACTION_WEBHOOK_RESPONDER',
+  /** JSON object: responder name → Secrets Manager id/ARN of that responder's own signing secret. */
+  responderSecrets: 'SOCLESS_INTERACTION_RESPONDER_SECRETS',
+} as const;
+
+/** Header naming the webhook responder whose secret signed the request. */
+export const RESPONDER_HEADER = 'x-socless-responder';
+
+/** Webhook responder names: what `x-socless-responder` may say (also the stack's secret names). */
+export const RESPONDER_NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
+
 /** Providers this function answers for; the path parameter `{provider}` must be one of them. */
 export const INTERACTION_PROVIDERS = ['webhook', 'slack', 'socless'] as const;
 export type InteractionProvider = (typeof INTERACTION_PROVIDERS)[number];
@@ -59,14 +80,34 @@ export type InteractionProvider = (typeof INTERACTION_PROVIDERS)[number];
 /** Error name a playbook's Catch sees when a human rejects. */
 export const REJECTED_ERROR = 'Socless.InteractionRejected';
 
-/** Body of a generic signed response. */
+/**
+ * Body of a generic signed response. `responder` is what the body claims about its author: it is recorded as
+ * a note only; the identity is the responder whose secret signed the request.
+ */
 export const InteractionResponseSchema = z.strictObject({
   messageId: z.string().min(1).max(256),
   decision: z.enum(['approve', 'reject']),
-  responder: z.string().min(1).max(256),
+  responder: z.string().min(1).max(256).optional(),
   reason: z.string().max(2000).optional(),
 });
-export type InteractionResponse = z.infer<typeof InteractionResponseSchema>;
+
+/** Who answers, as the verified sender identifies them. */
+export interface ResponderIdentity {
+  readonly provider: 'slack' | 'webhook' | 'local';
+  /** Slack user id, webhook responder name, or `local:<user>`. Recorded as `responder` / `approvedBy`. */
+  readonly id: string;
+}
+
+/** An answer with its verified responder. */
+export interface InteractionAnswer {
+  readonly messageId: string;
+  readonly decision: 'approve' | 'reject';
+  /** The verified identity (never taken from a request body). */
+  readonly responder: string;
+  readonly reason?: string;
+  /** A name the body claimed, kept as a note when it differs from `responder`. */
+  readonly note?: string;
+}
 
 /**
  * Resumes a waiting execution: Step Functions in AWS, the local callback store in the local hub. An error
@@ -110,7 +151,12 @@ export interface InteractionsDeps {
   /** Overrides `sfn` (the local hub resumes its in-process executions). */
   readonly tasks?: TaskResponder;
   readonly tableName: string;
+  /** The shared webhook signing secret; it answers only as {@link InteractionsDeps.sharedSecretResponder}. */
   readonly readSigningSecret: () => Promise<string>;
+  /** The responder the shared signing secret is bound to. @default none: the shared secret answers nothing */
+  readonly sharedSecretResponder?: string;
+  /** Webhook responders with their own signing secrets, by name. @default none */
+  readonly responderSecrets?: Readonly<Record<string, () => Promise<string>>>;
   readonly slack?: SlackInteractionsDeps;
   readonly now: () => Date;
   readonly logger: Logger;
@@ -146,16 +192,44 @@ async function answerSignedResponse(
   event: APIGatewayProxyEvent,
 ): Promise<APIGatewayProxyResult> {
   const now = deps.now();
-  const verified = await verifiedBody(event, deps, now);
+  const named = headerValue(event, RESPONDER_HEADER)?.trim();
+  const responder = named || deps.sharedSecretResponder;
+  if (!responder) {
+    return jsonResponse(403, {
+      error: `name the responder in the ${RESPONDER_HEADER} header (no webhook responder is bound to the shared secret)`,
+    });
+  }
+  const readSecret = webhookSecretOf(deps, responder);
+  if (!readSecret) {
+    deps.logger.warn('refused an answer from an unknown webhook responder', { responder: responder.slice(0, 128) });
+    return jsonResponse(403, {
+      error: `webhook responder "${responder.slice(0, 128)}" is not allowed to answer (not a configured responder)`,
+    });
+  }
+  const verified = await verifiedBody(event, { readSigningSecret: readSecret, logger: deps.logger }, now);
   if (!verified.ok) return verified.response;
   const parsed = parseResponse(verified.raw);
   if (!parsed.ok) return jsonResponse(400, { error: parsed.reason });
-  const delivered = await deliverAnswer(deps, parsed.value, now);
+  const { responder: claimed, ...rest } = parsed.value;
+  const answer: InteractionAnswer = {
+    ...rest,
+    responder,
+    ...(claimed !== undefined && claimed !== responder ? { note: claimed } : {}),
+  };
+  const delivered = await answerInteraction(deps, answer, { provider: 'webhook', id: responder }, now);
   return jsonResponse(delivered.statusCode, delivered.body);
 }
 
+/** The signing secret of a webhook responder: its own, or the shared one when it is bound to that name. */
+function webhookSecretOf(deps: InteractionsDeps, responder: string): (() => Promise<string>) | undefined {
+  if (!RESPONDER_NAME.test(responder)) return undefined;
+  const own = deps.responderSecrets && Object.hasOwn(deps.responderSecrets, responder);
+  if (own) return deps.responderSecrets?.[responder];
+  return responder === deps.sharedSecretResponder ? deps.readSigningSecret : undefined;
+}
+
 /** The outcome of delivering an answer, before it is shaped into a provider's HTTP response. */
-interface Delivery {
+export interface Delivery {
   readonly statusCode: number;
   readonly body: Record<string, unknown>;
   /** The interaction's record (present once it was found). */
@@ -163,14 +237,48 @@ interface Delivery {
 }
 
 /**
- * Finds the interaction, checks it can still be answered (and, for Slack, by this responder), claims the
- * answer once, and resumes the execution. Nothing changes unless every check passes.
+ * The one allow-list every responder path applies: undefined when `who` may answer `item`, else the reason it
+ * may not. Slack: a configured user, a member of a configured user group, or one of the request's approvers
+ * (nobody when none is configured). Webhook: a configured responder (its own secret, or the shared secret's
+ * bound name) — `who` is already that. Local: the operator holding the local hub's per-run token.
  */
+export async function authorizeResponder(
+  deps: Pick<InteractionsDeps, 'slack' | 'sharedSecretResponder' | 'responderSecrets'>,
+  who: ResponderIdentity,
+  item: Record<string, unknown>,
+): Promise<string | undefined> {
+  if (who.provider === 'local') return who.id.startsWith('local:') ? undefined : `"${who.id}" is not a local operator`;
+  if (who.provider === 'webhook') {
+    const known =
+      (deps.responderSecrets !== undefined && Object.hasOwn(deps.responderSecrets, who.id)) ||
+      who.id === deps.sharedSecretResponder;
+    return known ? undefined : `webhook responder "${who.id}" is not allowed to answer (not a configured responder)`;
+  }
+  if (!deps.slack) return 'the slack provider is not configured';
+  return authorizeSlackUser(deps.slack, who.id, item);
+}
+
+/**
+ * Delivers an answer whose responder is already verified: finds the interaction, checks it can still be
+ * answered and by this responder ({@link authorizeResponder}), claims it once, and resumes the execution with
+ * the request's `plan_hash`. Nothing changes unless every check passes. The local hub calls it for its
+ * operator; the HTTP providers call it after their signature checks.
+ */
+export async function answerInteraction(
+  deps: InteractionsDeps,
+  answer: InteractionAnswer,
+  who: ResponderIdentity,
+  now: Date = deps.now(),
+): Promise<Delivery> {
+  if (answer.responder !== who.id) throw new Error('interactions: the answer must carry the verified responder');
+  return deliverAnswer(deps, answer, now, (item) => authorizeResponder(deps, who, item));
+}
+
 async function deliverAnswer(
   deps: InteractionsDeps,
-  answer: InteractionResponse,
+  answer: InteractionAnswer,
   now: Date,
-  authorize?: (item: Record<string, unknown>) => Promise<string | undefined>,
+  authorize: (item: Record<string, unknown>) => Promise<string | undefined>,
 ): Promise<Delivery> {
   const found = await deps.documentClient.send(
     new GetCommand({ TableName: deps.tableName, Key: { messageId: answer.messageId }, ConsistentRead: true }),
@@ -199,9 +307,13 @@ async function deliverAnswer(
       item,
     };
   }
-  if (authorize) {
-    const refusal = await authorize(item);
-    if (refusal) return { statusCode: 403, body: { error: refusal }, item };
+  const refusal = await authorize(item);
+  if (refusal) {
+    deps.logger.warn('refused an answer from a responder who may not answer', {
+      messageId: answer.messageId,
+      responder: answer.responder,
+    });
+    return { statusCode: 403, body: { error: refusal }, item };
   }
 
   const answeredAt = now.toISOString();
@@ -211,7 +323,7 @@ async function deliverAnswer(
         TableName: deps.tableName,
         Key: { messageId: answer.messageId },
         UpdateExpression:
-          'SET answeredAt = :answeredAt, decision = :decision, responder = :responder, answerReason = :reason, #status = :answered',
+          'SET answeredAt = :answeredAt, decision = :decision, responder = :responder, answerReason = :reason, responderNote = :note, #status = :answered',
         ConditionExpression: 'attribute_exists(messageId) AND attribute_not_exists(answeredAt)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
@@ -219,6 +331,7 @@ async function deliverAnswer(
           ':decision': answer.decision,
           ':responder': answer.responder,
           ':reason': answer.reason ?? null,
+          ':note': answer.note ?? null,
           ':answered': 'answered',
         },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -238,12 +351,15 @@ async function deliverAnswer(
     throw err;
   }
 
+  const hash = typeof item.planHash === 'string' ? item.planHash : undefined;
   const result = {
     messageId: answer.messageId,
     decision: answer.decision,
     responder: answer.responder,
     reason: answer.reason,
     answeredAt,
+    ...(answer.note !== undefined ? { responder_note: answer.note } : {}),
+    ...(hash ? { plan_hash: hash } : {}),
   };
   const tasks = deps.tasks ?? (deps.sfn ? sfnTaskResponder(deps.sfn) : undefined);
   if (!tasks) throw new Error('interactions: neither a Step Functions client nor a task responder was given');
@@ -275,7 +391,13 @@ async function deliverAnswer(
   });
   return {
     statusCode: 200,
-    body: { messageId: answer.messageId, decision: answer.decision, status: 'delivered' },
+    body: {
+      messageId: answer.messageId,
+      decision: answer.decision,
+      responder: answer.responder,
+      status: 'delivered',
+      ...(hash ? { plan_hash: hash } : {}),
+    },
     item: { ...item, answeredAt, decision: answer.decision, responder: answer.responder },
   };
 }
@@ -359,13 +481,14 @@ async function answerSlackAction(deps: InteractionsDeps, event: APIGatewayProxyE
   }
   if (!action.value) return jsonResponse(400, { error: 'payload.actions[].value: missing (the message id)' });
   const reasonValue = payload.state?.values?.[REASON_BLOCK_ID]?.[REASON_ACTION_ID]?.value ?? undefined;
-  const answer: InteractionResponse = {
+  // The user of the signed payload is who answered: Slack signed it.
+  const answer: InteractionAnswer = {
     messageId: action.value,
     decision: action.action_id === APPROVE_ACTION_ID ? 'approve' : 'reject',
     responder: payload.user.id,
     ...(reasonValue ? { reason: reasonValue.slice(0, 2000) } : {}),
   };
-  const delivery = await deliverAnswer(deps, answer, now, (item) => authorizeSlackUser(slack, payload.user.id, item));
+  const delivery = await answerInteraction(deps, answer, { provider: 'slack', id: payload.user.id }, now);
   if (delivery.statusCode === 200 && delivery.item) {
     await showDecision(deps, slack, delivery.item, answer, now);
   }
@@ -380,7 +503,10 @@ async function authorizeSlackUser(
 ): Promise<string | undefined> {
   const perRequest = Array.isArray(item.approvers) ? (item.approvers as string[]) : [];
   const users = new Set([...slack.allowedUserIds, ...perRequest]);
-  if (users.size === 0 && slack.allowedUserGroupIds.length === 0) return undefined;
+  if (users.size === 0 && slack.allowedUserGroupIds.length === 0) {
+    // Fail closed: a request nobody was allowed to answer is not answerable by whoever sees it.
+    return `Slack user ${userId} is not allowed to answer: no Slack responder is allowed (configure interactions.slack.allowedUserIds or allowedUserGroupIds, or the request's approvers)`;
+  }
   if (users.has(userId)) return undefined;
   if (slack.allowedUserGroupIds.length > 0) {
     const client = await slack.client();
@@ -396,7 +522,7 @@ async function showDecision(
   deps: InteractionsDeps,
   slack: SlackInteractionsDeps,
   item: Record<string, unknown>,
-  answer: InteractionResponse,
+  answer: InteractionAnswer,
   now: Date,
 ): Promise<void> {
   if (typeof item.slackChannel !== 'string' || typeof item.slackTs !== 'string') return;
@@ -424,13 +550,13 @@ async function showDecision(
 }
 
 /** Undoes our own claim (only if it is still ours) so the responder can retry after a Step Functions outage. */
-async function releaseClaim(deps: InteractionsDeps, answer: InteractionResponse, answeredAt: string): Promise<void> {
+async function releaseClaim(deps: InteractionsDeps, answer: InteractionAnswer, answeredAt: string): Promise<void> {
   try {
     await deps.documentClient.send(
       new UpdateCommand({
         TableName: deps.tableName,
         Key: { messageId: answer.messageId },
-        UpdateExpression: 'REMOVE answeredAt, decision, responder, answerReason SET #status = :pending',
+        UpdateExpression: 'REMOVE answeredAt, decision, responder, answerReason, responderNote SET #status = :pending',
         ConditionExpression: 'answeredAt = :answeredAt AND responder = :responder',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':answeredAt': answeredAt, ':responder': answer.responder, ':pending': 'pending' },
@@ -444,7 +570,9 @@ async function releaseClaim(deps: InteractionsDeps, answer: InteractionResponse,
   }
 }
 
-function parseResponse(raw: string): { ok: true; value: InteractionResponse } | { ok: false; reason: string } {
+function parseResponse(
+  raw: string,
+): { ok: true; value: z.output<typeof InteractionResponseSchema> } | { ok: false; reason: string } {
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -461,11 +589,13 @@ export function interactionsDepsFromEnv(env: NodeJS.ProcessEnv = process.env): I
   const vars = requireEnv(INTERACTIONS_ENV, env);
   const secretsManager = new SecretsManagerClient({});
   const slack = slackDepsFromEnv(env, (id) => createSecretReader(secretsManager, id));
+  const webhook = webhookRespondersFromEnv(env, (id) => createSecretReader(secretsManager, id));
   return {
     documentClient: createDocumentClient(),
     sfn: new SFNClient({}),
     tableName: vars.responsesTable,
     readSigningSecret: createSecretReader(secretsManager, vars.signingSecretArn),
+    ...webhook,
     ...(slack ? { slack } : {}),
     now: () => new Date(),
     logger: new Logger({ serviceName: 'socless-interactions' }),
@@ -495,6 +625,45 @@ export function slackDepsFromEnv(
     allowedUserIds: envList(env, INTEGRATION_ENV.slackAllowedUserIds),
     allowedUserGroupIds: envList(env, INTEGRATION_ENV.slackAllowedUserGroupIds),
     ...(teamId ? { teamId } : {}),
+  };
+}
+
+/**
+ * The webhook responders from the environment: the name bound to the shared signing secret and the responders
+ * with their own secrets. Throws at cold start on a malformed value, naming the variable.
+ */
+export function webhookRespondersFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  secretReader: (secretId: string) => () => Promise<string>,
+): Pick<InteractionsDeps, 'sharedSecretResponder' | 'responderSecrets'> {
+  const bound = env[WEBHOOK_RESPONDER_ENV.sharedSecretResponder]?.trim();
+  if (bound && !RESPONDER_NAME.test(bound)) {
+    throw new SoclessError(`${WEBHOOK_RESPONDER_ENV.sharedSecretResponder}: "${bound}" is not a responder name`);
+  }
+  const text = env[WEBHOOK_RESPONDER_ENV.responderSecrets]?.trim();
+  const secrets: Record<string, () => Promise<string>> = {};
+  if (text) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new SoclessError(`${WEBHOOK_RESPONDER_ENV.responderSecrets}: not JSON (${(err as Error).message})`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new SoclessError(`${WEBHOOK_RESPONDER_ENV.responderSecrets}: must be an object of responder -> secret id`);
+    }
+    for (const [name, id] of Object.entries(parsed)) {
+      if (!RESPONDER_NAME.test(name) || typeof id !== 'string' || id.length === 0) {
+        throw new SoclessError(
+          `${WEBHOOK_RESPONDER_ENV.responderSecrets}: entry "${name}" must map a name to a secret id`,
+        );
+      }
+      secrets[name] = secretReader(id);
+    }
+  }
+  return {
+    ...(bound ? { sharedSecretResponder: bound } : {}),
+    ...(Object.keys(secrets).length > 0 ? { responderSecrets: secrets } : {}),
   };
 }
 

@@ -4,8 +4,17 @@ import { defineRemediation } from '../../shared/remediation/types.ts';
 import { checkId, requireResourceId } from './support.ts';
 
 const ID = 'cloudtrail-logging';
+/** The trail's ARN; `trailName` is its name whether the finding gave a name or an ARN. */
+const TRAIL = 'arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/${Target:trailName}';
 
-export const cloudTrailLogging = defineRemediation<{ trail: string }, { isLogging: boolean }>({
+export interface TrailTarget {
+  /** The trail as the finding names it (a name or an ARN); what the calls send. */
+  readonly trail: string;
+  /** The trail's name (the ARN's last segment), for the session policy's resource. */
+  readonly trailName?: string;
+}
+
+export const cloudTrailLogging = defineRemediation<TrailTarget, { isLogging: boolean }>({
   id: ID,
   title: 'CloudTrail: restart trail logging',
   description: 'Calls StartLogging on a trail whose logging was stopped (StopLogging).',
@@ -13,23 +22,22 @@ export const cloudTrailLogging = defineRemediation<{ trail: string }, { isLoggin
     cloudTrail: { eventSource: 'cloudtrail.amazonaws.com', eventNames: ['StopLogging'] },
   },
   permissions: [
-    {
-      calls: ['cloudtrail:GetTrailStatus', 'cloudtrail:StartLogging', 'cloudtrail:StopLogging'],
-      resources: ['arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*'],
-    },
+    { calls: ['cloudtrail:GetTrailStatus'], resources: [TRAIL] },
+    { purpose: 'fix', calls: ['cloudtrail:StartLogging'], resources: [TRAIL] },
+    // Stopping a trail is the weakening this remediation answers: only the operator-only undo path may.
+    { purpose: 'undo', calls: ['cloudtrail:StopLogging'], resources: [TRAIL] },
   ],
   target(event) {
     const { id, field } = requireResourceId(ID, event, ['AwsCloudTrailTrail', 'AWS::CloudTrail::Trail']);
     // A trail is named by its name or its ARN; both work with GetTrailStatus and StartLogging.
-    return {
-      trail: checkId(
-        ID,
-        field,
-        id,
-        /^(arn:[^:]+:cloudtrail:[^:]+:\d{12}:trail\/)?[A-Za-z0-9._-]{3,128}$/,
-        'a trail name or ARN',
-      ),
-    };
+    const trail = checkId(
+      ID,
+      field,
+      id,
+      /^(arn:[^:]+:cloudtrail:[^:]+:\d{12}:trail\/)?[A-Za-z0-9._-]{3,128}$/,
+      'a trail name or ARN',
+    );
+    return { trail, trailName: trail.split('/').at(-1) as string };
   },
   async readState(call, { target }) {
     const out = await call({ service: 'cloudtrail', action: 'GetTrailStatus', input: { Name: target.trail } });

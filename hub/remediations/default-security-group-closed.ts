@@ -6,6 +6,7 @@ import { readRules, ruleCalls, rulesFromIpPermissions, type SgRule } from './sec
 import { at, checkId, lastSegment, requireResourceId } from './support.ts';
 
 const ID = 'default-security-group-closed';
+const GROUP = 'arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:security-group/${Target:groupId}';
 
 export const defaultSecurityGroupClosed = defineRemediation<
   { groupId: string },
@@ -24,13 +25,15 @@ export const defaultSecurityGroupClosed = defineRemediation<
   permissions: [
     { calls: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules'], resources: ['*'] },
     {
-      calls: [
-        'ec2:RevokeSecurityGroupIngress',
-        'ec2:RevokeSecurityGroupEgress',
-        'ec2:AuthorizeSecurityGroupIngress',
-        'ec2:AuthorizeSecurityGroupEgress',
-      ],
-      resources: ['arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:security-group/*'],
+      purpose: 'fix',
+      calls: ['ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'],
+      resources: [GROUP],
+    },
+    // Authorizing rules opens the group again: undo only.
+    {
+      purpose: 'undo',
+      calls: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress'],
+      resources: [GROUP],
     },
   ],
   target(event) {

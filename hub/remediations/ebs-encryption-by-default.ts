@@ -11,10 +11,10 @@ export const ebsEncryptionByDefault = defineRemediation<Record<string, never>, {
     cloudTrail: { eventSource: 'ec2.amazonaws.com', eventNames: ['DisableEbsEncryptionByDefault'] },
   },
   permissions: [
-    {
-      calls: ['ec2:GetEbsEncryptionByDefault', 'ec2:EnableEbsEncryptionByDefault', 'ec2:DisableEbsEncryptionByDefault'],
-      resources: ['*'],
-    },
+    // None of these calls takes a resource-level permission.
+    { calls: ['ec2:GetEbsEncryptionByDefault'], resources: ['*'] },
+    { purpose: 'fix', calls: ['ec2:EnableEbsEncryptionByDefault'], resources: ['*'] },
+    { purpose: 'undo', calls: ['ec2:DisableEbsEncryptionByDefault'], resources: ['*'] },
   ],
   target: () => ({}),
   async readState(call) {

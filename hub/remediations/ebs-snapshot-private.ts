@@ -4,6 +4,8 @@ import { defineRemediation } from '../../shared/remediation/types.ts';
 import { checkId, findResource, lastSegment } from './support.ts';
 
 const ID = 'ebs-snapshot-private';
+/** Snapshot ARNs carry no account; the spoke roles add an aws:ResourceAccount condition to writes. */
+const SNAPSHOT = 'arn:${AWS::Partition}:ec2:*::snapshot/${Target:snapshotId}';
 
 export interface SnapshotTarget {
   /** The snapshot; absent for an account-level finding (every public snapshot the account owns). */
@@ -22,7 +24,9 @@ export const ebsSnapshotPrivate = defineRemediation<SnapshotTarget, { publicSnap
   },
   permissions: [
     { calls: ['ec2:DescribeSnapshots', 'ec2:DescribeSnapshotAttribute'], resources: ['*'] },
-    { calls: ['ec2:ModifySnapshotAttribute'], resources: ['arn:${AWS::Partition}:ec2:*::snapshot/*'] },
+    // The same call both ways: the fix role denies its `add` form (see FIX_ROLE_DENIES), the undo role does not.
+    { purpose: 'fix', calls: ['ec2:ModifySnapshotAttribute'], resources: [SNAPSHOT] },
+    { purpose: 'undo', calls: ['ec2:ModifySnapshotAttribute'], resources: [SNAPSHOT] },
   ],
   target(event) {
     const found = findResource(event, ['AwsEc2Snapshot', 'AWS::EC2::Snapshot']);

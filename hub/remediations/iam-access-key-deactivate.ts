@@ -23,6 +23,11 @@ export interface AccessKeyState {
 }
 
 const ID = 'iam-access-key-deactivate';
+/** The user, with or without an IAM path (`user/<name>`, `user/<path>/<name>`). */
+const USER = [
+  'arn:${AWS::Partition}:iam::${AWS::AccountId}:user/${Target:userName}',
+  'arn:${AWS::Partition}:iam::${AWS::AccountId}:user/*/${Target:userName}',
+];
 const USER_KEY = /^AKIA[A-Z0-9]{12,124}$/;
 
 function keyTarget(event: RemediationEvent): AccessKeyTarget {
@@ -83,10 +88,11 @@ export const iamAccessKeyDeactivate = defineRemediation<AccessKeyTarget, AccessK
     ],
   },
   permissions: [
-    {
-      calls: ['iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed', 'iam:UpdateAccessKey'],
-      resources: ['arn:${AWS::Partition}:iam::${AWS::AccountId}:user/*'],
-    },
+    { calls: ['iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed'], resources: USER },
+    // One IAM action both ways (Status Inactive to fix, Active to undo) and no condition key on the status:
+    // the fix role can re-activate a key. Listed in FIX_ROLE_RESIDUAL_RISKS.
+    { purpose: 'fix', calls: ['iam:UpdateAccessKey'], resources: USER },
+    { purpose: 'undo', calls: ['iam:UpdateAccessKey'], resources: USER },
   ],
   target: keyTarget,
   async readState(call, { target }) {

@@ -5,10 +5,10 @@
  */
 
 import { UnknownRemediationError } from '../../shared/remediation/errors.ts';
-import { remediationStatements } from '../../shared/remediation/policy.ts';
+import { spokeRoleStatementSets } from '../../shared/remediation/policy.ts';
 import { answersFinding } from '../../shared/remediation/triggers.ts';
 import type { Remediation, RemediationEvent } from '../../shared/remediation/types.ts';
-import type { RemediationStatement } from '../../spoke/remediation-statements.ts';
+import type { SpokeRoleStatements } from '../../spoke/remediation-statements.ts';
 import { cloudTrailLogging } from './cloudtrail-logging.ts';
 import { defaultSecurityGroupClosed } from './default-security-group-closed.ts';
 import { ebsEncryptionByDefault } from './ebs-encryption-by-default.ts';
@@ -56,11 +56,11 @@ export function remediationsFor(
 }
 
 /**
- * The spoke remediation role's permission statements, generated from the registry: one statement per
- * permission group of each remediation, exact actions only.
+ * The spoke roles' permission statements, generated from the registry by direction (read, fix, undo): one
+ * statement per permission group of each remediation, exact actions only, plus the fix role's denies.
  */
-export function spokeRoleStatements(registry: readonly Remediation[] = REMEDIATIONS): RemediationStatement[] {
-  return registry.flatMap(remediationStatements);
+export function spokeRoleStatements(registry: readonly Remediation[] = REMEDIATIONS): SpokeRoleStatements {
+  return spokeRoleStatementSets(registry);
 }
 
 /**

@@ -4,6 +4,7 @@ import { defineRemediation } from '../../shared/remediation/types.ts';
 import { checkId, requireResourceId } from './support.ts';
 
 const ID = 'kms-key-rotation';
+const KEY = 'arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/${Target:keyId}';
 
 export interface KeyRotationState {
   /** Only enabled, customer-managed, symmetric keys with KMS key material can rotate automatically. */
@@ -29,10 +30,9 @@ export const kmsKeyRotation = defineRemediation<{ keyId: string }, KeyRotationSt
     cloudTrail: { eventSource: 'kms.amazonaws.com', eventNames: ['DisableKeyRotation'] },
   },
   permissions: [
-    {
-      calls: ['kms:DescribeKey', 'kms:GetKeyRotationStatus', 'kms:EnableKeyRotation', 'kms:DisableKeyRotation'],
-      resources: ['arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*'],
-    },
+    { calls: ['kms:DescribeKey', 'kms:GetKeyRotationStatus'], resources: [KEY] },
+    { purpose: 'fix', calls: ['kms:EnableKeyRotation'], resources: [KEY] },
+    { purpose: 'undo', calls: ['kms:DisableKeyRotation'], resources: [KEY] },
   ],
   target(event) {
     const { id, field } = requireResourceId(ID, event, ['AwsKmsKey', 'AWS::KMS::Key']);

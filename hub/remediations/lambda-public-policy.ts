@@ -5,6 +5,7 @@ import { defineRemediation } from '../../shared/remediation/types.ts';
 import { at, checkId, lastSegment, readOr, requireResourceId } from './support.ts';
 
 const ID = 'lambda-public-policy';
+const FUNCTION = 'arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:${Target:functionName}';
 
 /** A statement as Lambda returns it in GetPolicy. */
 export interface PolicyStatement {
@@ -42,10 +43,10 @@ export const lambdaPublicPolicy = defineRemediation<{ functionName: string }, { 
     },
   },
   permissions: [
-    {
-      calls: ['lambda:GetPolicy', 'lambda:RemovePermission', 'lambda:AddPermission'],
-      resources: ['arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:*'],
-    },
+    { calls: ['lambda:GetPolicy'], resources: [FUNCTION] },
+    { purpose: 'fix', calls: ['lambda:RemovePermission'], resources: [FUNCTION] },
+    // Re-granting invoke to anyone: undo only.
+    { purpose: 'undo', calls: ['lambda:AddPermission'], resources: [FUNCTION] },
   ],
   target(event) {
     const { id, field } = requireResourceId(ID, event, ['AwsLambdaFunction', 'AWS::Lambda::Function']);

@@ -4,6 +4,7 @@ import { defineRemediation } from '../../shared/remediation/types.ts';
 import { checkId, requireResourceId } from './support.ts';
 
 const ID = 'rds-snapshot-private';
+const SNAPSHOT = 'arn:${AWS::Partition}:rds:*:${AWS::AccountId}:snapshot:${Target:snapshot}';
 
 /** `arn:aws:rds:eu-west-1:123456789012:snapshot:name` → `name`; a bare identifier stays as it is. */
 function snapshotIdentifier(id: string): string {
@@ -21,10 +22,11 @@ export const rdsSnapshotPrivate = defineRemediation<{ snapshot: string }, { publ
     cloudTrail: { eventSource: 'rds.amazonaws.com', eventNames: ['ModifyDBSnapshotAttribute'] },
   },
   permissions: [
-    {
-      calls: ['rds:DescribeDBSnapshotAttributes', 'rds:ModifyDBSnapshotAttribute'],
-      resources: ['arn:${AWS::Partition}:rds:*:${AWS::AccountId}:snapshot:*'],
-    },
+    { calls: ['rds:DescribeDBSnapshotAttributes'], resources: [SNAPSHOT] },
+    // The same action both ways (ValuesToRemove to fix, ValuesToAdd to undo) and no condition key on the values:
+    // the fix role can share a snapshot. Listed in FIX_ROLE_RESIDUAL_RISKS.
+    { purpose: 'fix', calls: ['rds:ModifyDBSnapshotAttribute'], resources: [SNAPSHOT] },
+    { purpose: 'undo', calls: ['rds:ModifyDBSnapshotAttribute'], resources: [SNAPSHOT] },
   ],
   target(event) {
     const { id, field } = requireResourceId(ID, event, ['AwsRdsDbSnapshot', 'AWS::RDS::DBSnapshot']);

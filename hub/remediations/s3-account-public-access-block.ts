@@ -16,12 +16,13 @@ export const s3AccountPublicAccessBlock = defineRemediation<Record<string, never
     },
   },
   permissions: [
+    // Account-level Block Public Access takes no resource-level permission.
+    { calls: ['s3-control:GetPublicAccessBlock'], resources: ['*'] },
+    { purpose: 'fix', calls: ['s3-control:PutPublicAccessBlock'], resources: ['*'] },
+    // Undo puts the old configuration back, or deletes it (authorized by the same Put action).
     {
-      calls: [
-        's3-control:GetPublicAccessBlock',
-        's3-control:PutPublicAccessBlock',
-        's3-control:DeletePublicAccessBlock',
-      ],
+      purpose: 'undo',
+      calls: ['s3-control:PutPublicAccessBlock', 's3-control:DeletePublicAccessBlock'],
       resources: ['*'],
     },
   ],

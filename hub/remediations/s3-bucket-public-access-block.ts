@@ -26,6 +26,7 @@ export function blocksAll(config: PublicAccessBlockState['config']): boolean {
 }
 
 const ID = 's3-bucket-public-access-block';
+const BUCKET = 'arn:${AWS::Partition}:s3:::${Target:bucket}';
 
 export const s3BucketPublicAccessBlock = defineRemediation<{ bucket: string }, PublicAccessBlockState>({
   id: ID,
@@ -46,10 +47,10 @@ export const s3BucketPublicAccessBlock = defineRemediation<{ bucket: string }, P
     cloudTrail: { eventSource: 's3.amazonaws.com', eventNames: ['DeleteBucketPublicAccessBlock'] },
   },
   permissions: [
-    {
-      calls: ['s3:GetPublicAccessBlock', 's3:PutPublicAccessBlock', 's3:DeletePublicAccessBlock'],
-      resources: ['arn:${AWS::Partition}:s3:::*'],
-    },
+    { calls: ['s3:GetPublicAccessBlock'], resources: [BUCKET] },
+    { purpose: 'fix', calls: ['s3:PutPublicAccessBlock'], resources: [BUCKET] },
+    // Undo puts the old configuration back, or deletes it (authorized by the same Put action).
+    { purpose: 'undo', calls: ['s3:PutPublicAccessBlock', 's3:DeletePublicAccessBlock'], resources: [BUCKET] },
   ],
   target(event) {
     return s3BucketTarget(ID, event);

@@ -4,6 +4,7 @@ import { defineRemediation } from '../../shared/remediation/types.ts';
 import { readOr, s3BucketTarget } from './support.ts';
 
 const ID = 's3-bucket-require-tls';
+const BUCKET = 'arn:${AWS::Partition}:s3:::${Target:bucket}';
 /** Sid of the statement this remediation adds (and recognizes). */
 export const TLS_STATEMENT_SID = 'SoclessDenyInsecureTransport';
 
@@ -43,10 +44,10 @@ export const s3BucketRequireTls = defineRemediation<{ bucket: string }, { policy
       cloudTrail: { eventSource: 's3.amazonaws.com', eventNames: ['PutBucketPolicy', 'DeleteBucketPolicy'] },
     },
     permissions: [
-      {
-        calls: ['s3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy'],
-        resources: ['arn:${AWS::Partition}:s3:::*'],
-      },
+      { calls: ['s3:GetBucketPolicy'], resources: [BUCKET] },
+      { purpose: 'fix', calls: ['s3:PutBucketPolicy'], resources: [BUCKET] },
+      // Undo restores the old policy, or deletes the one the fix created.
+      { purpose: 'undo', calls: ['s3:PutBucketPolicy', 's3:DeleteBucketPolicy'], resources: [BUCKET] },
     ],
     target(event) {
       return s3BucketTarget(ID, event);

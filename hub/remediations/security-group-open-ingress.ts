@@ -33,6 +33,7 @@ export function opensRiskyPortToWorld(rule: SgRule): boolean {
 }
 
 const ID = 'security-group-open-ingress';
+const GROUP = 'arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:security-group/${Target:groupId}';
 
 export const securityGroupOpenIngress = defineRemediation<{ groupId: string }, { rules: SgRule[] }>({
   id: ID,
@@ -46,10 +47,9 @@ export const securityGroupOpenIngress = defineRemediation<{ groupId: string }, {
   },
   permissions: [
     { calls: ['ec2:DescribeSecurityGroupRules'], resources: ['*'] },
-    {
-      calls: ['ec2:RevokeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupIngress'],
-      resources: ['arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:security-group/*'],
-    },
+    { purpose: 'fix', calls: ['ec2:RevokeSecurityGroupIngress'], resources: [GROUP] },
+    // Re-opening a port to the internet: undo only.
+    { purpose: 'undo', calls: ['ec2:AuthorizeSecurityGroupIngress'], resources: [GROUP] },
   ],
   target(event) {
     const { id, field } = requireResourceId(ID, event, ['AwsEc2SecurityGroup', 'AWS::EC2::SecurityGroup']);

@@ -5,7 +5,7 @@ import { SoclessError } from '../../shared/errors.ts';
 import { DEFAULT_PLAYBOOKS_DIR, LocalHub, loadRepoConfig } from '../local/hub.ts';
 import { bundledSampleInputs, type LocalInput, readInputs } from '../local/inputs.ts';
 import { outcomeLine, outcomeRows, tableHeader } from '../local/report.ts';
-import { serveLocalHub } from '../local/server.ts';
+import { type LocalTokenFile, localTokenFile, serveLocalHub } from '../local/server.ts';
 
 interface LocalOptions {
   once?: boolean;
@@ -78,9 +78,14 @@ export function registerLocalCommand(program: Command): void {
         process.exitCode = handled === inputs.length ? 0 : 1;
         return;
       }
-      const { server, url } = await serveLocalHub(hub, port);
+      const dataDir = opts.data ? resolve(opts.data) : undefined;
+      const { server, url, openUrl, tokenFile } = await serveLocalHub(hub, port, {
+        tokenFile: (bound) => localTokenFile(dataDir, bound),
+      });
       out.write(
-        `\nserving on ${url}  (POST /events, GET /investigations, GET /interactions, GET /health) — Ctrl-C to stop\n`,
+        `\nserving on ${url}  (POST /events, GET /investigations, GET /interactions, GET /health) — Ctrl-C to stop\n` +
+          `open or call it with this run's token (Authorization: Bearer <token>, or X-Socless-Token):\n    ${openUrl}\n` +
+          (tokenFile ? `token file (socless local answer reads it): ${tokenFile}\n` : ''),
       );
       const sweeper = setInterval(() => {
         hub.sweep().catch((err: unknown) => process.stderr.write(`sweeper: ${String(err)}\n`));
@@ -115,36 +120,97 @@ function readSecretsFile(file: string): Record<string, string> {
   return raw as Record<string, string>;
 }
 
+/** Environment variable `socless local answer` reads the token from when neither --token nor a token file is there. */
+export const LOCAL_TOKEN_ENV = 'SOCLESS_LOCAL_TOKEN';
+
 /**
- * `socless local answer <id> approve|reject [--port N] [--responder NAME] [--reason TEXT]`: answers a pending
- * interaction of a running local hub (the ids `GET /interactions` lists).
+ * The running hub's token: `--token`, else the token file the hub wrote for that port (under `--data`, or
+ * ~/.socless), else $SOCLESS_LOCAL_TOKEN.
+ */
+export function localHubToken(options: { token?: string; dataDir?: string; port: number }): string {
+  if (options.token) return options.token;
+  const file = localTokenFile(options.dataDir, options.port);
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalTokenFile>;
+    if (typeof parsed.token === 'string' && parsed.token) return parsed.token;
+  } catch {
+    // No file (another --data, or the hub is not running): fall through.
+  }
+  const env = process.env[LOCAL_TOKEN_ENV];
+  if (env) return env;
+  throw new SoclessError(
+    `no token for the local hub on port ${options.port}: no ${file}; pass --token (printed by socless local), the same --data as the hub, or set ${LOCAL_TOKEN_ENV}`,
+  );
+}
+
+/** Sends one answer to a running local hub; resolves to its JSON reply, throws on a refusal. */
+export async function answerLocalInteraction(request: {
+  readonly port: number;
+  readonly id: string;
+  readonly decision: 'approve' | 'reject';
+  readonly token: string;
+  readonly reason?: string;
+  /** Recorded as a note; the hub records its operator as who answered. */
+  readonly responder?: string;
+}): Promise<string> {
+  const url = `http://127.0.0.1:${request.port}/interactions/${encodeURIComponent(request.id)}`;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${request.token}` },
+      body: JSON.stringify({
+        decision: request.decision,
+        ...(request.reason ? { reason: request.reason } : {}),
+        ...(request.responder ? { responder: request.responder } : {}),
+      }),
+    });
+  } catch (err) {
+    throw new SoclessError(`no local hub answers on ${url} (${(err as Error).message}); start it with socless local`);
+  }
+  const text = await res.text();
+  if (!res.ok) throw new SoclessError(`local hub refused the answer (HTTP ${res.status}): ${text}`);
+  return text;
+}
+
+/**
+ * `socless local answer <id> approve|reject [--port N] [--data DIR] [--token T] [--reason TEXT]`: answers a
+ * pending interaction of a running local hub (the ids `GET /interactions` lists), with the hub's per-run
+ * token. The hub records its operator as who answered.
  */
 export function registerLocalAnswerCommand(local: Command): void {
   local
     .command('answer <id> <decision>')
     .description('answer a pending interaction of the running local hub (see GET /interactions)')
-    .option('--responder <name>', 'who answers', process.env.USER ?? 'local-user')
-    // --port is the parent's option (socless local --port N): the same flag names the same hub.
+    .option('--token <token>', `the hub's per-run token (default: its token file, then $${LOCAL_TOKEN_ENV})`)
+    .option('--reason <text>', 'why (recorded with the answer)')
+    .option('--responder <name>', 'a name to note with the answer (who answered is the local operator)')
+    // --port and --data are the parent's options (socless local --port N): the same flags name the same hub.
     .action(async (id: string, decision: string, _opts: unknown, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<{ port: string; responder: string }>();
+      const opts = cmd.optsWithGlobals<{
+        port: string;
+        data?: string;
+        token?: string;
+        reason?: string;
+        responder?: string;
+      }>();
       if (decision !== 'approve' && decision !== 'reject') {
         throw new SoclessError(`decision: "${decision}" must be approve or reject`);
       }
-      const url = `http://127.0.0.1:${parsePort(opts.port)}/interactions/${encodeURIComponent(id)}`;
-      let res: Response;
-      try {
-        res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ decision, responder: opts.responder }),
-        });
-      } catch (err) {
-        throw new SoclessError(
-          `no local hub answers on ${url} (${(err as Error).message}); start it with socless local`,
-        );
-      }
-      const text = await res.text();
-      if (!res.ok) throw new SoclessError(`local hub refused the answer (HTTP ${res.status}): ${text}`);
+      const port = parsePort(opts.port);
+      const token = localHubToken({
+        port,
+        ...(opts.token ? { token: opts.token } : {}),
+        ...(opts.data ? { dataDir: resolve(opts.data) } : {}),
+      });
+      const text = await answerLocalInteraction({
+        port,
+        id,
+        decision,
+        token,
+        ...(opts.reason ? { reason: opts.reason } : {}),
+        ...(opts.responder ? { responder: opts.responder } : {}),
+      });
       process.stdout.write(`${text}\n`);
     });
 }

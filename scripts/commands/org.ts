@@ -1,9 +1,11 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Command } from 'commander';
 import { REMEDIATION_MODES, type RemediationMode, type SoclessConfig } from '../../shared/config.ts';
 import { SoclessError } from '../../shared/errors.ts';
 import { hubRemediationRoleArn } from '../../shared/names.ts';
+import { resolveExternalId } from '../../shared/remediation/external-id.ts';
 import { AccountsRepository } from '../../shared/store/accounts.ts';
 import { loadRepoConfig } from '../local/hub.ts';
 import {
@@ -120,8 +122,17 @@ export function registerOrgCommand(program: Command): void {
       gates,
     };
     const bar = progressBar(process.stderr, 'scanning');
+    let externalId: string | undefined;
+    if (!hubProblem) {
+      try {
+        externalId = await resolveExternalId(config, new SecretsManagerClient(aws.settings));
+      } catch (err) {
+        process.stderr.write(`note: ${(err as Error).message}; spoke roles are probed without it\n`);
+      }
+    }
     const report = await scanOrganization(deps, {
       config,
+      ...(externalId ? { externalId } : {}),
       ...(opts.ou ? { from: opts.ou } : {}),
       onProgress: (p) => bar.update(p),
     });

@@ -5,9 +5,21 @@ import { fileURLToPath } from 'node:url';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { createInteractionsHandler, slackDepsFromEnv, type TaskResponder } from '../../hub/functions/interactions.ts';
+import { createEndpointHandler, knownMetricSources } from '../../hub/functions/endpoint.ts';
+import {
+  answerInteraction,
+  createInteractionsHandler,
+  type Delivery,
+  type InteractionsDeps,
+  slackDepsFromEnv,
+  type TaskResponder,
+} from '../../hub/functions/interactions.ts';
 import { INTEGRATION_CATALOG, INTEGRATIONS } from '../../hub/integrations/index.ts';
-import { EXTERNAL_ID_ENV, HUB_REMEDIATION_ROLE_ENV } from '../../hub/integrations/remediate/integration.ts';
+import {
+  EXTERNAL_ID_ENV,
+  EXTERNAL_ID_SECRET_ENV,
+  HUB_REMEDIATION_ROLE_ENV,
+} from '../../hub/integrations/remediate/integration.ts';
 import {
   CONFIG_CONTEXT_KEY,
   configuredMode,
@@ -17,6 +29,7 @@ import {
 } from '../../shared/config.ts';
 import type { CompiledPlaybook } from '../../shared/deploy-model.ts';
 import { formatProblem, SoclessError } from '../../shared/errors.ts';
+import { webhookSecretName } from '../../shared/events/webhook.ts';
 import { toLambdaHandler } from '../../shared/integration-runtime/handler.ts';
 import { StaticSecretResolver } from '../../shared/integration-runtime/secrets.ts';
 import {
@@ -180,11 +193,20 @@ function localInteractionsHandler(
   const resolver = new StaticSecretResolver(secretValues);
   const readLocalSecret = (name: string) => async () => String(await resolver.resolve({ kind: 'secret', id: name }));
   const slack = slackDepsFromEnv(slackEnv, readLocalSecret);
+  // Responders with their own secrets: `--secrets` entries named socless/interactions/responders/<name>.
+  const prefix = `secret:${LOCAL_RESPONDER_SECRET_PREFIX}`;
+  const responderSecrets = Object.fromEntries(
+    Object.keys(secretValues)
+      .filter((key) => key.startsWith(prefix) && key.length > prefix.length)
+      .map((key) => [key.slice(prefix.length), readLocalSecret(key.slice('secret:'.length))]),
+  );
   return createInteractionsHandler({
     documentClient: dynamo.client,
     tasks: localTaskResponder(callbacks),
     tableName: 'message_responses',
     readSigningSecret: readLocalSecret(LOCAL_WEBHOOK_SECRET_NAME),
+    sharedSecretResponder: LOCAL_WEBHOOK_RESPONDER,
+    ...(Object.keys(responderSecrets).length > 0 ? { responderSecrets } : {}),
     ...(slack ? { slack } : {}),
     now: deps.now ?? (() => new Date()),
     logger: deps.logger,
@@ -224,6 +246,10 @@ export interface LocalHubOptions {
 
 /** Secret the local webhook provider verifies `x-socless-signature` with (the stack's SigningSecret in AWS). */
 export const LOCAL_WEBHOOK_SECRET_NAME = 'socless/interactions/signing-secret';
+/** The responder the local shared webhook secret answers as (what is recorded, whatever the body says). */
+export const LOCAL_WEBHOOK_RESPONDER = 'local-webhook';
+/** Prefix of per-responder webhook secrets in `--secrets` (`<prefix><name>`). */
+export const LOCAL_RESPONDER_SECRET_PREFIX = 'socless/interactions/responders/';
 
 /** The local hub's answers to `POST /interactions/{provider}`: the real interactions handler. */
 export type LocalInteractionsHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -261,6 +287,8 @@ export function localTaskResponder(callbacks: LocalCallbackStore): TaskResponder
 export class LocalHub {
   /** Interactions wait for a person (no local timeout): `submit` then stops waiting for a parked execution. */
   private interactionsWait = false;
+  /** The deployed endpoint's `POST /events` (signed webhooks of configured senders), set by `start`. */
+  private webhookHandler: LocalInteractionsHandler = async () => ({ statusCode: 503, body: '{}' });
 
   private constructor(
     readonly config: SoclessConfig,
@@ -314,7 +342,10 @@ export class LocalHub {
             ...localDeps,
             env: {
               ...localDeps.env,
-              [EXTERNAL_ID_ENV]: config.externalId,
+              // The operator's credentials read the hub's external id secret, unless config names the value.
+              ...(config.externalId
+                ? { [EXTERNAL_ID_ENV]: config.externalId }
+                : { [EXTERNAL_ID_SECRET_ENV]: config.externalIdSecretName }),
               [HUB_REMEDIATION_ROLE_ENV]: hubRemediationRoleArn(config.hubAccountId),
             },
           }
@@ -342,7 +373,27 @@ export class LocalHub {
           60_000,
         ),
         dedupWindowMs: config.dedupWindowMinutes * 60_000,
+        // Who may speak for other accounts: the configured aggregators, for accounts of the simulated org.
+        trustedAggregators: config.trustedAggregators,
+        isOrgAccount: async (accountId) => accounts.some((a) => a.accountId === accountId),
       };
+      // POST /events as in AWS: the endpoint handler, each sender verified with its own secret from the local map.
+      const webhookSecrets = new StaticSecretResolver(secretValues);
+      const endpoint = createEndpointHandler({
+        pipeline,
+        webhooks: {
+          senders: config.webhooks,
+          readSecret: async (name) =>
+            String(await webhookSecrets.resolve({ kind: 'secret', id: webhookSecretName(name) })),
+          autoMinSeverity: config.remediation.autoMinSeverity,
+        },
+        logger: createdDeps.logger,
+        metrics: () => {},
+        metricSources: knownMetricSources(compiled.playbooks, config.webhooks),
+        now: createdDeps.now ?? (() => new Date()),
+        region: config.homeRegion,
+        hubAccountId: config.hubAccountId,
+      });
       const hub = new LocalHub(
         config,
         accounts,
@@ -356,6 +407,7 @@ export class LocalHub {
         interactions,
       );
       hub.interactionsWait = timeoutMs === 'never';
+      hub.webhookHandler = async (event) => (await endpoint(event)) as APIGatewayProxyResult;
       return hub;
     } catch (err) {
       await dynamo.close();
@@ -378,8 +430,48 @@ export class LocalHub {
     return this.callbacks.pending();
   }
 
-  answer(id: string, decision: 'approve' | 'reject', responder: string): void {
-    this.callbacks.answer(id, decision, responder);
+  /**
+   * The local operator's answer (the server checked its per-run token; `operator` is `local:<user>`). When the
+   * Interaction recorded a request in `message_responses`, the answer goes through the interactions function's
+   * own path — the same claim, allow-list and `plan_hash` as a deployed answer; otherwise straight to the
+   * waiting state. Throws UnknownInteractionError when nothing waits under `id`.
+   */
+  async answer(
+    id: string,
+    decision: 'approve' | 'reject',
+    operator: string,
+    extra: { readonly reason?: string; readonly note?: string } = {},
+  ): Promise<Pick<Delivery, 'statusCode' | 'body'>> {
+    const pending = this.callbacks.pending().find((p) => p.id === id || p.taskToken === id);
+    if (!pending) throw new UnknownInteractionError(id);
+    const out = await this.dynamo.client.send(
+      new ScanCommand({
+        TableName: 'message_responses',
+        FilterExpression: 'taskToken = :t',
+        ExpressionAttributeValues: { ':t': pending.taskToken },
+      }),
+    );
+    const messageId = out.Items?.[0]?.messageId;
+    if (typeof messageId === 'string') {
+      const deps: InteractionsDeps = {
+        documentClient: this.dynamo.client,
+        tasks: localTaskResponder(this.callbacks),
+        tableName: 'message_responses',
+        readSigningSecret: async () => {
+          throw new Error('the local operator answers without a signing secret');
+        },
+        now: this.integrationDeps.now ?? (() => new Date()),
+        logger: this.integrationDeps.logger,
+      };
+      const delivery = await answerInteraction(
+        deps,
+        { messageId, decision, responder: operator, ...extra },
+        { provider: 'local', id: operator },
+      );
+      return { statusCode: delivery.statusCode, body: { id, ...delivery.body } };
+    }
+    this.callbacks.answer(pending.id, decision, operator, extra.note ? { responder_note: extra.note } : {});
+    return { statusCode: 200, body: { id, decision, responder: operator } };
   }
 
   /**
@@ -399,6 +491,30 @@ export class LocalHub {
       headers: { ...request.headers },
       multiValueHeaders: {},
       pathParameters: { provider },
+      queryStringParameters: null,
+      multiValueQueryStringParameters: null,
+      stageVariables: null,
+      requestContext: {} as APIGatewayProxyEvent['requestContext'],
+    });
+  }
+
+  /**
+   * Answers a signed webhook (`POST /events` with `X-Socless-Sender`) with the deployed endpoint handler: the
+   * sender's own secret (`socless/webhook/<name>` in `secrets`), its scope, and the same pipeline.
+   */
+  async postWebhook(request: {
+    body: string;
+    headers: Readonly<Record<string, string | undefined>>;
+  }): Promise<APIGatewayProxyResult> {
+    return this.webhookHandler({
+      httpMethod: 'POST',
+      path: '/events',
+      resource: '/events',
+      body: request.body,
+      isBase64Encoded: false,
+      headers: { ...request.headers },
+      multiValueHeaders: {},
+      pathParameters: null,
       queryStringParameters: null,
       multiValueQueryStringParameters: null,
       stageVariables: null,

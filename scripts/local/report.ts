@@ -67,6 +67,8 @@ export function outcomeLine(input: string, outcomes: readonly LocalOutcome[]): R
       ...(o.runs.length > 1 ? { executions: o.runs.map(executionView) } : {}),
       ...(fix ? { remediation: fix } : {}),
       ...(o.status === 'rejected' || o.status === 'pending' ? { error: o.reason ?? 'no reason recorded' } : {}),
+      ...(o.status === 'self' && o.reason ? { reason: o.reason } : {}),
+      ...(o.flags && o.flags.length > 0 ? { flags: o.flags } : {}),
       ...(o.redelivered ? { redelivered: true } : {}),
     };
   };
@@ -109,7 +111,9 @@ export function outcomeRows(hub: LocalHub, input: string, outcomes: readonly Loc
             ? `rejected: ${o.reason ?? ''}`
             : o.status === 'pending'
               ? `pending: ${o.reason ?? ''}`
-              : o.status;
+              : o.status === 'self'
+                ? `self: ${o.reason ?? ''}`
+                : o.status;
       return [row(input, account, '-', text, `${ms} ms`)];
     }
     return o.runs.map((r, i) =>

@@ -37,6 +37,7 @@ export const EVENT_STATUSES: readonly EventStatus[] = [
   'duplicate',
   'unrouted',
   'rejected',
+  'self',
 ];
 
 const PROJECTION = '#id, #account, #receivedAt, #status, #kind, #title';

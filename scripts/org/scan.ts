@@ -61,6 +61,11 @@ export interface OrgScanOptions {
   readonly from?: string;
   /** @default aws */
   readonly partition?: string;
+  /**
+   * The sts:ExternalId spoke roles require (the hub secret's value). Without it the probe sends none, and a
+   * spoke role that exists answers AccessDenied.
+   */
+  readonly externalId?: string;
   /** Session name of the probing AssumeRole calls. @default socless-org-status */
   readonly sessionName?: string;
   readonly onProgress?: (progress: ScanProgress) => void;
@@ -327,7 +332,7 @@ export async function scanOrganization(deps: OrgScanDeps, options: OrgScanOption
           new AssumeRoleCommand({
             RoleArn: roleArn,
             RoleSessionName: options.sessionName ?? 'socless-org-status',
-            ExternalId: config.externalId,
+            ...(options.externalId ? { ExternalId: options.externalId } : {}),
             DurationSeconds: 900,
           }),
         ),

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { type EventNormalizer, envelopeWith, isoTime, parseSource, resourceFromId } from './normalizer.ts';
+import {
+  type EventNormalizer,
+  envelopeOrigin,
+  envelopeWith,
+  isoTime,
+  parseSource,
+  resourceFromId,
+} from './normalizer.ts';
 import { type NormalizeResult, type SecurityEventStatus, severityFromLabel } from './types.ts';
 
 const NonEmpty = z.string().min(1, 'must be a non-empty string');
@@ -70,6 +77,7 @@ export const accessAnalyzerNormalizer: EventNormalizer = {
           dedupKey: `access-analyzer:${d.accountId}:${d.region}:${d.id}`,
           status: STATUS[d.status],
           ...(updatedAt ? { findingUpdatedAt: updatedAt } : {}),
+          origin: envelopeOrigin(event, { accountField: 'detail.accountId', aggregator: 'access-analyzer' }),
           raw,
         },
       ],

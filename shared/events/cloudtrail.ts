@@ -1,7 +1,21 @@
 import { z } from 'zod';
 import type { SeverityLabel } from '../config.ts';
-import { type EventNormalizer, envelopeWith, isoTime, parseSource, resourceFromId } from './normalizer.ts';
-import { type NormalizeResult, type SecurityResource, type SecuritySeverity, severityFromLabel } from './types.ts';
+import { NAMES } from '../names.ts';
+import {
+  type EventNormalizer,
+  envelopeOrigin,
+  envelopeWith,
+  isoTime,
+  parseSource,
+  resourceFromId,
+} from './normalizer.ts';
+import {
+  type NormalizeResult,
+  type SecurityEventOrigin,
+  type SecurityResource,
+  type SecuritySeverity,
+  severityFromLabel,
+} from './types.ts';
 
 const NonEmpty = z.string().min(1, 'must be a non-empty string');
 
@@ -15,6 +29,13 @@ export const CloudTrailApiCallSchema = z.looseObject({
     accountId: z.string().optional(),
     userName: z.string().optional(),
     invokedBy: z.string().optional(),
+    sessionContext: z
+      .looseObject({
+        sessionIssuer: z
+          .looseObject({ type: z.string().optional(), arn: z.string().optional(), userName: z.string().optional() })
+          .optional(),
+      })
+      .optional(),
   }),
   eventTime: z.string().optional(),
   eventSource: NonEmpty,
@@ -105,17 +126,59 @@ function cloudTrailResources(d: CloudTrailApiCall, account: string): SecurityRes
   return [];
 }
 
-/** CloudTrail management events forwarded for risky API names. */
+/** The spoke roles the hub's own sessions use: a call made through them is the hub's doing. */
+export const HUB_SESSION_ROLES: readonly string[] = [NAMES.spokeRemediationRoleName, NAMES.spokeUndoRoleName];
+
+/**
+ * The hub session behind a call, when the caller is an AssumedRole session of a hub spoke role in the account the
+ * call was made in (`sessionContext.sessionIssuer.arn`, or the assumed-role `arn`). Role names are unique in an
+ * account, and only the hub (and operators, for undo) can assume these roles.
+ */
+export function hubSessionOf(d: CloudTrailApiCall, account: string): SecurityEventOrigin['hubSession'] {
+  const identity = d.userIdentity;
+  if (identity.type !== 'AssumedRole') return undefined;
+  const issuer = identity.sessionContext?.sessionIssuer?.arn;
+  const fromIssuer = issuer ? /^arn:[a-z-]+:iam::(\d{12}):role\/([\w+=,.@-]+)$/.exec(issuer) : null;
+  const fromSession = identity.arn
+    ? /^arn:[a-z-]+:sts::(\d{12}):assumed-role\/([\w+=,.@-]+)\//.exec(identity.arn)
+    : null;
+  for (const match of [fromIssuer, fromSession]) {
+    if (match && match[1] === account && HUB_SESSION_ROLES.includes(match[2] as string)) {
+      return { role: match[2] as string, arn: (identity.arn ?? issuer) as string };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * EventBridge delivers a service's CloudTrail API events with source `aws.<service>` for the event source
+ * `<service>.amazonaws.com` (e.g. `aws.s3` ↔ `s3.amazonaws.com`, `aws.monitoring` ↔ `monitoring.amazonaws.com`).
+ */
+export function cloudTrailSourceOf(eventSource: string): string | undefined {
+  const match = /^([a-z0-9-]+)\.amazonaws\.com$/.exec(eventSource);
+  return match ? `aws.${match[1]}` : undefined;
+}
+
+/** CloudTrail management events forwarded for risky API names; only from `aws.<service>` sources that match. */
 export const cloudTrailNormalizer: EventNormalizer = {
   id: 'cloudtrail',
-  source: '*',
+  source: 'aws.*',
   detailTypes: ['AWS API Call via CloudTrail'],
   normalize(_envelope, raw): NormalizeResult {
     const parsed = parseSource(CloudTrailEventSchema, raw, 'CloudTrail API call');
     if (!parsed.ok) return parsed;
     const event = parsed.data;
     const d = event.detail;
+    const expected = cloudTrailSourceOf(d.eventSource);
+    if (expected !== event.source) {
+      return {
+        ok: false,
+        field: 'detail.eventSource',
+        reason: `CloudTrail API call: detail.eventSource "${d.eventSource}" is not the service of source "${event.source}" (EventBridge delivers <service>.amazonaws.com calls as aws.<service>)`,
+      };
+    }
     const account = d.recipientAccountId ?? event.account;
+    const hubSession = hubSessionOf(d, account);
     const principal = principalOf(d);
     const resources = cloudTrailResources(d, account);
     const resourceKey = resources[0]?.id ?? '*';
@@ -136,6 +199,10 @@ export const cloudTrailNormalizer: EventNormalizer = {
           resources,
           dedupKey: `cloudtrail:${account}:${d.eventName}:${principal}:${resourceKey}`,
           status: 'active',
+          origin: envelopeOrigin(event, {
+            ...(d.recipientAccountId ? { accountField: 'detail.recipientAccountId' } : {}),
+            ...(hubSession ? { hubSession } : {}),
+          }),
           raw,
         },
       ],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type EventNormalizer, envelopeWith, isoTime, parseSource } from './normalizer.ts';
+import { type EventNormalizer, envelopeOrigin, envelopeWith, isoTime, parseSource } from './normalizer.ts';
 import { type NormalizeResult, type SecurityEventStatus, type SecuritySeverity, severityFromLabel } from './types.ts';
 
 const NonEmpty = z.string().min(1, 'must be a non-empty string');
@@ -75,6 +75,7 @@ export const configRulesNormalizer: EventNormalizer = {
           dedupKey: `config:${d.awsAccountId}:${d.awsRegion}:${d.configRuleName}:${d.resourceType}:${d.resourceId}`,
           status,
           ...(updatedAt ? { findingUpdatedAt: updatedAt } : {}),
+          origin: envelopeOrigin(event, { accountField: 'detail.awsAccountId', aggregator: 'config' }),
           raw,
         },
       ],

@@ -1,7 +1,8 @@
 import { SEVERITY_LABELS, type SeverityLabel } from '../config.ts';
 import type { EventBridgeEnvelope } from './envelope.ts';
-import { type EventNormalizer, isoTime, resourceFromId } from './normalizer.ts';
+import { type EventNormalizer, envelopeOrigin, isoTime, resourceFromId } from './normalizer.ts';
 import {
+  type AccountClaim,
   type NormalizeResult,
   SEVERITY_DEFAULT_SCORES,
   type SecuritySeverity,
@@ -33,7 +34,20 @@ function stringField(detail: Record<string, unknown>, ...names: string[]): strin
   return undefined;
 }
 
-/** Normalizes any valid envelope from a source without its own normalizer (a custom application). */
+/** Top-level `detail` fields AWS findings use to name an account; a custom event naming one is checked. */
+const ACCOUNT_FIELDS = ['accountId', 'account', 'awsAccountId', 'AwsAccountId', 'recipientAccountId'] as const;
+
+function accountClaims(detail: Record<string, unknown>): AccountClaim[] {
+  return ACCOUNT_FIELDS.flatMap((name) => {
+    const value = detail[name];
+    return typeof value === 'string' && value !== '' ? [{ field: `detail.${name}`, account: value }] : [];
+  });
+}
+
+/**
+ * Normalizes any valid envelope from a source without its own normalizer (a custom application). Its account is
+ * always the envelope's; a detail field that names another account is recorded as a claim the pipeline refuses.
+ */
 export function normalizeGenericEvent(envelope: EventBridgeEnvelope, raw: unknown): NormalizeResult {
   const detail = envelope.detail;
   const description = stringField(detail, 'description', 'message');
@@ -58,6 +72,7 @@ export function normalizeGenericEvent(envelope: EventBridgeEnvelope, raw: unknow
             ? `generic:${envelope.source}:${envelope['detail-type']}:${resources.join(',')}`
             : `generic:${envelope.source}:${envelope.id}`,
         status: 'active',
+        origin: envelopeOrigin(envelope, { claims: accountClaims(detail) }),
         raw,
       },
     ],

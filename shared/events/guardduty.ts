@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SeverityLabel } from '../config.ts';
-import { type EventNormalizer, envelopeWith, isoTime, parseSource } from './normalizer.ts';
+import { type EventNormalizer, envelopeOrigin, envelopeWith, isoTime, parseSource } from './normalizer.ts';
 import type { NormalizeResult, SecurityResource, SecuritySeverity } from './types.ts';
 
 const NonEmpty = z.string().min(1, 'must be a non-empty string');
@@ -145,6 +145,7 @@ export const guardDutyNormalizer: EventNormalizer = {
           status: f.service?.archived ? 'archived' : 'active',
           ...(updatedAt ? { findingUpdatedAt: updatedAt } : {}),
           ...(count !== undefined ? { count } : {}),
+          origin: envelopeOrigin(event, { accountField: 'detail.accountId', aggregator: 'guardduty' }),
           raw,
         },
       ],

@@ -8,10 +8,11 @@ import { configRulesNormalizer } from './config-rules.ts';
 import { parseEventBridgeEnvelope } from './envelope.ts';
 import { genericNormalizer } from './generic.ts';
 import { guardDutyNormalizer } from './guardduty.ts';
-import type { EventNormalizer } from './normalizer.ts';
+import { type EventNormalizer, sourceMatches } from './normalizer.ts';
 import { securityHubAsffNormalizer } from './securityhub-asff.ts';
 import { securityHubOcsfNormalizer } from './securityhub-ocsf.ts';
 import type { InputLimits, NormalizeResult } from './types.ts';
+import { webhookEnvelopeNormalizer } from './webhook.ts';
 
 /** Every source-specific normalizer; events none of them claims go to the generic one. */
 export const NORMALIZERS: readonly EventNormalizer[] = [
@@ -21,13 +22,18 @@ export const NORMALIZERS: readonly EventNormalizer[] = [
   configRulesNormalizer,
   cloudTrailNormalizer,
   accessAnalyzerNormalizer,
+  webhookEnvelopeNormalizer,
 ];
 
-/** The normalizer that owns an event's `source` and `detail-type` (the generic one when none does). */
+/**
+ * The normalizer that owns an event's `source` and `detail-type` (the generic one when none does). Each is bound
+ * to its real source: a `socless.*` or other custom source never reaches an AWS finding's normalizer.
+ */
 export function normalizerFor(source: string, detailType: string): EventNormalizer {
   return (
-    NORMALIZERS.find((n) => n.detailTypes.includes(detailType) && (n.source === '*' || n.source === source)) ??
-    genericNormalizer
+    NORMALIZERS.find(
+      (n) => (n.detailTypes.length === 0 || n.detailTypes.includes(detailType)) && sourceMatches(n.source, source),
+    ) ?? genericNormalizer
   );
 }
 
@@ -54,6 +60,9 @@ export {
   CloudTrailApiCallSchema,
   CloudTrailEventSchema,
   cloudTrailNormalizer,
+  cloudTrailSourceOf,
+  HUB_SESSION_ROLES,
+  hubSessionOf,
 } from './cloudtrail.ts';
 export { ConfigComplianceChangeSchema, ConfigComplianceEventSchema, configRulesNormalizer } from './config-rules.ts';
 export {
@@ -67,7 +76,7 @@ export {
 } from './envelope.ts';
 export { genericNormalizer, genericSeverity, normalizeGenericEvent } from './generic.ts';
 export { GuardDutyEventSchema, GuardDutyFindingSchema, guardDutyNormalizer, guardDutySeverity } from './guardduty.ts';
-export type { EventNormalizer } from './normalizer.ts';
+export { type EventNormalizer, envelopeOrigin, isAwsSource, sourceMatches } from './normalizer.ts';
 export { createSecretFetcher, type SecretFetcher, SecretUnavailableError } from './secrets.ts';
 export {
   AsffFindingSchema,
@@ -77,12 +86,18 @@ export {
 } from './securityhub-asff.ts';
 export { OcsfFindingSchema, SecurityHubOcsfEventSchema, securityHubOcsfNormalizer } from './securityhub-ocsf.ts';
 export {
+  type AccountClaim,
+  AGGREGATOR_SOURCES,
+  EVENT_FLAGS,
+  type EventFlag,
   type InputLimits,
   type NormalizeResult,
   SECURITY_EVENT_SOURCES,
   SECURITY_EVENT_STATUSES,
   SEVERITY_DEFAULT_SCORES,
   type SecurityEvent,
+  type SecurityEventOrigin,
+  SecurityEventOriginSchema,
   SecurityEventSchema,
   type SecurityEventSource,
   type SecurityEventStatus,
@@ -94,12 +109,22 @@ export {
   severityLabelFromScore,
 } from './types.ts';
 export {
+  capWebhookSeverity,
+  normalizeWebhookEnvelope,
   normalizeWebhookEvent,
   signWebhookPayload,
   verifyWebhookSignature,
+  WEBHOOK_SENDER_HEADER,
   WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_SOURCE_PREFIX,
   WEBHOOK_TOLERANCE_SECONDS,
+  type WebhookIntake,
+  type WebhookIntakeOptions,
   WebhookPayloadSchema,
   type WebhookRequest,
   type WebhookVerification,
+  webhookEnvelopeNormalizer,
+  webhookHeader,
+  webhookSecretName,
+  webhookSenderOf,
 } from './webhook.ts';

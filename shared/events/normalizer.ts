@@ -1,11 +1,14 @@
 import type { z } from 'zod';
 import { type EventBridgeEnvelope, EventBridgeEnvelopeSchema, rejectionFromZod } from './envelope.ts';
-import type { NormalizeResult, SecurityEventSource } from './types.ts';
+import type { AccountClaim, NormalizeResult, SecurityEventOrigin, SecurityEventSource } from './types.ts';
 
 /** One source's normalizer: which events it owns (source + detail-type) and how it maps them. */
 export interface EventNormalizer {
   readonly id: SecurityEventSource;
-  /** EventBridge `source` of the events it owns. */
+  /**
+   * EventBridge `source` of the events it owns: one exact source, or a prefix ending in `.` followed by `*`
+   * (`aws.*` = any AWS service, `socless.webhook.*`). Only `aws.` sources are AWS findings.
+   */
   readonly source: string;
   /** EventBridge `detail-type` values it owns. */
   readonly detailTypes: readonly string[];
@@ -82,5 +85,41 @@ export function resourceFromId(
     ...(account ? { account } : {}),
     ...(region ? { region } : {}),
     ...(extra.details ? { details: extra.details } : {}),
+  };
+}
+
+/** Whether an EventBridge source is an AWS service's (only AWS can emit `aws.*`; PutEvents refuses it). */
+export function isAwsSource(source: string): boolean {
+  return source.startsWith('aws.');
+}
+
+/** Whether a normalizer's `source` (exact, or `prefix.*`) covers an event source. */
+export function sourceMatches(owned: string, source: string): boolean {
+  if (owned.endsWith('.*')) return source.startsWith(owned.slice(0, -1)) && source.length > owned.length - 1;
+  return owned === source;
+}
+
+/**
+ * The origin of an event read from an EventBridge envelope: the envelope account spoke; `accountField` names the
+ * detail field the event's account was read from (checked against the envelope account by the pipeline).
+ */
+export function envelopeOrigin(
+  envelope: Pick<EventBridgeEnvelope, 'source' | 'account'>,
+  extra: Partial<Pick<SecurityEventOrigin, 'accountField' | 'aggregator' | 'hubSession'>> & {
+    readonly claims?: readonly AccountClaim[];
+  } = {},
+): SecurityEventOrigin {
+  const aws = isAwsSource(envelope.source);
+  const claims = (extra.claims ?? []).filter((c) => c.account !== '' && c.account !== envelope.account);
+  return {
+    kind: aws ? 'aws' : 'custom',
+    source: envelope.source,
+    account: envelope.account,
+    ...(extra.accountField ? { accountField: extra.accountField } : {}),
+    ...(extra.aggregator ? { aggregator: extra.aggregator } : {}),
+    ...(claims.length > 0 ? { claims } : {}),
+    // A custom source is any principal of the sending account that may call PutEvents: it informs, never fixes.
+    mayRemediate: aws,
+    ...(extra.hubSession ? { hubSession: extra.hubSession } : {}),
   };
 }

@@ -3,6 +3,7 @@ import { SEVERITY_LABELS } from '../config.ts';
 import type { EventBridgeEnvelope } from './envelope.ts';
 import {
   type EventNormalizer,
+  envelopeOrigin,
   envelopeWith,
   findingSlice,
   isoTime,
@@ -100,6 +101,8 @@ export function normalizeAsffFinding(
   envelope: EventBridgeEnvelope,
   id: string,
   raw: unknown,
+  /** Position of the finding in `detail.findings` (names the field its account was read from). @default 0 */
+  index = 0,
 ): SecurityEvent {
   const region = finding.Region ?? envelope.region;
   const updatedAt = isoTime(finding.UpdatedAt);
@@ -123,6 +126,10 @@ export function normalizeAsffFinding(
     dedupKey: `securityhub:${finding.ProductArn}:${finding.Id}`,
     status: asffStatus(finding),
     ...(updatedAt ? { findingUpdatedAt: updatedAt } : {}),
+    origin: envelopeOrigin(envelope, {
+      accountField: `detail.findings[${index}].AwsAccountId`,
+      aggregator: 'securityhub',
+    }),
     raw,
   };
 }
@@ -144,7 +151,7 @@ export const securityHubAsffNormalizer: EventNormalizer = {
       ok: true,
       events: findings.map((finding, i) => {
         const slice = findingSlice(event.id, raw, i, findings.length);
-        return normalizeAsffFinding(finding, event, slice.id, slice.raw);
+        return normalizeAsffFinding(finding, event, slice.id, slice.raw, i);
       }),
     };
   },

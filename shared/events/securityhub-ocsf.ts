@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { SeverityLabel } from '../config.ts';
 import {
   type EventNormalizer,
+  envelopeOrigin,
   envelopeWith,
   findingSlice,
   isoTime,
@@ -138,6 +139,10 @@ export const securityHubOcsfNormalizer: EventNormalizer = {
           dedupKey: `securityhub-ocsf:${account}:${productUid}:${f.finding_info.uid}`,
           status: ocsfStatus(f),
           ...(updatedAt ? { findingUpdatedAt: updatedAt } : {}),
+          origin: envelopeOrigin(event, {
+            accountField: `detail.findings[${i}].cloud.account.uid`,
+            aggregator: 'securityhub',
+          }),
           raw: slice.raw,
         };
       }),

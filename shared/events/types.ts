@@ -69,6 +69,61 @@ export const SecurityResourceSchema = z.object({
 });
 export type SecurityResource = z.infer<typeof SecurityResourceSchema>;
 
+/**
+ * Marks on an event record and outcome: `account-mismatch` (the payload names an account that did not send it and
+ * may not speak for it), `webhook-scope` (a webhook outside its sender's declared scope), `not-a-webhook` (an
+ * EventBridge envelope or `aws.*` source posted to the API), `severity-capped` (a webhook severity held below the
+ * auto-remediation floor), `hub-session` (caused by the hub's own spoke session).
+ */
+export const EVENT_FLAGS = [
+  'account-mismatch',
+  'webhook-scope',
+  'not-a-webhook',
+  'severity-capped',
+  'hub-session',
+] as const;
+export type EventFlag = (typeof EVENT_FLAGS)[number];
+
+/** Accounts that may vouch for other accounts, per `config.trustedAggregators` key. */
+export const AGGREGATOR_SOURCES = ['guardduty', 'securityhub', 'access-analyzer', 'config'] as const;
+
+/** A field of the payload that names an account (checked against the account the event came from). */
+export const AccountClaimSchema = z.object({
+  /** Where the account was read, e.g. `detail.accountId`. */
+  field: z.string().min(1),
+  account: z.string(),
+});
+export type AccountClaim = z.infer<typeof AccountClaimSchema>;
+
+/**
+ * Who spoke for an event, as the hub established it (never copied from the payload). The pipeline compares the
+ * accounts the payload names with {@link SecurityEventOrigin.account} before anything is routed.
+ */
+export const SecurityEventOriginSchema = z.object({
+  /** `aws`: an AWS service event (`aws.*` source); `custom`: any other EventBridge source; `webhook`: POST /events. */
+  kind: z.enum(['aws', 'custom', 'webhook']),
+  /** EventBridge `source`, or `socless.webhook.<sender>[.<kind>]`. */
+  source: z.string().min(1),
+  /** The account that sent it: the EventBridge envelope's `account` (set by EventBridge, not by the sender). */
+  account: z.string(),
+  /** Where {@link SecurityEvent.account} was read when not from the envelope, e.g. `detail.accountId`. */
+  accountField: z.string().optional(),
+  /** The `trustedAggregators` list whose accounts may name other org accounts for this source. */
+  aggregator: z.enum(AGGREGATOR_SOURCES).optional(),
+  /** Further payload fields that name an account (beyond `account` and each resource's `account`). */
+  claims: z.array(AccountClaimSchema).optional(),
+  /** The webhook sender (`X-Socless-Sender`). */
+  sender: z.string().optional(),
+  /**
+   * Whether this event may start a remediation. False for webhooks whose sender scope has `mayRemediate: false`
+   * and for custom (non-AWS) sources; the remediate integration must refuse to act when it is false.
+   */
+  mayRemediate: z.boolean(),
+  /** Set when a CloudTrail event was caused by the hub's own spoke session (remediation or undo role). */
+  hubSession: z.object({ role: z.string(), arn: z.string() }).optional(),
+});
+export type SecurityEventOrigin = z.infer<typeof SecurityEventOriginSchema>;
+
 /** The one shape every source is normalized to. */
 export const SecurityEventSchema = z.object({
   /** EventBridge event id (suffixed `#<n>` when one event carries several findings), or the webhook id. */
@@ -93,6 +148,11 @@ export const SecurityEventSchema = z.object({
   findingUpdatedAt: IsoTime.optional(),
   /** How often the source has seen the activity (GuardDuty `service.count`). */
   count: z.number().int().nonnegative().optional(),
+  /**
+   * Who spoke for the event. Every normalizer sets it; it is optional only so that hand-built events (tests, the
+   * operator CLI) still parse.
+   */
+  origin: SecurityEventOriginSchema.optional(),
   /** The original event, untouched (for a multi-finding event: the envelope holding only this finding). */
   raw: z.unknown(),
 });

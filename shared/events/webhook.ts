@@ -1,19 +1,31 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { SEVERITY_LABELS, type SeverityLabel } from '../config.ts';
-import { readJsonInput } from './envelope.ts';
-import { isoTime, parseSource, resourceFromId } from './normalizer.ts';
+import { SEVERITY_LABELS, type SeverityLabel, type WebhookSenderConfig, webhookSources } from '../config.ts';
+import { type EventBridgeEnvelope, parseEventBridgeEnvelope, readJsonInput } from './envelope.ts';
+import { arnParts, type EventNormalizer, isoTime, parseSource, resourceFromId } from './normalizer.ts';
 import {
+  type EventFlag,
   type InputLimits,
   type NormalizeResult,
   SECURITY_EVENT_STATUSES,
+  SEVERITY_DEFAULT_SCORES,
+  type SecurityEvent,
   SecurityResourceSchema,
+  type SecuritySeverity,
   severityFromLabel,
   severityLabelFromScore,
 } from './types.ts';
 
 /** Header that carries the signature (matched case-insensitively). */
 export const WEBHOOK_SIGNATURE_HEADER = 'x-socless-signature';
+/** Header that names the sender (`config.webhooks[].name`); its secret alone verifies the signature. */
+export const WEBHOOK_SENDER_HEADER = 'x-socless-sender';
+/** Every webhook event's EventBridge source starts with this, followed by the sender name. */
+export const WEBHOOK_SOURCE_PREFIX = 'socless.webhook.';
+/** Secrets Manager name of a sender's signing secret (created by the hub stack). */
+export function webhookSecretName(sender: string): string {
+  return `socless/webhook/${sender}`;
+}
 /** Accepted clock difference between the sender's timestamp and ours, either way. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
 
@@ -91,26 +103,30 @@ export function verifyWebhookSignature(input: {
 
 /** The JSON body a webhook sender posts. */
 export const WebhookPayloadSchema = z.looseObject({
-  /** The sender's id of this event (also the SecurityEvent id). */
+  /** The sender's id of this event (the SecurityEvent id is `webhook-<sender>-<id>`). */
   id: z.string().min(1, 'must be a non-empty string').max(256),
-  /** What happened, e.g. `phishing-report` (the SecurityEvent kind). */
+  /** What happened, e.g. `phishing-report` (the SecurityEvent kind and the EventBridge detail-type). */
   type: z.string().min(1, 'must be a non-empty string').max(256),
   title: z.string().max(1024),
   description: z.string().max(8192).optional(),
   /** A severity label or a 0-100 score. @default MEDIUM */
   severity: z.union([z.enum(SEVERITY_LABELS), z.number().min(0).max(100)]).optional(),
+  /** One of the sender's declared sources. @default `socless.webhook.<sender>` (or its only declared source) */
+  source: z.string().min(1).max(256).optional(),
   /** When it happened (ISO 8601). @default the signature timestamp */
   time: z.iso.datetime({ offset: true }).optional(),
+  /** The account it is about; must be one of the sender's `accounts`. */
   account: z
     .string()
     .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
     .optional(),
-  region: z.string().optional(),
+  region: z.string().max(64).optional(),
   resources: z.array(SecurityResourceSchema.partial({ type: true })).optional(),
-  /** Stable identity of the underlying issue. @default `webhook:<type>:<id>` */
+  /** Stable identity of the underlying issue, kept under `webhook:<sender>:`. @default `<type>:<id>` */
   dedupKey: z.string().min(1).max(512).optional(),
   status: z.enum(SECURITY_EVENT_STATUSES).optional(),
 });
+export type WebhookPayload = z.infer<typeof WebhookPayloadSchema>;
 
 /** A webhook request as the API layer hands it over. */
 export interface WebhookRequest {
@@ -119,42 +135,61 @@ export interface WebhookRequest {
   readonly body: string;
 }
 
+/** A header of a webhook request, by name, case-insensitively. */
+export function webhookHeader(request: WebhookRequest, name: string): string | undefined {
+  const key = Object.keys(request.headers).find((h) => h.toLowerCase() === name);
+  return key === undefined ? undefined : request.headers[key];
+}
+
 /**
- * Verifies and normalizes a signed webhook into a SecurityEvent (source `webhook`). Never throws: a bad signature,
- * stale timestamp, oversize/deep/invalid body or schema violation is rejected with a reason.
+ * The severity a sender may set: held just below `autoMinSeverity` unless its scope lets it reach the auto floor
+ * (with an INFORMATIONAL floor nothing is below it; `mayRemediate` is then the only gate).
  */
-export function normalizeWebhookEvent(
-  request: WebhookRequest,
-  options: InputLimits & { readonly secret: string | readonly string[]; readonly now?: number },
-): NormalizeResult {
-  const headerName = Object.keys(request.headers).find((h) => h.toLowerCase() === WEBHOOK_SIGNATURE_HEADER);
-  const verification = verifyWebhookSignature({
-    rawBody: request.body,
-    signatureHeader: headerName ? request.headers[headerName] : undefined,
-    secret: options.secret,
-    ...(options.now !== undefined ? { now: options.now } : {}),
-  });
-  if (!verification.ok) return { ok: false, reason: `webhook rejected: ${verification.reason}` };
-  const read = readJsonInput(request.body, options);
-  if (!read.ok) return read;
-  const parsed = parseSource(WebhookPayloadSchema, read.value, 'webhook payload');
-  if (!parsed.ok) return parsed;
+export function capWebhookSeverity(
+  severity: SecuritySeverity,
+  options: { readonly autoMinSeverity: SeverityLabel; readonly severityMayReachAuto: boolean },
+): { severity: SecuritySeverity; capped: boolean } {
+  if (options.severityMayReachAuto) return { severity, capped: false };
+  const floor = SEVERITY_DEFAULT_SCORES[options.autoMinSeverity];
+  if (floor === 0 || severity.score < floor) return { severity, capped: false };
+  const score = floor - 1;
+  return { severity: { label: severityLabelFromScore(score), score }, capped: true };
+}
+
+function payloadSeverity(p: Pick<WebhookPayload, 'severity'>): SecuritySeverity {
+  return typeof p.severity === 'number'
+    ? { label: severityLabelFromScore(p.severity), score: p.severity }
+    : severityFromLabel((p.severity as SeverityLabel | undefined) ?? 'MEDIUM');
+}
+
+/** The sender a webhook source belongs to (`socless.webhook.<sender>[.<kind>]`). */
+export function webhookSenderOf(source: string): string | undefined {
+  if (!source.startsWith(WEBHOOK_SOURCE_PREFIX)) return undefined;
+  return source.slice(WEBHOOK_SOURCE_PREFIX.length).split('.')[0] || undefined;
+}
+
+/**
+ * Maps the EventBridge form of a webhook (as the API stores it, source `socless.webhook.<sender>…`) to a
+ * SecurityEvent. The event's account is `detail.account` (the API made the envelope account the same after
+ * checking the sender's scope; anything else is a claim the pipeline refuses). `mayRemediate` is always false
+ * here: only the API, having verified the sender, may grant its scope's permission.
+ */
+export function normalizeWebhookEnvelope(envelope: EventBridgeEnvelope, raw: unknown): NormalizeResult {
+  const parsed = parseSource(WebhookPayloadSchema, envelope.detail, 'webhook payload');
+  if (!parsed.ok) return { ...parsed, ...(parsed.field ? { field: `detail.${parsed.field}` } : {}) };
   const p = parsed.data;
-  const severity =
-    typeof p.severity === 'number'
-      ? { label: severityLabelFromScore(p.severity), score: p.severity }
-      : severityFromLabel((p.severity as SeverityLabel | undefined) ?? 'MEDIUM');
+  const sender = webhookSenderOf(envelope.source) ?? '';
   return {
     ok: true,
     events: [
       {
-        id: p.id,
+        id: envelope.id,
         source: 'webhook',
         kind: p.type,
         account: p.account ?? '',
         region: p.region ?? '',
-        time: isoTime(p.time) ?? new Date(verification.timestamp * 1000).toISOString(),
-        severity,
+        time: isoTime(p.time) ?? isoTime(envelope.time) ?? envelope.time,
+        severity: payloadSeverity(p),
         title: p.title,
         ...(p.description !== undefined ? { description: p.description } : {}),
         resources: (p.resources ?? []).map((r) =>
@@ -164,10 +199,185 @@ export function normalizeWebhookEvent(
             ...(r.details ? { details: r.details } : {}),
           }),
         ),
-        dedupKey: p.dedupKey ?? `webhook:${p.type}:${p.id}`,
+        // Always under the sender's name: a chosen key must not collide with (and so silence) another source's.
+        dedupKey: `webhook:${sender}:${p.dedupKey ?? `${p.type}:${p.id}`}`,
         status: p.status ?? 'active',
-        raw: read.value,
+        origin: {
+          kind: 'webhook',
+          source: envelope.source,
+          account: envelope.account,
+          ...(p.account ? { accountField: 'detail.account' } : {}),
+          sender,
+          mayRemediate: false,
+        },
+        raw,
       },
     ],
+  };
+}
+
+/** Webhook events in their stored EventBridge form (the sweeper re-drives them from it). */
+export const webhookEnvelopeNormalizer: EventNormalizer = {
+  id: 'webhook',
+  source: `${WEBHOOK_SOURCE_PREFIX}*`,
+  detailTypes: [],
+  normalize: normalizeWebhookEnvelope,
+};
+
+/** Outcome of {@link normalizeWebhookEvent}. */
+export type WebhookIntake =
+  | {
+      readonly ok: true;
+      /** The EventBridge form that is stored, routed and re-driven. */
+      readonly envelope: Record<string, unknown>;
+      /** The event, with the sender's remediation permission. */
+      readonly events: SecurityEvent[];
+      readonly flags: EventFlag[];
+    }
+  /** Not authenticated (401): nothing is stored, and the reason does not say which senders exist. */
+  | { readonly ok: false; readonly authenticated: false; readonly reason: string }
+  /** Authenticated but refused (400, or 403 outside the sender's scope): recorded as rejected. */
+  | {
+      readonly ok: false;
+      readonly authenticated: true;
+      readonly status: 400 | 403;
+      readonly reason: string;
+      readonly field?: string;
+      readonly flags: EventFlag[];
+    };
+
+/** What {@link normalizeWebhookEvent} needs besides the request. */
+export interface WebhookIntakeOptions extends InputLimits {
+  /** The sender the request names (`X-Socless-Sender`), from config. */
+  readonly sender: WebhookSenderConfig;
+  /** That sender's secret (several during a rotation). */
+  readonly secret: string | readonly string[];
+  /** `config.remediation.autoMinSeverity`. */
+  readonly autoMinSeverity: SeverityLabel;
+  /** Account and region stamped on the envelope of a webhook that names no account. */
+  readonly hubAccountId: string;
+  readonly region: string;
+  /** Current time in milliseconds. @default Date.now() */
+  readonly now?: number;
+}
+
+// Top-level keys of an EventBridge envelope that a webhook payload never has.
+const ENVELOPE_KEYS = ['detail-type', 'detail'] as const;
+
+/**
+ * Verifies and normalizes one signed webhook of a known sender. The body is a webhook payload only, never an
+ * EventBridge event: a body shaped like one or asking for an `aws.*` source is refused, as is a source outside the
+ * sender's declared sources or an account (the payload's or a resource's) outside its `accounts`. The severity is
+ * capped below the auto floor unless the scope allows it, and the event carries `origin.mayRemediate` from the
+ * scope. Never throws.
+ */
+export function normalizeWebhookEvent(request: WebhookRequest, options: WebhookIntakeOptions): WebhookIntake {
+  const { sender } = options;
+  const verification = verifyWebhookSignature({
+    rawBody: request.body,
+    signatureHeader: webhookHeader(request, WEBHOOK_SIGNATURE_HEADER),
+    secret: options.secret,
+    ...(options.now !== undefined ? { now: options.now } : {}),
+  });
+  if (!verification.ok) return { ok: false, authenticated: false, reason: `webhook rejected: ${verification.reason}` };
+  const refuse = (status: 400 | 403, reason: string, flags: EventFlag[], field?: string): WebhookIntake => ({
+    ok: false,
+    authenticated: true,
+    status,
+    reason,
+    flags,
+    ...(field ? { field } : {}),
+  });
+  const read = readJsonInput(request.body, options);
+  if (!read.ok) return refuse(400, read.reason, [], read.field);
+  const body = read.value;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return refuse(400, 'webhook payload: must be a JSON object', []);
+  }
+  const shaped = ENVELOPE_KEYS.find((k) => k in body);
+  if (shaped) {
+    return refuse(
+      400,
+      `webhook payload: has "${shaped}": POST /events takes webhook payloads ({id, type, title, ...}), never EventBridge events`,
+      ['not-a-webhook'],
+      shaped,
+    );
+  }
+  const asked = (body as { source?: unknown }).source;
+  if (typeof asked === 'string' && asked.startsWith('aws.')) {
+    return refuse(
+      400,
+      `webhook payload: source "${asked}" is an AWS source; a webhook cannot emit AWS events`,
+      ['not-a-webhook'],
+      'source',
+    );
+  }
+  const parsed = parseSource(WebhookPayloadSchema, body, 'webhook payload');
+  if (!parsed.ok) return refuse(400, parsed.reason, [], parsed.field);
+  const p = parsed.data;
+  const allowed = webhookSources(sender);
+  const source = p.source ?? (allowed.length === 1 ? (allowed[0] as string) : `${WEBHOOK_SOURCE_PREFIX}${sender.name}`);
+  if (!allowed.includes(source)) {
+    return refuse(
+      403,
+      `webhook payload: source "${source}" is not one of sender ${sender.name}'s sources (${allowed.join(', ')})`,
+      ['webhook-scope'],
+      'source',
+    );
+  }
+  const named = [
+    ...(p.account ? [{ field: 'account', account: p.account }] : []),
+    ...(p.resources ?? []).flatMap((r, i) => {
+      const account = r.account ?? (r.id.startsWith('arn:') ? arnParts(r.id).account : undefined);
+      return account ? [{ field: `resources[${i}]`, account }] : [];
+    }),
+  ];
+  const outside = named.find((n) => !sender.accounts.includes(n.account));
+  if (outside) {
+    return refuse(
+      403,
+      `webhook payload: ${outside.field} names account ${outside.account}, which sender ${sender.name} may not name`,
+      ['webhook-scope'],
+      outside.field,
+    );
+  }
+  // The event acts in one account at most: a resource elsewhere would make it reach past `account`.
+  const elsewhere = named.find((n) => n.account !== p.account);
+  if (elsewhere) {
+    return refuse(
+      403,
+      `webhook payload: ${elsewhere.field} names account ${elsewhere.account} but the payload's account is ${p.account ?? 'not set'}; one event is about one account`,
+      ['account-mismatch'],
+      elsewhere.field,
+    );
+  }
+  const { severity, capped } = capWebhookSeverity(payloadSeverity(p), {
+    autoMinSeverity: options.autoMinSeverity,
+    severityMayReachAuto: sender.severityMayReachAuto,
+  });
+  const envelope: Record<string, unknown> = {
+    version: '0',
+    id: `webhook-${sender.name}-${p.id}`,
+    'detail-type': p.type,
+    source,
+    account: p.account ?? options.hubAccountId,
+    time: isoTime(p.time) ?? new Date(verification.timestamp * 1000).toISOString(),
+    region: options.region,
+    resources: [],
+    // The stored detail carries the capped severity, so routing and a re-drive see only that.
+    detail: { ...(body as Record<string, unknown>), source, ...(capped ? { severity: severity.score } : {}) },
+  };
+  const checked = parseEventBridgeEnvelope(envelope);
+  if (!checked.ok) return refuse(400, `webhook payload: ${checked.reason}`, [], checked.field);
+  const normalized = normalizeWebhookEnvelope(checked.envelope, checked.raw);
+  if (!normalized.ok) return refuse(400, normalized.reason, [], normalized.field);
+  return {
+    ok: true,
+    envelope,
+    events: normalized.events.map((e) => ({
+      ...e,
+      ...(e.origin ? { origin: { ...e.origin, mayRemediate: sender.mayRemediate } } : {}),
+    })),
+    flags: capped ? ['severity-capped'] : [],
   };
 }

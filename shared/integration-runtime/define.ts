@@ -43,6 +43,11 @@ export interface IntegrationDefinition<
   readonly parameters: S;
   /** Top-level parameters in which `{{secret:…}}` / `{{ssm:…}}` references are resolved. @default none */
   readonly secretParameters?: readonly string[];
+  /**
+   * Top-level parameters in which a vault pointer value (`{"vault_ref": …}`, e.g. an offloaded result passed
+   * with `.$`) is replaced by the vault object's content. Elsewhere a pointer stays data. @default none
+   */
+  readonly vaultParameters?: readonly string[];
   /** May be used by an Interaction state (it stores the task token and a human answers later). */
   readonly interaction?: boolean;
   /** Environment variables it needs beyond its tables and the vault (checked at cold start). */

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
+import type { TableAccess } from '../deploy-model.ts';
 import { jsonPath } from '../errors.ts';
 import { ResultsRepository, resultStateKey } from '../store/results.ts';
 import { TABLES, type TableKey } from '../tables.ts';
@@ -27,11 +28,21 @@ export interface InvocationContext {
 /** A Lambda handler of one integration. */
 export type IntegrationHandler = (event: unknown, context?: InvocationContext) => Promise<Record<string, unknown>>;
 
-/** Tables an integration uses, plus the results table every wrapper writes. */
-export function integrationTables(integration: Integration): Array<{ table: TableKey; access: 'r' | 'rw' }> {
-  const tables = new Map<TableKey, 'r' | 'rw'>();
-  for (const t of integration.deployment.tables) tables.set(t.table, t.access);
-  tables.set('results', 'rw');
+/**
+ * Tables an integration uses, plus the results table every wrapper writes: `write-own` (put and update its
+ * own items, read them back; no delete, no batch write). An integration cannot ask for more on it.
+ */
+export function integrationTables(integration: Integration): Array<{ table: TableKey; access: TableAccess }> {
+  const tables = new Map<TableKey, TableAccess>();
+  for (const t of integration.deployment.tables) {
+    if (t.table === 'results' && t.access === 'rw') {
+      throw new Error(
+        `integration ${integration.id} declares the results table "rw": integrations get "write-own" on it (the wrapper writes their results)`,
+      );
+    }
+    tables.set(t.table, t.access);
+  }
+  tables.set('results', 'write-own');
   return [...tables].map(([table, access]) => ({ table, access }));
 }
 
@@ -107,6 +118,7 @@ export function toLambdaHandler(integration: Integration, deps: IntegrationDeps)
         ...(invocation.context ? { context: invocation.context } : {}),
         ...(meta.templates ? { templatePaths: meta.templates } : {}),
         secretParameters: integration.secretParameters ?? [],
+        vaultParameters: integration.vaultParameters ?? [],
         secrets: deps.secrets,
         ...(vault ? { vault } : {}),
       });

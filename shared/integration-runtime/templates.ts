@@ -6,10 +6,18 @@
  * - Templates are looked up, never evaluated: a template is a path into the invocation's context.
  * - One pass: text a template produced is never scanned again, so event data that itself looks like a
  *   template (a finding titled `{{context.results.x}}`) stays literal.
- * - Context templates are resolved only when the invocation carries `context` (the compiler adds it only for
- *   states whose Parameters hold templates) and, when `_socless.templates` lists paths, only at those paths.
+ * - Templates of every kind (`{{context.…}}`, legacy `$.…`, `{{secret:…}}`, `{{ssm:…}}`) are resolved only at
+ *   the paths the state declares in `_socless.templates` — the strings the playbook author wrote, which the
+ *   compiler lists. A state that declares no list gets none resolved: a value that reached `parameters`
+ *   through a `.$` path (event data) is never templated. This keeps SOCless's behaviour (every string the
+ *   playbook wrote is rendered) for playbook-written strings only.
+ * - Context templates also need the invocation's `context` (the compiler adds it with the list).
  * - Secret references are resolved only inside the parameters an integration declares as secret-bearing, so
- *   event data routed into, say, an e-mail body cannot pull a secret out.
+ *   even a playbook template cannot route a secret into, say, an e-mail body.
+ * - Vault pointers (`{"vault_ref": …}`) are loaded only where they are declared: a pointer value inside a
+ *   top-level parameter the integration lists in `vaultParameters`, or a state's whole result that the wrapper
+ *   offloaded (`context.results.<State>`, marked `offloaded`) when a declared template reads through it. A
+ *   pointer that arrives in event data stays data.
  */
 import { jsonPath } from '../errors.ts';
 import { IntegrationParameterError, SecretResolutionError } from './errors.ts';
@@ -27,10 +35,15 @@ export interface ResolveOptions {
   readonly integration: string;
   /** Present only when the compiler found templates in the state's Parameters. */
   readonly context?: TemplateContext;
-  /** JSON paths under `parameters` that the playbook wrote as templates (optional narrowing). */
+  /**
+   * JSON paths under `parameters` that the playbook wrote as templates (`_socless.templates`). Only these are
+   * resolved; absent means none.
+   */
   readonly templatePaths?: readonly string[];
   /** Top-level parameter names in which secret references are resolved. */
   readonly secretParameters: readonly string[];
+  /** Top-level parameter names in which vault pointer values are loaded. @default none */
+  readonly vaultParameters?: readonly string[];
   readonly secrets: SecretResolver;
   /** Without a vault, vault pointers are passed through unchanged. */
   readonly vault?: VaultStore;
@@ -51,6 +64,19 @@ function parsePath(text: string): Segment[] {
   const out: Segment[] = [];
   for (const m of text.matchAll(SEGMENT)) out.push(m[2] !== undefined ? Number(m[2]) : (m[1] as string));
   return out;
+}
+
+/**
+ * Whether `node`, reached at `context.<scope>.<walked…>`, is a state's whole result that the wrapper offloaded
+ * to the vault: the only pointers a template may read through (the wrapper writes them, events cannot).
+ */
+function isOffloadedResult(scope: string, walked: readonly Segment[], node: unknown): boolean {
+  return (
+    scope === 'results' &&
+    walked.length === 3 &&
+    isVaultPointer(node) &&
+    (node as unknown as Record<string, unknown>).offloaded === true
+  );
 }
 
 /** Resolves every parameter; returns a new object and leaves the input untouched. */
@@ -87,7 +113,7 @@ export async function resolveParameters(
     let node: unknown = ctx[scope];
     const walked: Segment[] = ['context', scope];
     for (const seg of segments.slice(2)) {
-      node = await loadVault(node, path);
+      if (isOffloadedResult(scope, walked, node)) node = await loadVault(node, path);
       const missing =
         node === null ||
         typeof node !== 'object' ||
@@ -98,7 +124,7 @@ export async function resolveParameters(
       node = (node as Record<string | number, unknown>)[seg];
       walked.push(seg);
     }
-    return loadVault(node, path);
+    return isOffloadedResult(scope, walked, node) ? loadVault(node, path) : node;
   };
 
   const resolveToken = async (token: string, path: readonly Segment[]): Promise<unknown> => {
@@ -112,7 +138,12 @@ export async function resolveParameters(
   };
 
   const templatesAllowedAt = (path: readonly Segment[]): boolean =>
-    options.templatePaths === undefined || options.templatePaths.includes(jsonPath(path));
+    options.templatePaths?.includes(jsonPath(path)) === true;
+
+  const vaultAllowedAt = (path: readonly Segment[]): boolean => {
+    const top = path[0];
+    return typeof top === 'string' && (options.vaultParameters ?? []).includes(top);
+  };
 
   const tokenAllowed = (token: string, path: readonly Segment[]): boolean => {
     if (!templatesAllowedAt(path)) return false;
@@ -144,7 +175,7 @@ export async function resolveParameters(
 
   const walk = async (value: unknown, path: Segment[]): Promise<unknown> => {
     if (typeof value === 'string') return resolveString(value, path);
-    if (isVaultPointer(value)) return loadVault(value, path);
+    if (isVaultPointer(value) && vaultAllowedAt(path)) return loadVault(value, path);
     if (Array.isArray(value)) {
       const out: unknown[] = [];
       for (const [i, v] of value.entries()) out.push(await walk(v, [...path, i]));

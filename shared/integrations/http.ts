@@ -11,11 +11,16 @@ export class HttpServiceError extends SoclessError {
   readonly status: number;
   /** The start of the response body, for the message and the results table (never a credential). */
   readonly body: string;
+  /**
+   * `url` may be the full request URL: only its origin reaches the message (see {@link redact}), and the
+   * path and query are scrubbed from the echoed body too, since a path can hold a token (webhook URLs).
+   */
   constructor(service: string, method: string, url: string, status: number, body: string) {
-    super(`${service}: ${method} ${url} answered HTTP ${status}${body ? `: ${body.slice(0, 300)}` : ''}`);
+    const shown = scrubUrl(body, url);
+    super(`${service}: ${method} ${redact(url)} answered HTTP ${status}${shown ? `: ${shown.slice(0, 300)}` : ''}`);
     this.service = service;
     this.status = status;
-    this.body = body.slice(0, 2000);
+    this.body = shown.slice(0, 2000);
   }
 }
 
@@ -23,7 +28,7 @@ export class HttpServiceError extends SoclessError {
 export class HttpTransportError extends SoclessError {
   readonly service: string;
   constructor(service: string, method: string, url: string, reason: string, options?: { cause?: unknown }) {
-    super(`${service}: ${method} ${url} failed before an answer: ${reason}`, options);
+    super(`${service}: ${method} ${redact(url)} failed before an answer: ${scrubUrl(reason, url)}`, options);
     this.service = service;
   }
 }
@@ -137,7 +142,8 @@ export class HttpClient {
           await this.sleep(backoffMs(attempt));
           continue;
         }
-        throw new HttpTransportError(service, method, redact(url), (err as Error).message, { cause: err });
+        // The cause keeps the fetch error (its message can hold the URL) out of the message; logs see `message`.
+        throw new HttpTransportError(service, method, url, transportReason(err));
       }
       const text = await response.text();
       if (attempt < maxAttempts && (response.status === 429 || (retryServer && response.status >= 500))) {
@@ -164,7 +170,7 @@ export class HttpClient {
       throw new HttpServiceError(
         this.options.service,
         req.method ?? 'POST',
-        redact(this.url(req.path)),
+        this.url(req.path, req.query),
         res.status,
         res.text,
       );
@@ -177,16 +183,51 @@ function backoffMs(attempt: number): number {
   return Math.min(8_000, 500 * 2 ** (attempt - 1));
 }
 
-/** Hides what looks like a secret in a URL (Slack webhook paths, query tokens) before it reaches a message. */
+/** The reason of a failed fetch: its message, and its cause's code (ECONNREFUSED, ENOTFOUND…) when it has one. */
+function transportReason(err: unknown): string {
+  const e = err as Error & { cause?: { code?: unknown; message?: unknown } };
+  const code = typeof e.cause?.code === 'string' ? e.cause.code : undefined;
+  const message = e instanceof Error ? e.message : String(err);
+  return code && !message.includes(code) ? `${message} (${code})` : message;
+}
+
+/**
+ * A URL as messages, logs, results and e-mails may show it: `scheme://host[:port]/…`. The path and query are
+ * dropped (they carry webhook tokens, signed-URL signatures, record ids), so every error says where it went
+ * but never what it asked for.
+ */
 export function redact(url: string): string {
   try {
     const u = new URL(url);
-    if (u.hostname === 'hooks.slack.com') return `${u.origin}/services/…`;
-    for (const key of [...u.searchParams.keys()]) {
-      if (/token|key|secret|sig|password/i.test(key)) u.searchParams.set(key, '…');
-    }
-    return u.toString();
+    return u.pathname === '/' && u.search === '' && u.hash === '' ? u.origin : `${u.origin}/…`;
   } catch {
     return '(invalid URL)';
+  }
+}
+
+/** Removes the path and query of `url` (and the URL itself) wherever they appear in `text`. */
+export function scrubUrl(text: string, url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return text.split(url).join('(invalid URL)');
+  }
+  let out = text.split(u.toString()).join(redact(url)).split(url).join(redact(url));
+  const secretParts = [`${u.pathname}${u.search}`, u.search, u.pathname].filter((p) => p.length > 1);
+  for (const part of secretParts) {
+    out = out.split(part).join('…');
+    // Servers often echo the path URL-decoded.
+    const decoded = safeDecode(part);
+    if (decoded.length > 1 && decoded !== part) out = out.split(decoded).join('…');
+  }
+  return out;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }

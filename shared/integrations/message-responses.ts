@@ -22,12 +22,17 @@ export interface MessageResponseItem {
   readonly expiresAt: number;
   /** Slack user ids allowed to answer this one request, beyond the configured ones. */
   readonly approvers?: readonly string[];
+  /** planHash of the remediation calls the request showed; the answer carries it back as `plan_hash`. */
+  readonly planHash?: string;
   readonly slackChannel?: string;
   readonly slackTs?: string;
   readonly answeredAt?: string;
   readonly decision?: 'approve' | 'reject';
+  /** Who answered, as the verified sender identifies them (Slack user id, webhook responder, local operator). */
   readonly responder?: string;
   readonly answerReason?: string | null;
+  /** What the answer's body claimed about its author, when that differs from `responder`: a note, never trusted. */
+  readonly responderNote?: string | null;
 }
 
 export class MessageResponsesRepository {

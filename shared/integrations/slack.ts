@@ -5,7 +5,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { SoclessError } from '../errors.ts';
-import { HttpClient, type HttpResponse, HttpServiceError, redact, type Sleep } from './http.ts';
+import { HttpClient, type HttpResponse, HttpServiceError, type Sleep } from './http.ts';
 
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api';
 /** Slack's replay window for signed requests. */
@@ -105,7 +105,7 @@ export async function postSlackWebhook(
   const http = new HttpClient({ service: 'slack-webhook', baseUrl: url, ...options });
   const res = await http.request({ path: url, json: message });
   if (res.status < 200 || res.status > 299) {
-    throw new HttpServiceError('slack-webhook', 'POST', redact(url), res.status, res.text);
+    throw new HttpServiceError('slack-webhook', 'POST', url, res.status, res.text);
   }
 }
 

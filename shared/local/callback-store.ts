@@ -5,6 +5,7 @@
  * way SendTaskSuccess / SendTaskFailure would release the state in AWS.
  */
 import { SoclessError } from '../errors.ts';
+import { planHashOfActions } from '../remediation/plan-hash.ts';
 
 /** An Interaction waiting for a human. */
 export interface PendingInteraction {
@@ -106,7 +107,8 @@ export class LocalCallbackStore {
   }
 
   /**
-   * Answers by id or task token. Approve releases the state with `{decision, responder, answered_at}`;
+   * Answers by id or task token. Approve releases the state with `{decision, responder, answered_at}` and, as
+   * a deployed answer does, the `plan_hash` of the planned calls the request showed (its `actions`);
    * reject fails it with `Socless.InteractionRejected` (a Catch can route it).
    */
   answer(ref: string, decision: 'approve' | 'reject', responder: string, extra: Record<string, unknown> = {}): void {
@@ -114,7 +116,14 @@ export class LocalCallbackStore {
       this.fail(ref, INTERACTION_REJECTED_ERROR, `rejected by ${responder}`);
       return;
     }
-    this.succeed(ref, { ...extra, decision, responder, answered_at: new Date().toISOString() });
+    const hash = planHashOfActions(this.find(ref)?.pending.parameters.actions);
+    this.succeed(ref, {
+      ...(hash ? { plan_hash: hash } : {}),
+      ...extra,
+      decision,
+      responder,
+      answered_at: new Date().toISOString(),
+    });
   }
 
   /** Like SendTaskSuccess: the state's result is `output`. */
@@ -136,8 +145,12 @@ export class LocalCallbackStore {
     this.waiters.delete(id);
   }
 
+  private find(ref: string): Waiter | undefined {
+    return this.waiters.get(ref) ?? [...this.waiters.values()].find((w) => w.pending.taskToken === ref);
+  }
+
   private take(ref: string): Waiter {
-    const waiter = this.waiters.get(ref) ?? [...this.waiters.values()].find((w) => w.pending.taskToken === ref);
+    const waiter = this.find(ref);
     if (!waiter) throw new UnknownInteractionError(ref);
     if (waiter.timer) clearTimeout(waiter.timer);
     this.waiters.delete(waiter.pending.id);

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { RemediationMode } from '../config.ts';
-import { type NormalizeResult, normalizeEvent, type SecurityEvent } from '../events/index.ts';
+import {
+  type EventFlag,
+  type NormalizeResult,
+  normalizeEvent,
+  type SecurityEvent,
+  WEBHOOK_SOURCE_PREFIX,
+} from '../events/index.ts';
+import { type AccountTrust, checkAccountTrust } from './account-trust.ts';
 import { executionInputForEvent } from './execution-input.ts';
 import { executionName } from './execution-name.ts';
 import type { Router } from './router.ts';
@@ -26,6 +33,17 @@ export interface PipelineDeps {
   readonly accountMode: AccountModeResolver;
   /** How long an open investigation absorbs repeats of the same finding. */
   readonly dedupWindowMs: number;
+  /**
+   * `config.trustedAggregators`: per source, the accounts whose events may name other org accounts.
+   * @default none (an event speaks only for the account that sent it)
+   */
+  readonly trustedAggregators?: AccountTrust['trustedAggregators'];
+  /**
+   * Whether an account is in the org registry (the accounts table in AWS, the simulated org locally); asked only
+   * for an account an aggregator's event names.
+   * @default no account is (aggregated events are all refused)
+   */
+  readonly isOrgAccount?: AccountTrust['isOrgAccount'];
   /** Raw inputs larger than this go to the vault instead of the events item. @default 64 KiB */
   readonly maxInlineRawBytes?: number;
   /** Largest input accepted. @default 256 KiB (the EventBridge event limit) */
@@ -45,11 +63,12 @@ export interface EventOutcome {
   readonly mode?: RemediationMode;
   readonly reason?: string;
   readonly field?: string;
+  readonly flags?: readonly EventFlag[];
   /** True when this delivery was already recorded (same event id): nothing was done again. */
   readonly redelivered?: boolean;
 }
 
-const TERMINAL: ReadonlySet<EventStatus> = new Set(['rejected', 'unrouted', 'duplicate', 'dispatched']);
+const TERMINAL: ReadonlySet<EventStatus> = new Set(['rejected', 'self', 'unrouted', 'duplicate', 'dispatched']);
 
 /**
  * Runs one input (an EventBridge event as text or parsed JSON) through the pipeline:
@@ -60,74 +79,155 @@ const TERMINAL: ReadonlySet<EventStatus> = new Set(['rejected', 'unrouted', 'dup
 export async function processInput(input: unknown, origin: string, deps: PipelineDeps): Promise<EventOutcome[]> {
   const maxBytes = deps.maxInputBytes ?? 256 * 1024;
   const normalized: NormalizeResult = normalizeEvent(input, { maxBytes });
-  const now = deps.now ?? Date.now;
-  if (!normalized.ok) {
-    // Only rejected input is kept as the text it came in; valid events are stored per finding below.
-    const text = typeof input === 'string' ? input : safeStringify(input);
-    const id = `rejected-${createHash('sha256')
-      .update(text ?? String(input))
-      .digest('hex')
-      .slice(0, 40)}`;
-    const stamp = new Date(now()).toISOString();
-    const raw = await keepRaw(id, text ?? String(input), deps);
-    const record: EventRecord = {
-      id,
-      status: 'rejected',
-      receivedAt: stamp,
-      updatedAt: stamp,
-      origin,
-      reason: normalized.reason,
-      ...(normalized.field ? { field: normalized.field } : {}),
-      ...raw,
-    };
-    const put = await deps.events.putNew(record);
-    const existing = put.created ? record : put.existing;
-    return [outcomeOf(existing, !put.created)];
+  if (!normalized.ok) return [await recordRejected(input, normalized, origin, deps)];
+  const webhook = normalized.events.find((e) => e.origin?.source.startsWith(WEBHOOK_SOURCE_PREFIX));
+  if (webhook) {
+    // The API wraps verified webhooks itself; one arriving on the bus was put there by someone else.
+    return [
+      await recordRejected(
+        input,
+        {
+          reason: `source ${webhook.origin?.source}: webhook events are accepted only through POST /events, signed by their sender`,
+          field: 'source',
+          flags: ['not-a-webhook'],
+        },
+        origin,
+        deps,
+      ),
+    ];
   }
+  return processEvents(normalized.events, origin, deps);
+}
+
+/**
+ * Runs already normalized events (the API's verified webhooks) through the pipeline: persist, check who spoke,
+ * route, de-duplicate, dispatch. `flags` are recorded on each event.
+ */
+export async function processEvents(
+  events: readonly SecurityEvent[],
+  origin: string,
+  deps: PipelineDeps,
+  flags: readonly EventFlag[] = [],
+): Promise<EventOutcome[]> {
   const outcomes: EventOutcome[] = [];
-  for (const event of normalized.events) {
-    outcomes.push(await receive(event, origin, deps));
+  for (const event of events) {
+    outcomes.push(await receive(event, origin, deps, flags));
   }
   return outcomes;
 }
 
-async function receive(event: SecurityEvent, origin: string, deps: PipelineDeps): Promise<EventOutcome> {
+/**
+ * Records input that was refused before it became an event, as `rejected` with the reason (id derived from the
+ * input, so a redelivery finds the same record). Returns its outcome.
+ */
+export async function recordRejected(
+  input: unknown,
+  rejection: { readonly reason: string; readonly field?: string; readonly flags?: readonly EventFlag[] },
+  origin: string,
+  deps: PipelineDeps,
+): Promise<EventOutcome> {
+  const now = deps.now ?? Date.now;
+  // Only rejected input is kept as the text it came in; valid events are stored per finding.
+  const text = typeof input === 'string' ? input : safeStringify(input);
+  const id = `rejected-${createHash('sha256')
+    .update(text ?? String(input))
+    .digest('hex')
+    .slice(0, 40)}`;
+  const stamp = new Date(now()).toISOString();
+  const raw = await keepRaw(id, text ?? String(input), deps);
+  const record: EventRecord = {
+    id,
+    status: 'rejected',
+    receivedAt: stamp,
+    updatedAt: stamp,
+    origin,
+    reason: rejection.reason,
+    ...(rejection.field ? { field: rejection.field } : {}),
+    ...(rejection.flags && rejection.flags.length > 0 ? { flags: [...rejection.flags] } : {}),
+    ...raw,
+  };
+  const put = await deps.events.putNew(record);
+  const existing = put.created ? record : put.existing;
+  return outcomeOf(existing, !put.created);
+}
+
+async function receive(
+  event: SecurityEvent,
+  origin: string,
+  deps: PipelineDeps,
+  extraFlags: readonly EventFlag[],
+): Promise<EventOutcome> {
   const now = deps.now ?? Date.now;
   const stamp = new Date(now()).toISOString();
   const rawText = safeStringify(event.raw) ?? '';
+  // Who spoke is settled before the event is stored, so a held-back event is one terminal write.
+  const held = await checkAccountTrust(event, deps);
+  const flags = [...new Set([...extraFlags, ...(held?.flags ?? [])])];
   const record: EventRecord = {
     id: event.id,
-    status: 'received',
+    status: held?.status ?? 'received',
     receivedAt: stamp,
     updatedAt: stamp,
     origin,
     source: event.source,
     kind: event.kind,
-    account: event.account,
+    // A refused claim is never recorded as the event's account: the account that sent it is.
+    account: held?.account ?? event.account,
     region: event.region,
     severity: event.severity.label,
     severityScore: event.severity.score,
     title: event.title,
     dedupKey: event.dedupKey,
+    ...(held ? { reason: held.reason } : {}),
+    ...(flags.length > 0 ? { flags } : {}),
     ...(await keepRaw(event.id, rawText, deps)),
   };
   // Persist first: nothing else happens to an event that is not in the table.
   const put = await deps.events.putNew(record);
   if (!put.created && TERMINAL.has(put.existing.status)) return outcomeOf(put.existing, true);
+  if (held) return outcomeOf(record, false);
   const current = put.created ? record : put.existing;
-  return advance(event, current, deps);
+  return advance(event, current, deps, { trustChecked: true });
 }
 
 /**
- * Moves a persisted event on from `received` or `pending`: route, de-duplicate, dispatch. Used by the
- * endpoint and by the sweeper; safe to run again for the same event.
+ * Moves a persisted event on from `received` or `pending`: check who spoke, route, de-duplicate, dispatch. Used
+ * by the endpoint and by the sweeper; safe to run again for the same event.
  */
-export async function advance(event: SecurityEvent, record: EventRecord, deps: PipelineDeps): Promise<EventOutcome> {
+export async function advance(
+  event: SecurityEvent,
+  record: EventRecord,
+  deps: PipelineDeps,
+  options: { readonly trustChecked?: boolean } = {},
+): Promise<EventOutcome> {
   const now = deps.now ?? Date.now;
+  if (!options.trustChecked) {
+    // A re-drive checks again: an aggregator removed from config since must no longer speak for others.
+    const held = await checkAccountTrust(event, deps);
+    if (held) {
+      const flags = [...new Set([...(record.flags ?? []), ...held.flags])];
+      const fields: EventUpdate = {
+        status: held.status,
+        account: held.account,
+        reason: held.reason,
+        flags,
+        updatedAt: new Date(now()).toISOString(),
+      };
+      await settle(deps, record, fields);
+      return outcomeOf({ ...record, ...fields } as EventRecord, false);
+    }
+  }
   const playbooks = deps.router.route(event.raw);
   if (playbooks.length === 0) {
     await settle(deps, record, { status: 'unrouted', updatedAt: new Date(now()).toISOString() });
-    return { eventId: event.id, status: 'unrouted', playbooks: [], executions: [], account: event.account };
+    return {
+      eventId: event.id,
+      status: 'unrouted',
+      playbooks: [],
+      executions: [],
+      account: event.account,
+      ...flagsOf(record),
+    };
   }
   const claim = await deps.dedup.claim(event.dedupKey, event.id, now(), deps.dedupWindowMs);
   if (!claim.claimed) {
@@ -144,6 +244,7 @@ export async function advance(event: SecurityEvent, record: EventRecord, deps: P
       executions: [],
       investigationId: claim.investigationId,
       account: event.account,
+      ...flagsOf(record),
     };
   }
   const mode = await deps.accountMode(event.account);
@@ -190,7 +291,12 @@ export async function advance(event: SecurityEvent, record: EventRecord, deps: P
     account: event.account,
     mode,
     ...(failures.length > 0 ? { reason: failures.join('; ') } : {}),
+    ...flagsOf(record),
   };
+}
+
+function flagsOf(record: EventRecord): { flags?: readonly EventFlag[] } {
+  return record.flags && record.flags.length > 0 ? { flags: record.flags } : {};
 }
 
 /**
@@ -226,6 +332,7 @@ function outcomeOf(record: EventRecord, redelivered: boolean): EventOutcome {
     ...(record.account ? { account: record.account } : {}),
     ...(record.reason ? { reason: record.reason } : {}),
     ...(record.field ? { field: record.field } : {}),
+    ...flagsOf(record),
     ...(redelivered ? { redelivered } : {}),
   };
 }

@@ -1,7 +1,20 @@
 import type { RemediationMode } from '../config.ts';
+import type { EventFlag } from '../events/types.ts';
 
-/** Where an event is in its life. `received` and `pending` are the states a sweeper re-drives. */
-export type EventStatus = 'received' | 'rejected' | 'unrouted' | 'duplicate' | 'pending' | 'dispatched';
+/**
+ * Where an event is in its life. `received` and `pending` are the states a sweeper re-drives; `self` is an event
+ * the hub's own spoke session caused (recorded, never routed).
+ */
+export const EVENT_STATUSES = [
+  'received',
+  'rejected',
+  'self',
+  'unrouted',
+  'duplicate',
+  'pending',
+  'dispatched',
+] as const;
+export type EventStatus = (typeof EVENT_STATUSES)[number];
 
 /** One execution started (or to be started) for an event. */
 export interface ExecutionRef {
@@ -39,6 +52,8 @@ export interface EventRecord {
   readonly reason?: string;
   /** For `rejected`: the offending field, where one can be named. */
   readonly field?: string;
+  /** Why the event was held back or marked (`account-mismatch`, `webhook-scope`, `severity-capped`...). */
+  readonly flags?: readonly EventFlag[];
   /** For `pending`: why dispatch failed the last time. */
   readonly lastError?: string;
   readonly dispatchAttempts?: number;

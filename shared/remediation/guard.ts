@@ -1,7 +1,8 @@
 /**
  * How far `auto` may go: a kill switch (an SSM parameter) and a blast-radius guard (automatic remediations
- * per account and per organization per hour), counted with conditional atomic updates in the results table
- * so concurrent Lambdas never overshoot. No transactions: dynalite has none.
+ * per account and per organization per hour), counted with conditional atomic updates in the `remediations`
+ * table (which only the remediate integration writes) so concurrent Lambdas never overshoot. No
+ * transactions: dynalite has none.
  */
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -9,8 +10,14 @@ import { awsErrorCode } from './calls.ts';
 
 /** Environment variable naming the kill-switch parameter. */
 export const KILL_SWITCH_PARAMETER_ENV = 'SOCLESS_REMEDIATION_KILL_SWITCH_PARAMETER';
-/** The kill-switch parameter when the environment names none. Value `on` turns every auto into dry-run. */
+/**
+ * The kill-switch parameter when the environment names none (the hub stack creates it with the value `off`).
+ * Any value but `off` — `on`, a typo, a missing or unreadable parameter — holds every auto run to a dry-run.
+ */
 export const DEFAULT_KILL_SWITCH_PARAMETER = '/socless/remediation/kill-switch';
+/** CloudWatch namespace and metric a remediate Lambda emits (embedded metric format) when it cannot read the switch. */
+export const KILL_SWITCH_METRIC_NAMESPACE = 'Socless';
+export const KILL_SWITCH_UNREADABLE_METRIC = 'RemediationKillSwitchUnreadable';
 
 /** Whether automatic remediation is switched off org-wide. */
 export interface KillSwitch {
@@ -25,27 +32,54 @@ export class StaticKillSwitch implements KillSwitch {
   }
 }
 
+/** Why the kill switch could not be read as `on` or `off`. */
+export type KillSwitchProblem = 'missing' | 'unreadable' | 'invalid-value';
+
 /**
- * Reads the SSM parameter on every run, so flipping it takes effect at once. A missing parameter means off;
- * any other read failure counts as on (fail safe: dry-run rather than act blind).
+ * Reads the SSM parameter on every run (with decryption, so an operator-made SecureString works), so flipping
+ * it takes effect at once. Fail safe: `off` is the only value that lets auto runs apply; a missing parameter,
+ * a read failure or any other value counts as on and is reported to `onProblem`.
  */
 export class SsmKillSwitch implements KillSwitch {
   constructor(
     private readonly ssm: SSMClient,
     readonly parameterName: string = DEFAULT_KILL_SWITCH_PARAMETER,
-    private readonly onError: (err: unknown) => void = () => {},
+    private readonly onProblem: (problem: KillSwitchProblem, err: unknown) => void = () => {},
   ) {}
 
   async isOn(): Promise<boolean> {
+    let value: string;
     try {
-      const out = await this.ssm.send(new GetParameterCommand({ Name: this.parameterName }));
-      return (out.Parameter?.Value ?? '').trim().toLowerCase() === 'on';
+      const out = await this.ssm.send(new GetParameterCommand({ Name: this.parameterName, WithDecryption: true }));
+      value = (out.Parameter?.Value ?? '').trim().toLowerCase();
     } catch (err) {
-      if (awsErrorCode(err) === 'ParameterNotFound') return false;
-      this.onError(err);
+      this.onProblem(awsErrorCode(err) === 'ParameterNotFound' ? 'missing' : 'unreadable', err);
       return true;
     }
+    if (value === 'off') return false;
+    if (value !== 'on') {
+      this.onProblem('invalid-value', new Error(`${this.parameterName} is "${value}", neither "on" nor "off"`));
+    }
+    return true;
   }
+}
+
+/** One embedded-metric-format line counting an unreadable kill switch (HubMonitoring alarms on it). */
+export function killSwitchUnreadableMetricLine(at: Date, problem: KillSwitchProblem): string {
+  return JSON.stringify({
+    _aws: {
+      Timestamp: at.getTime(),
+      CloudWatchMetrics: [
+        {
+          Namespace: KILL_SWITCH_METRIC_NAMESPACE,
+          Dimensions: [[]],
+          Metrics: [{ Name: KILL_SWITCH_UNREADABLE_METRIC, Unit: 'Count' }],
+        },
+      ],
+    },
+    [KILL_SWITCH_UNREADABLE_METRIC]: 1,
+    problem,
+  });
 }
 
 /** Limits of the blast-radius guard. */
@@ -64,7 +98,7 @@ export function hourBucket(at: Date): string {
   return at.toISOString().slice(0, 13);
 }
 
-/** Counts automatic remediations per hour in the results table (items expire through its TTL). */
+/** Counts automatic remediations per hour in the `remediations` table (items expire through its TTL). */
 export class BlastRadiusGuard {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -72,9 +106,9 @@ export class BlastRadiusGuard {
     readonly limits: GuardLimits,
   ) {}
 
-  /** Partition key of a counter item. */
+  /** Partition key of a counter item (its sort key is `counter`; no claim has an investigation id like it). */
   static counterKey(scope: 'account' | 'org', hour: string, account?: string): string {
-    return scope === 'org' ? `remediation-guard#org#${hour}` : `remediation-guard#account#${account}#${hour}`;
+    return scope === 'org' ? `guard#org#${hour}` : `guard#account#${account}#${hour}`;
   }
 
   /**
@@ -93,10 +127,17 @@ export class BlastRadiusGuard {
     const orgKey = BlastRadiusGuard.counterKey('org', hour);
     const orgCount = await this.increment(orgKey, this.limits.maxAutoPerOrgPerHour, expiresAt);
     if (orgCount === undefined) {
-      await this.release(accountKey);
+      await this.decrement(accountKey);
       return { allowed: false, scope: 'org', limit: this.limits.maxAutoPerOrgPerHour };
     }
     return { allowed: true, accountCount, orgCount };
+  }
+
+  /** Gives back a slot `acquire` took (the run then did not apply: another invocation held the claim). */
+  async release(account: string, at: Date): Promise<void> {
+    const hour = hourBucket(at);
+    await this.decrement(BlastRadiusGuard.counterKey('account', hour, account));
+    await this.decrement(BlastRadiusGuard.counterKey('org', hour));
   }
 
   private async increment(key: string, max: number, expiresAt: number): Promise<number | undefined> {
@@ -104,7 +145,7 @@ export class BlastRadiusGuard {
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { executionId: key, stateKey: 'counter' },
+          Key: { investigationId: key, remediationId: 'counter' },
           UpdateExpression: 'SET #n = if_not_exists(#n, :zero) + :one, #exp = :exp',
           ConditionExpression: 'attribute_not_exists(#n) OR #n < :max',
           ExpressionAttributeNames: { '#n': 'count', '#exp': 'expiresAt' },
@@ -119,16 +160,21 @@ export class BlastRadiusGuard {
     }
   }
 
-  private async release(key: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { executionId: key, stateKey: 'counter' },
-        UpdateExpression: 'SET #n = #n - :one',
-        ConditionExpression: '#n > :zero',
-        ExpressionAttributeNames: { '#n': 'count' },
-        ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
-      }),
-    );
+  private async decrement(key: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { investigationId: key, remediationId: 'counter' },
+          UpdateExpression: 'SET #n = #n - :one',
+          ConditionExpression: '#n > :zero',
+          ExpressionAttributeNames: { '#n': 'count' },
+          ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
+        }),
+      );
+    } catch (err) {
+      // Already at zero: nothing to give back.
+      if (awsErrorCode(err) !== 'ConditionalCheckFailedException') throw err;
+    }
   }
 }

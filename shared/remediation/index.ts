@@ -25,27 +25,34 @@ export {
   type GuardDecision,
   type GuardLimits,
   hourBucket,
+  KILL_SWITCH_METRIC_NAMESPACE,
   KILL_SWITCH_PARAMETER_ENV,
+  KILL_SWITCH_UNREADABLE_METRIC,
   type KillSwitch,
+  type KillSwitchProblem,
+  killSwitchUnreadableMetricLine,
   SsmKillSwitch,
   StaticKillSwitch,
 } from './guard.ts';
 export {
   allIamActions,
+  callsFor,
+  directionOnlyCalls,
+  FIX_ACTIONS_CANNOT_WEAKEN,
+  FIX_ROLE_DENIES,
+  FIX_ROLE_RESIDUAL_RISKS,
+  type FixRoleResidualRisk,
   iamActions,
   type PolicyDocument,
   remediationStatements,
+  type SessionStatement,
+  type StatementSet,
   sessionPolicy,
+  sessionResource,
+  spokeRoleStatementSets,
   statementSid,
 } from './policy.ts';
-export {
-  type RecordContext,
-  remediationRecords,
-  saveRemediationRecord,
-  type UndoOptions,
-  type UndoResult,
-  undoExecution,
-} from './record.ts';
+export { type UndoOptions, type UndoResult, undoCalls, undoExecution } from './record.ts';
 export {
   atOrAbove,
   callRunner,
@@ -62,6 +69,7 @@ export {
   type SpokeSessionRequest,
   StsSpokeSessionFactory,
   type StsSpokeSessionFactoryOptions,
+  sessionsFor,
   spokeSessionName,
 } from './session.ts';
 export { answersFinding, triggerPatterns } from './triggers.ts';

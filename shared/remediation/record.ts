@@ -1,63 +1,23 @@
 /**
- * The results-table record of a remediation run (before-state, planned or applied calls, after-state) and
- * `undo`, which reads it back and reverses an applied change.
+ * `undo`: reverses what a run applied, from its write-ahead record in the `remediations` table (see
+ * shared/store/remediations.ts and runner.ts). The record is claimed once (`applied`/`applying` → `undoing`
+ * → `undone`), so a second undo, or one racing the first, is refused with who undid it and when, and makes no
+ * call in the account; and the hub never applies an undone record again for the same investigation.
  */
-import type { ResultsRepository, StateResultRecord } from '../store/results.ts';
+import type { RemediationRecord, RemediationRecordsRepository } from '../store/remediations.ts';
 import { RemediationUndoError } from './errors.ts';
 import { callRunner } from './runner.ts';
 import { partitionOf, type SpokeSessionFactory } from './session.ts';
-import type { PlannedCall, Remediation, RemediationOutcome } from './types.ts';
-
-/** Sort-key prefix of a run record and of an undo record. */
-export const RUN_KEY_PREFIX = 'remediation#';
-export const UNDO_KEY_PREFIX = 'remediation-undo#';
-
-export interface RecordContext {
-  readonly executionId: string;
-  readonly state: string;
-  readonly playbook: string;
-  readonly investigationId: string;
-  readonly savedAt: string;
-  /** Epoch seconds (the results table's TTL). */
-  readonly expiresAt: number;
-}
-
-/** Writes the record of one run; `socless remediation undo` finds it by execution id. */
-export async function saveRemediationRecord(
-  results: ResultsRepository,
-  ctx: RecordContext,
-  outcome: RemediationOutcome,
-): Promise<void> {
-  await results.save({
-    executionId: ctx.executionId,
-    stateKey: `${RUN_KEY_PREFIX}${outcome.id}#${ctx.savedAt}`,
-    state: ctx.state,
-    playbook: ctx.playbook,
-    integration: 'remediate',
-    investigationId: ctx.investigationId,
-    savedAt: ctx.savedAt,
-    status: 'succeeded',
-    result: { remediation: outcome as unknown as Record<string, unknown> },
-    expiresAt: ctx.expiresAt,
-  });
-}
-
-/** The remediation runs recorded for an execution, oldest first. */
-export async function remediationRecords(
-  results: ResultsRepository,
-  executionId: string,
-): Promise<Array<{ record: StateResultRecord; outcome: RemediationOutcome }>> {
-  const items = await results.listByExecution(executionId);
-  return items
-    .filter((r) => r.stateKey.startsWith(RUN_KEY_PREFIX))
-    .map((record) => ({ record, outcome: (record.result as { remediation: RemediationOutcome }).remediation }));
-}
+import type { PlannedCall, Remediation } from './types.ts';
 
 export interface UndoOptions {
-  readonly results: ResultsRepository;
+  readonly records: RemediationRecordsRepository;
+  /** The Step Functions execution that applied the change (its ARN). */
   readonly executionId: string;
   readonly registry: readonly Remediation[];
   readonly sessions: SpokeSessionFactory;
+  /** Who undoes (kept in the record and shown to a second undo). @default 'operator' */
+  readonly by?: string;
   readonly now?: () => Date;
 }
 
@@ -69,63 +29,97 @@ export interface UndoResult {
 }
 
 /**
- * Reverses the change an execution applied: finds its `applied` record, computes the remediation's undo calls
- * from the recorded before-state, sends them through a session narrowed to that remediation and records the
- * undo. Refuses when nothing was applied, the remediation cannot undo, or the change was already undone.
+ * The calls that reverse what a record applied. A fully applied plan is reversed by the remediation's `undo`
+ * of the recorded before-state. A partial apply (the run stopped part-way) is reversed call by call: the
+ * kit's convention is that `undo(before)[i]` reverses `plan(before)[i]`, so only the undo calls of the applied
+ * indexes are sent, last applied first. A remediation whose undo does not pair with its plan cannot be undone
+ * partially (the error names the applied calls).
+ */
+export function undoCalls(remediation: Remediation, record: RemediationRecord): PlannedCall[] {
+  if (!remediation.undo) throw new RemediationUndoError(`remediation ${remediation.id} cannot undo its change`);
+  const ctx = {
+    target: record.target,
+    account: record.account,
+    region: record.region,
+    partition: partitionOf(record.region),
+    // Plan-time decisions (e.g. which keys were unused) are replayed as of the run.
+    now: new Date(record.plannedAt),
+  };
+  const calls = remediation.undo(record.before, ctx);
+  if (record.applied.length === record.planned.length) return calls;
+  if (calls.length !== record.planned.length) {
+    const sent = record.applied.map((i) => `${record.planned[i]?.service}:${record.planned[i]?.action}`).join(', ');
+    throw new RemediationUndoError(
+      `${remediation.id} was applied part-way (${sent || 'no call'}) and its undo does not pair with its plan call by call: restore by hand from the recorded before-state`,
+    );
+  }
+  return [...record.applied].reverse().map((i) => calls[i] as PlannedCall);
+}
+
+/**
+ * Reverses the change an execution applied: finds the records it claimed, claims each for the undo, sends the
+ * undo calls through a session narrowed to that remediation and marks the record undone. Refuses when the
+ * execution claimed no record, the remediation cannot undo, or the record was already (being) undone.
  */
 export async function undoExecution(options: UndoOptions): Promise<UndoResult[]> {
   const now = options.now ?? (() => new Date());
-  const runs = await remediationRecords(options.results, options.executionId);
-  const applied = runs.filter((r) => r.outcome.effectiveAction === 'applied');
-  if (applied.length === 0) {
-    const seen = runs.map((r) => `${r.outcome.id}: ${r.outcome.effectiveAction}`).join(', ');
+  const by = options.by ?? 'operator';
+  const found = await options.records.listByExecution(options.executionId);
+  if (found.length === 0) {
     throw new RemediationUndoError(
-      `execution ${options.executionId} applied no remediation${seen ? ` (recorded: ${seen})` : ' (no remediation record in the results table)'}`,
+      `execution ${options.executionId} applied no remediation (no record in the remediations table: it planned, notified or was held)`,
     );
   }
-  const existing = await options.results.listByExecution(options.executionId);
   const done: UndoResult[] = [];
-  for (const { record, outcome } of applied) {
-    if (existing.some((r) => r.stateKey.startsWith(`${UNDO_KEY_PREFIX}${outcome.id}#`))) {
-      throw new RemediationUndoError(`execution ${options.executionId}: ${outcome.id} was already undone`);
+  for (const listed of found) {
+    const what = `execution ${options.executionId}: ${listed.remediationId}`;
+    const remediation = options.registry.find((r) => r.id === listed.remediationId);
+    if (!remediation)
+      throw new RemediationUndoError(`remediation ${listed.remediationId} is no longer in the registry`);
+    if (!remediation.undo) throw new RemediationUndoError(`remediation ${listed.remediationId} cannot undo its change`);
+    // The index is eventually consistent: the claim is made against the record as it is now.
+    const current = (await options.records.get(listed)) ?? listed;
+    if (current.status === 'undoing' || current.status === 'undone') throw alreadyUndone(what, current);
+    const from = current.status;
+    const record = await options.records.beginUndo(current, by, now().toISOString(), from);
+    if (!record) {
+      // Someone else moved it between our read and our claim: say who, touch nothing.
+      const latest = await options.records.get(current);
+      if (latest && (latest.status === 'undoing' || latest.status === 'undone')) throw alreadyUndone(what, latest);
+      throw new RemediationUndoError(`${what} changed while the undo started (now ${latest?.status}); run it again`);
     }
-    const remediation = options.registry.find((r) => r.id === outcome.id);
-    if (!remediation) throw new RemediationUndoError(`remediation ${outcome.id} is no longer in the registry`);
-    if (!remediation.undo) throw new RemediationUndoError(`remediation ${outcome.id} cannot undo its change`);
-    if (outcome.before === undefined || outcome.target === undefined) {
-      throw new RemediationUndoError(`execution ${options.executionId}: the ${outcome.id} record has no before-state`);
+    let calls: PlannedCall[];
+    try {
+      calls = undoCalls(remediation, record);
+      if (calls.length > 0) {
+        const session = await options.sessions.open({
+          account: record.account,
+          region: record.region,
+          remediation,
+          executionId: `undo-${options.executionId.split(':').at(-1)}`,
+          purpose: 'undo',
+          target: record.target,
+        });
+        const call = callRunner(remediation, session);
+        for (const c of calls) await call(c);
+      }
+    } catch (err) {
+      const error = { name: (err as Error).name ?? 'Error', message: (err as Error).message ?? String(err) };
+      await options.records.abortUndo(record, from, error, now().toISOString());
+      throw err;
     }
-    const ctx = {
-      target: outcome.target,
-      account: outcome.account,
-      region: outcome.region,
-      partition: partitionOf(outcome.region),
-      // Plan-time decisions (e.g. which keys were unused) are replayed as of the run.
-      now: new Date(record.savedAt),
-    };
-    const calls = remediation.undo(outcome.before, ctx);
-    const session = await options.sessions.open({
-      account: outcome.account,
-      region: outcome.region,
-      remediation,
-      executionId: `undo-${options.executionId.split(':').at(-1)}`,
-    });
-    const call = callRunner(remediation, session);
-    for (const c of calls) await call(c);
-    const savedAt = now().toISOString();
-    await options.results.save({
-      executionId: options.executionId,
-      stateKey: `${UNDO_KEY_PREFIX}${outcome.id}#${savedAt}`,
-      state: record.state,
-      playbook: record.playbook,
-      integration: 'remediate',
-      investigationId: record.investigationId,
-      savedAt,
-      status: 'succeeded',
-      result: { undo: { id: outcome.id, account: outcome.account, region: outcome.region, calls } },
-      expiresAt: record.expiresAt,
-    });
-    done.push({ id: outcome.id, account: outcome.account, region: outcome.region, calls });
+    const undo = { ...(record.undo ?? { by, startedAt: now().toISOString(), from }), calls };
+    await options.records.finishUndo(record, undo, now().toISOString());
+    done.push({ id: record.remediationId, account: record.account, region: record.region, calls });
   }
   return done;
+}
+
+function alreadyUndone(what: string, record: RemediationRecord): RemediationUndoError {
+  const who = record.undo?.by ?? 'an operator';
+  return record.status === 'undone'
+    ? new RemediationUndoError(`${what} was already undone by ${who} at ${record.undo?.finishedAt ?? record.updatedAt}`)
+    : new RemediationUndoError(
+        `${what} is already being undone by ${who} since ${record.undo?.startedAt ?? record.updatedAt}`,
+      );
 }

@@ -1,13 +1,26 @@
 /**
  * One remediation run: the account's mode decides how far it goes (off → ignored, notify → notified,
  * dry-run → planned, auto → applied and verified), held back to a dry-run by severity, never-auto, the kill
- * switch or the blast-radius guard. With no spoke session factory (the local hub) the plan is built from
- * the finding, labelled as such, and nothing is applied.
+ * switch, a changed plan or the blast-radius guard. With no spoke session factory (the local hub) the plan is
+ * built from the finding, labelled as such, and nothing is applied.
+ *
+ * Exactly once: before its first write call an auto run claims a write-ahead record for (investigation,
+ * remediation) in the `remediations` table (shared/store/remediations.ts) with the before-state and the plan,
+ * and marks each call as it succeeds. A later run for the same claim never re-reads "before":
+ * - the record is `applying` and was claimed by the same execution (a Lambda or Step Functions retry, a
+ *   redrive): it resumes at the first unapplied call with the recorded before-state and plan;
+ * - `applying` under another execution: held `in-progress` (redrive that execution, or undo it);
+ * - `applied`: the recorded outcome is returned, and nothing is called in the account;
+ * - `undoing`/`undone`: held `undone-by-operator` (the hub never re-applies what an operator reversed).
+ * A call whose success was not yet marked when the Lambda died is sent again on resume.
  */
 import { type RemediationMode, SEVERITY_LABELS, type SeverityLabel } from '../config.ts';
+import type { NewRemediationRecord, RemediationRecord, RemediationRecordsRepository } from '../store/remediations.ts';
 import { awsErrorCode, CALLS, callKey, plainOutput } from './calls.ts';
 import { RemediationApiError } from './errors.ts';
 import type { BlastRadiusGuard, KillSwitch } from './guard.ts';
+import { planHash } from './plan-hash.ts';
+import { callsFor } from './policy.ts';
 import { partitionOf, type SpokeSession, type SpokeSessionFactory } from './session.ts';
 import type {
   CallRunner,
@@ -17,6 +30,7 @@ import type {
   Remediation,
   RemediationEvent,
   RemediationOutcome,
+  SessionPurpose,
   StateSource,
 } from './types.ts';
 
@@ -27,6 +41,10 @@ export interface RemediationRuntime {
   readonly killSwitch: KillSwitch;
   /** Absent only where nothing can be applied (no sessions). */
   readonly guard?: BlastRadiusGuard;
+  /** Write-ahead records; needed (like the guard) wherever an auto run can apply. */
+  readonly records?: RemediationRecordsRepository;
+  /** Days a record is kept (TTL). @default 90 */
+  readonly recordRetentionDays?: number;
   /** @default 'HIGH' */
   readonly autoMinSeverity?: SeverityLabel;
   readonly now?: () => Date;
@@ -37,6 +55,11 @@ export interface RemediationRunRequest {
   readonly event: RemediationEvent;
   readonly mode: RemediationMode;
   readonly executionId: string;
+  /** With the remediation id, the claim of the run's write-ahead record. */
+  readonly investigationId: string;
+  /** The playbook and state that ran it (kept in the record). */
+  readonly playbook?: string;
+  readonly state?: string;
   /**
    * A human approved this run (the approve-then-remediate playbook). A `notify` account is then remediated
    * once as `auto`, without the severity floor (a person decided), but still held by the kill switch,
@@ -44,6 +67,11 @@ export interface RemediationRunRequest {
    * `dry-run` stays a plan, since those are the account's explicit choice.
    */
   readonly approvedBy?: string;
+  /**
+   * planHash of the calls the approver saw (request_approval's `plan_hash`). When the live plan hashes
+   * differently the run is held (`plan-changed`) and nothing is applied.
+   */
+  readonly approvedPlanHash?: string;
 }
 
 /** The assumption written into every plan built without a live read. */
@@ -56,16 +84,23 @@ export function atOrAbove(label: string, min: SeverityLabel): boolean {
 }
 
 /**
- * Runs calls with a session's clients. Refuses a call the remediation did not declare (its session policy
- * would deny it anyway) and wraps AWS errors in RemediationApiError with the code.
+ * Runs calls with a session's clients. Refuses a call the remediation did not declare, or, when the session
+ * says what it was opened for, a call outside that purpose (a write in a read session, an undo-only write in a
+ * fix session): its session policy would deny it anyway. Wraps AWS errors in RemediationApiError with the code.
  */
 export function callRunner(remediation: Remediation, session: SpokeSession): CallRunner {
   const declared = new Set(remediation.permissions.flatMap((g) => g.calls));
+  const allowed = session.purpose ? callsFor(remediation, session.purpose) : declared;
   return async (call: PlannedCall) => {
     const key = callKey(call);
     const spec = CALLS[key];
     if (!spec || !declared.has(key)) {
       throw new Error(`remediation ${remediation.id} made call ${key}, which its permissions do not declare`);
+    }
+    if (!allowed.has(key)) {
+      throw new Error(
+        `remediation ${remediation.id} made call ${key} in a ${session.purpose} session, whose permissions do not include it`,
+      );
     }
     try {
       return plainOutput(await spec.send(session.clients, call.input));
@@ -96,6 +131,10 @@ export async function runRemediation(
     ...(approved ? { approvedBy: request.approvedBy } : {}),
   };
   if (mode === 'off') return { ...base, effectiveAction: 'ignored', actions: [] };
+  if (event.origin?.mayRemediate === false) {
+    const detail = `events from ${event.origin.source} (account ${event.origin.account}) may not start a remediation: nothing was read or changed`;
+    return { ...base, effectiveAction: 'ignored', actions: [], held: { reason: 'origin-refused', detail } };
+  }
 
   const target = remediation.target(event);
   const ctx: PlanContext<object> = {
@@ -109,17 +148,16 @@ export async function runRemediation(
 
   // notify reads nothing in the account: the notice carries the fix the finding implies.
   const live = mode !== 'notify' && runtime.sessions !== undefined;
-  let session: SpokeSession | undefined;
-  let call: CallRunner | undefined;
-  if (live && runtime.sessions) {
-    session = await runtime.sessions.open({
-      account: event.account,
-      region: event.region,
-      remediation,
-      executionId: request.executionId,
-    });
-    call = callRunner(remediation, session);
+  const records = live && mode === 'auto' ? requireRecords(runtime) : undefined;
+  const claim = { investigationId: request.investigationId, remediationId: remediation.id };
+  if (records) {
+    // A claimed run is resumed or replayed from its record, never planned again.
+    const existing = await records.get(claim);
+    if (existing) return continueRecorded(existing, request, runtime, withTarget);
   }
+  // The state is read through a read-only session: a dry-run (or a held run) never opens a fix session.
+  let call: CallRunner | undefined;
+  if (live && runtime.sessions) call = await openCalls(request, runtime.sessions, 'read', target);
   const stateSource: StateSource = call ? 'live' : 'finding';
   const before = call ? await remediation.readState(call, ctx) : remediation.stateFromFinding(event, ctx);
   const sourced = {
@@ -143,14 +181,18 @@ export async function runRemediation(
     return { ...sourced, effectiveAction: 'planned', actions: planned, compliant };
   }
 
-  const hold = await holdReason(remediation, event, runtime, approved);
+  const hold = await holdReason(remediation, event, runtime, approved, planned, request.approvedPlanHash);
   if (hold) {
     const guarded = hold.reason === 'kill-switch' || hold.reason === 'account-limit' || hold.reason === 'org-limit';
     return { ...sourced, effectiveAction: guarded ? 'guarded' : 'planned', actions: planned, compliant, held: hold };
   }
   // Without a spoke session (the local hub) auto stops at the plan.
-  if (!call) return { ...sourced, effectiveAction: 'planned', actions: planned, compliant };
+  if (!call || !records || !runtime.sessions) {
+    return { ...sourced, effectiveAction: 'planned', actions: planned, compliant };
+  }
   if (!runtime.guard) throw new Error('runRemediation: auto mode with a spoke session needs a blast-radius guard');
+  // The writes and the verify read go through a fix session, opened only now that the run will apply.
+  const fix = await openCalls(request, runtime.sessions, 'fix', target);
   const decision = await runtime.guard.acquire(event.account, ctx.now);
   if (!decision.allowed) {
     const reason: HoldReason = decision.scope === 'account' ? 'account-limit' : 'org-limit';
@@ -161,20 +203,192 @@ export async function runRemediation(
     return { ...sourced, effectiveAction: 'guarded', actions: planned, compliant, held: { reason, detail } };
   }
 
-  const applied: PlannedCall[] = [];
-  for (const c of planned) {
-    await call(c);
-    applied.push(c);
+  const claimedAt = now().toISOString();
+  const record: NewRemediationRecord = {
+    ...claim,
+    executionId: request.executionId,
+    state: request.state ?? '',
+    playbook: request.playbook ?? '',
+    account: event.account,
+    region: event.region,
+    target: target as Record<string, unknown>,
+    before,
+    planned,
+    planHash: planHash(planned),
+    plannedAt: ctx.now.toISOString(),
+    claimedAt,
+    expiresAt: Math.floor(Date.parse(claimedAt) / 1000) + Math.round((runtime.recordRetentionDays ?? 90) * 86_400),
+  };
+  // Written before the first call: a crash from here on leaves a record to resume or undo.
+  if (!(await records.claim(record))) {
+    // Another invocation claimed it between our read and our write: its record decides.
+    await runtime.guard.release(event.account, ctx.now);
+    const existing = await records.get(claim);
+    if (!existing) throw new Error(`remediation record ${claim.investigationId}/${claim.remediationId} vanished`);
+    return continueRecorded(existing, request, runtime, withTarget);
   }
-  const after = await remediation.readState(call, ctx);
-  const remaining = remediation.plan(after, ctx);
+  return applyRecorded({ ...record, status: 'applying', applied: [], updatedAt: claimedAt }, request, fix, records, {
+    ...sourced,
+    compliant,
+  });
+}
+
+function requireRecords(runtime: RemediationRuntime): RemediationRecordsRepository {
+  if (!runtime.records) throw new Error('runRemediation: auto mode with a spoke session needs write-ahead records');
+  return runtime.records;
+}
+
+/** Opens a session for the run (one purpose, one target) and returns a call runner narrowed to its remediation. */
+async function openCalls(
+  request: RemediationRunRequest,
+  sessions: SpokeSessionFactory,
+  purpose: SessionPurpose,
+  target: object,
+): Promise<CallRunner> {
+  const session = await sessions.open({
+    account: request.event.account,
+    region: request.event.region,
+    remediation: request.remediation,
+    executionId: request.executionId,
+    purpose,
+    target,
+  });
+  return callRunner(request.remediation, session);
+}
+
+/** The context a recorded run resumes with: as planned (target, account, region), verified as of now. */
+function recordedContext(record: RemediationRecord, now: Date): PlanContext<object> {
   return {
+    target: record.target,
+    account: record.account,
+    region: record.region,
+    partition: partitionOf(record.region),
+    now,
+  };
+}
+
+/** What an existing record means for a run of its claim (see the module comment). */
+async function continueRecorded(
+  record: RemediationRecord,
+  request: RemediationRunRequest,
+  runtime: RemediationRuntime,
+  withTarget: Omit<RemediationOutcome, 'effectiveAction' | 'actions'>,
+): Promise<RemediationOutcome> {
+  const settled = settledOutcome(record, request, withTarget);
+  if (settled) return settled;
+  // Ours and unfinished: resume at the first unapplied call, from the recorded before-state and plan.
+  const sourced = { ...withTarget, target: record.target, stateSource: 'live' as const, before: record.before };
+  if (await runtime.killSwitch.isOn()) {
+    return {
+      ...sourced,
+      effectiveAction: 'guarded',
+      actions: record.planned,
+      compliant: false,
+      held: {
+        reason: 'kill-switch',
+        detail: `the remediation kill switch is on: ${record.applied.length} of ${record.planned.length} recorded calls were applied and the rest wait (redrive this execution once it is off, or undo it)`,
+      },
+    };
+  }
+  if (!runtime.sessions) throw new Error('runRemediation: resuming a recorded run needs a spoke session');
+  const call = await openCalls(request, runtime.sessions, 'fix', record.target);
+  return applyRecorded(record, request, call, requireRecords(runtime), { ...sourced, compliant: false });
+}
+
+/** The outcome of a record this run must not (or need not) apply, or undefined when the run should resume it. */
+function settledOutcome(
+  record: RemediationRecord,
+  request: RemediationRunRequest,
+  withTarget: Omit<RemediationOutcome, 'effectiveAction' | 'actions'>,
+): RemediationOutcome | undefined {
+  const what = `${record.remediationId} for investigation ${record.investigationId}`;
+  switch (record.status) {
+    case 'applied':
+      if (record.outcome) return record.outcome;
+      throw new Error(`remediation record ${what} is applied but has no outcome`);
+    case 'undoing':
+    case 'undone': {
+      const when = record.undo?.finishedAt ?? record.undo?.startedAt ?? record.updatedAt;
+      return {
+        ...withTarget,
+        effectiveAction: 'guarded',
+        actions: [],
+        held: {
+          reason: 'undone-by-operator',
+          detail: `${what} was ${record.status === 'undone' ? 'undone' : 'being undone'} by ${record.undo?.by ?? 'an operator'} at ${when}: the hub does not apply it again`,
+        },
+      };
+    }
+    case 'applying':
+      if (record.executionId === request.executionId) return undefined;
+      return {
+        ...withTarget,
+        effectiveAction: 'guarded',
+        actions: [],
+        held: {
+          reason: 'in-progress',
+          detail: `execution ${record.executionId} claimed ${what} at ${record.claimedAt} and has applied ${record.applied.length} of ${record.planned.length} calls: redrive that execution to finish it, or undo it`,
+        },
+      };
+  }
+}
+
+/** Sends the record's unapplied calls in order, marking each, then verifies and completes the record. */
+async function applyRecorded(
+  record: RemediationRecord,
+  request: RemediationRunRequest,
+  call: CallRunner,
+  records: RemediationRecordsRepository,
+  sourced: Omit<RemediationOutcome, 'effectiveAction' | 'actions'>,
+): Promise<RemediationOutcome> {
+  const now = () => new Date();
+  const claim = { investigationId: record.investigationId, remediationId: record.remediationId };
+  for (let i = record.applied.length; i < record.planned.length; i++) {
+    try {
+      await call(record.planned[i] as PlannedCall);
+    } catch (err) {
+      const error = { name: (err as Error).name ?? 'Error', message: (err as Error).message ?? String(err) };
+      await records.recordError(claim, record.executionId, error, now().toISOString()).catch(() => undefined);
+      throw err;
+    }
+    if (!(await records.markApplied(claim, request.executionId, i, now().toISOString()))) {
+      return lostClaim(records, record, request, sourced);
+    }
+  }
+  const ctx = recordedContext(record, now());
+  const after = await request.remediation.readState(call, ctx);
+  const outcome: RemediationOutcome = {
     ...sourced,
     effectiveAction: 'applied',
-    actions: applied,
+    actions: record.planned,
     compliant: false,
     after,
-    verified: remaining.length === 0,
+    verified: request.remediation.plan(after, ctx).length === 0,
+  };
+  if (!(await records.complete(claim, request.executionId, outcome, now().toISOString()))) {
+    return lostClaim(records, record, request, sourced);
+  }
+  return outcome;
+}
+
+/** A mark or the completion was refused: an undo took the record, or another invocation of this execution is ahead. */
+async function lostClaim(
+  records: RemediationRecordsRepository,
+  record: RemediationRecord,
+  request: RemediationRunRequest,
+  sourced: Omit<RemediationOutcome, 'effectiveAction' | 'actions'>,
+): Promise<RemediationOutcome> {
+  const current = (await records.get(record)) ?? record;
+  const settled = settledOutcome(current, request, sourced);
+  if (settled) return settled;
+  return {
+    ...sourced,
+    effectiveAction: 'guarded',
+    actions: [],
+    held: {
+      reason: 'in-progress',
+      detail: `another invocation of execution ${request.executionId} is applying ${record.remediationId} for investigation ${record.investigationId} (${current.applied.length} of ${current.planned.length} calls applied)`,
+    },
   };
 }
 
@@ -182,13 +396,24 @@ async function holdReason(
   remediation: Remediation,
   event: RemediationEvent,
   runtime: RemediationRuntime,
-  approved = false,
+  approved: boolean,
+  planned: readonly PlannedCall[],
+  approvedPlanHash: string | undefined,
 ): Promise<{ reason: HoldReason; detail: string } | undefined> {
   if (await runtime.killSwitch.isOn()) {
     return { reason: 'kill-switch', detail: 'the remediation kill switch is on: every auto run is a dry-run' };
   }
   if (remediation.neverAuto) {
     return { reason: 'never-auto', detail: `${remediation.id} is never applied automatically; apply it by hand` };
+  }
+  if (approvedPlanHash !== undefined) {
+    const live = planHash(planned);
+    if (live !== approvedPlanHash) {
+      return {
+        reason: 'plan-changed',
+        detail: `the plan changed since it was approved (approved ${approvedPlanHash.slice(0, 12)}…, now ${live.slice(0, 12)}…): nothing was applied; the new plan needs its own approval`,
+      };
+    }
   }
   const min = runtime.autoMinSeverity ?? 'HIGH';
   // The severity floor stands in for a human's judgement; an approval is that judgement.

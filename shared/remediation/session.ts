@@ -1,16 +1,18 @@
 /**
- * Sessions into spoke accounts: the hub chains from its Lambda role through the hub remediation role into
- * `SoclessRemediationRole` in the member account, with the external id, a session name carrying the execution
- * id, 15 minutes, and a session policy that narrows the role to the one remediation being run.
+ * Sessions into spoke accounts. Reads and fixes: the hub chains from its Lambda role through the hub
+ * remediation role into `SoclessRemediationRole` in the member account. Undo: an operator chains through
+ * `SoclessHubUndoRole` into `SoclessUndoRole`. Every session carries the external id, a session name with the
+ * execution id, 15 minutes, and a session policy that narrows the role to the one remediation, direction and
+ * target being run.
  */
 import { createHash } from 'node:crypto';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
-import { spokeRemediationRoleArn } from '../names.ts';
+import { spokeRemediationRoleArn, spokeUndoRoleArn } from '../names.ts';
 import { awsErrorCode, createSpokeClients, type SpokeClients, type SpokeCredentials } from './calls.ts';
 import { RemediationNotOptedInError, SpokeSessionError, SpokeThrottledError } from './errors.ts';
 import { sessionPolicy } from './policy.ts';
-import type { Remediation } from './types.ts';
+import { type Remediation, SESSION_PURPOSES, type SessionPurpose } from './types.ts';
 
 /** The spoke session lasts 15 minutes: a remediation is a handful of calls. */
 export const SPOKE_SESSION_SECONDS = 900;
@@ -30,6 +32,8 @@ export interface SpokeSession {
   readonly region: string;
   readonly partition: string;
   readonly clients: SpokeClients;
+  /** What it was opened for; callRunner refuses writes of another direction. @default - not checked locally */
+  readonly purpose?: SessionPurpose;
 }
 
 /** What a run asks for. */
@@ -39,6 +43,16 @@ export interface SpokeSessionRequest {
   readonly remediation: Remediation;
   /** The Step Functions execution id (ARN or name); its name goes into the session name. */
   readonly executionId: string;
+  /**
+   * What the session may do: `read` (reads only), `fix` (reads and fix-direction writes, SoclessRemediationRole)
+   * or `undo` (reads and undo writes, SoclessUndoRole). Decides the spoke role and the session policy.
+   */
+  readonly purpose: SessionPurpose;
+  /**
+   * The run's target: its fields fill the `${Target:<field>}` placeholders of the session policy.
+   * @default - every target placeholder is `*` (the role's own breadth)
+   */
+  readonly target?: object;
 }
 
 /** Opens spoke sessions; the remediate integration takes one injected (STS in AWS, none in the local hub). */
@@ -64,8 +78,16 @@ export function partitionOf(region: string): string {
 }
 
 export interface StsSpokeSessionFactoryOptions {
-  readonly externalId: string;
-  /** Assumed first (role chaining); absent when the caller's own credentials may assume spoke roles. */
+  /**
+   * The sts:ExternalId spoke roles require, or a function that reads it (from Secrets Manager in a Lambda, see
+   * externalIdFromSecret); read once per session opened, so a rotated value is picked up.
+   */
+  readonly externalId: string | (() => Promise<string>);
+  /**
+   * Assumed first (role chaining); absent when the caller's own credentials may assume spoke roles. The hub
+   * remediation role for read and fix sessions; the hub undo role (hubUndoRoleArn) for undo sessions, since
+   * SoclessUndoRole trusts nothing else.
+   */
   readonly hubRoleArn?: string;
   /** The region whose STS endpoint the hub uses. @default the spoke region of each request */
   readonly stsRegion?: string;
@@ -89,7 +111,10 @@ interface Cached {
   readonly expiresAt: number;
 }
 
-/** Opens sessions with STS AssumeRole; caches credentials per account and policy; bounds concurrency. */
+/**
+ * Opens sessions with STS AssumeRole; caches credentials per execution, account, role and policy, so one
+ * execution's calls never appear in CloudTrail under another's session name; bounds concurrency.
+ */
 export class StsSpokeSessionFactory implements SpokeSessionFactory {
   private readonly cache = new Map<string, Promise<Cached>>();
   private readonly limit: ReturnType<typeof pLimit>;
@@ -104,13 +129,30 @@ export class StsSpokeSessionFactory implements SpokeSessionFactory {
   }
 
   async open(request: SpokeSessionRequest): Promise<SpokeSession> {
+    const { purpose } = request;
+    if (!SESSION_PURPOSES.includes(purpose)) {
+      // Never default to a direction: a caller that does not say what it opens a session for gets none.
+      throw new SpokeSessionError(
+        request.account,
+        `the session request for ${request.remediation.id} names no purpose (read, fix or undo), it names ${JSON.stringify(purpose)}`,
+      );
+    }
     const partition = partitionOf(request.region);
-    const policy = JSON.stringify(sessionPolicy(request.remediation, request.account, partition));
-    const roleArn = spokeRemediationRoleArn(request.account, partition);
+    const policy = JSON.stringify(
+      sessionPolicy(request.remediation, request.account, partition, purpose, request.target),
+    );
+    const roleArn =
+      purpose === 'undo'
+        ? spokeUndoRoleArn(request.account, partition)
+        : spokeRemediationRoleArn(request.account, partition);
     const sessionName = spokeSessionName(request.executionId);
     const stsRegion = this.options.stsRegion ?? request.region;
-    const key = `${request.account}|${createHash('sha256').update(policy).digest('hex')}`;
+    // Per execution (not just per session name, which is cut to 64 characters), account, role and policy.
+    const policyHash = createHash('sha256').update(policy).digest('hex');
+    const key = [request.executionId, request.account, roleArn, policyHash].join('|');
     const cached = await this.cached(key, async () => {
+      const externalId =
+        typeof this.options.externalId === 'string' ? this.options.externalId : await this.options.externalId();
       const viaHub = this.options.hubRoleArn
         ? await this.assume(
             request.account,
@@ -130,7 +172,7 @@ export class StsSpokeSessionFactory implements SpokeSessionFactory {
         {
           RoleArn: roleArn,
           RoleSessionName: sessionName,
-          ExternalId: this.options.externalId,
+          ExternalId: externalId,
           DurationSeconds: SPOKE_SESSION_SECONDS,
           Policy: policy,
         },
@@ -144,6 +186,7 @@ export class StsSpokeSessionFactory implements SpokeSessionFactory {
       region: request.region,
       partition,
       clients: make(request.region, cached.credentials),
+      purpose,
     };
   }
 
@@ -159,7 +202,7 @@ export class StsSpokeSessionFactory implements SpokeSessionFactory {
       if (value && value.expiresAt - CREDENTIAL_REFRESH_MARGIN_MS > this.now().getTime()) return value;
       this.cache.delete(key);
     }
-    // Concurrent runs for the same account and remediation share one AssumeRole call.
+    // Concurrent opens of one execution for the same account, role and policy share one AssumeRole call.
     const pending = load();
     this.cache.set(key, pending);
     pending.catch(() => this.cache.delete(key));
@@ -221,4 +264,28 @@ export class StsSpokeSessionFactory implements SpokeSessionFactory {
       }
     }
   }
+}
+
+/**
+ * A factory for one job: every session it opens is for `purpose`. A request naming another purpose is refused;
+ * one naming none (a caller that predates purposes) gets `purpose`, and `targetOf(request)` as its target when
+ * it carries none. `socless remediation undo` wraps its factory so, whatever undoExecution asks for.
+ */
+export function sessionsFor(
+  factory: SpokeSessionFactory,
+  purpose: SessionPurpose,
+  targetOf?: (request: SpokeSessionRequest) => object | undefined,
+): SpokeSessionFactory {
+  return {
+    open(request) {
+      const asked = (request as Partial<SpokeSessionRequest>).purpose;
+      if (asked !== undefined && asked !== purpose) {
+        return Promise.reject(
+          new SpokeSessionError(request.account, `this factory opens ${purpose} sessions only, not ${asked}`),
+        );
+      }
+      const target = request.target ?? targetOf?.(request);
+      return factory.open({ ...request, purpose, ...(target ? { target } : {}) });
+    },
+  };
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { RemediationMode } from '../config.ts';
 import { SecurityEventSchema } from '../events/types.ts';
+import { CALLS } from './calls.ts';
 
 /** One AWS API call as the kit makes it: SDK service name, API action, and the exact request input. */
 export interface PlannedCall {
@@ -34,12 +35,35 @@ export interface FindingSelectors {
   readonly cloudTrail?: { readonly eventSource: string; readonly eventNames: readonly string[] };
 }
 
-/** IAM grant of one group of calls: SDK calls (`service:Action`, mapped to IAM actions) on resources. */
+/**
+ * Which way a write goes: `fix` calls bring a resource into compliance (what hub Lambdas may send), `undo`
+ * calls restore the state before a fix (what only the operator-only undo path may send). A call used both ways
+ * (e.g. `s3:PutPublicAccessBlock`, which undo uses to put the old configuration back) is listed in both.
+ */
+export type WritePurpose = 'fix' | 'undo';
+
+/** What a spoke session is opened for: reading only, fixing, or undoing one remediation on one target. */
+export type SessionPurpose = 'read' | WritePurpose;
+
+/** Every session purpose, in order of power. */
+export const SESSION_PURPOSES: readonly SessionPurpose[] = ['read', 'fix', 'undo'];
+
+/**
+ * IAM grant of one group of calls: SDK calls (`service:Action`, mapped to IAM actions) on resources. A group
+ * without `purpose` lists reads only (calls whose `write` is false in the call table); a group with one lists
+ * writes only, in that direction.
+ */
 export interface PermissionGroup {
   /** Calls (keys of the kit's call table, e.g. `s3:GetPublicAccessBlock`). */
   readonly calls: readonly string[];
-  /** ARN patterns with `${AWS::Partition}`/`${AWS::Region}`/`${AWS::AccountId}`, or `*` where the action has no resource-level permission. */
+  /**
+   * ARN patterns with `${AWS::Partition}`/`${AWS::Region}`/`${AWS::AccountId}`, or `*` where the action has no
+   * resource-level permission. `${Target:<field>}` names a field of the remediation's target: it is `*` in the
+   * spoke roles and the target's value in a run's session policy (`*` when the target leaves the field out).
+   */
   readonly resources: readonly string[];
+  /** Direction of the writes in this group. @default - the group lists reads only */
+  readonly purpose?: WritePurpose;
 }
 
 /** Where a run's current-state picture came from. */
@@ -68,7 +92,10 @@ export interface RemediationDefinition<T extends object = object, S = unknown> {
   readonly title: string;
   readonly description: string;
   readonly findings: FindingSelectors;
-  /** Every call it makes (reads, writes and undo), with the resources each may touch. */
+  /**
+   * Every call it makes, by direction: read groups (no `purpose`), fix-direction writes (`purpose: 'fix'`) and
+   * undo writes (`purpose: 'undo'`), with the resources each may touch.
+   */
   readonly permissions: readonly PermissionGroup[];
   /** Never applied automatically, whatever the account's mode (the change can break workloads). */
   readonly neverAuto?: boolean;
@@ -91,7 +118,10 @@ export interface RemediationDefinition<T extends object = object, S = unknown> {
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds remediations of every target and state type
 export type Remediation = RemediationDefinition<any, any>;
 
-/** Declares a remediation; checks its id and that it lists calls. */
+/**
+ * Declares a remediation; checks its id, that it lists calls, that every write is declared in a `fix` or
+ * `undo` group (and no read is), that undo groups exist exactly when `undo` does, and the placeholders used.
+ */
 export function defineRemediation<T extends object, S>(
   definition: RemediationDefinition<T, S>,
 ): RemediationDefinition<T, S> {
@@ -101,6 +131,39 @@ export function defineRemediation<T extends object, S>(
   if (definition.permissions.length === 0 || definition.permissions.some((p) => p.calls.length === 0)) {
     throw new Error(`remediation ${definition.id}: every permission group must list calls`);
   }
+  definition.permissions.forEach((group, i) => {
+    for (const call of group.calls) {
+      const spec = CALLS[call];
+      if (!spec)
+        throw new Error(`remediation ${definition.id}: permissions[${i}] lists ${call}, not in the call table`);
+      if (spec.write && group.purpose === undefined) {
+        throw new Error(
+          `remediation ${definition.id}: permissions[${i}] lists the write ${call} without a purpose ('fix' or 'undo')`,
+        );
+      }
+      if (!spec.write && group.purpose !== undefined) {
+        throw new Error(
+          `remediation ${definition.id}: permissions[${i}] is a ${group.purpose} group but lists the read ${call}; reads go in a group without purpose`,
+        );
+      }
+    }
+    for (const resource of group.resources) {
+      for (const match of resource.matchAll(/\$\{([^}]*)\}/g)) {
+        const name = match[1] ?? '';
+        if (!/^(AWS::(Partition|Region|AccountId)|Target:[A-Za-z][A-Za-z0-9]*)$/.test(name)) {
+          throw new Error(
+            `remediation ${definition.id}: permissions[${i}] resource "${resource}" references \${${name}}; only \${AWS::Partition}, \${AWS::Region}, \${AWS::AccountId} and \${Target:<field>} are substituted`,
+          );
+        }
+      }
+    }
+  });
+  const undoGroups = definition.permissions.some((g) => g.purpose === 'undo');
+  if (undoGroups !== (definition.undo !== undefined)) {
+    throw new Error(
+      `remediation ${definition.id}: ${definition.undo ? 'has undo but declares no undo permissions' : 'declares undo permissions but has no undo'}`,
+    );
+  }
   return definition;
 }
 
@@ -108,8 +171,23 @@ export function defineRemediation<T extends object, S>(
 export const EFFECTIVE_ACTIONS = ['ignored', 'notified', 'planned', 'applied', 'guarded'] as const;
 export type EffectiveAction = (typeof EFFECTIVE_ACTIONS)[number];
 
-/** Why an `auto` run did not apply. */
-export type HoldReason = 'below-auto-severity' | 'never-auto' | 'kill-switch' | 'account-limit' | 'org-limit';
+/**
+ * Why an `auto` run did not apply. `plan-changed`: the live plan differs from the approved one;
+ * `in-progress`: another execution holds the claim; `undone-by-operator`: an operator undid this
+ * investigation's fix; `origin-refused`: the event's origin may not remediate; `account-mismatch`: the
+ * account to act in is not the event's account.
+ */
+export type HoldReason =
+  | 'below-auto-severity'
+  | 'never-auto'
+  | 'kill-switch'
+  | 'account-limit'
+  | 'org-limit'
+  | 'plan-changed'
+  | 'in-progress'
+  | 'undone-by-operator'
+  | 'origin-refused'
+  | 'account-mismatch';
 
 /** What a run did, as the remediate integration returns it and the results table keeps it. */
 export interface RemediationOutcome {

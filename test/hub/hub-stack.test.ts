@@ -351,6 +351,24 @@ describe('hub remediation role', () => {
     });
     expect(JSON.stringify(policyOf('enrich_account'))).not.toContain('sts:');
   });
+
+  it('gives a spoke-assuming integration the external id secret by ARN, never its value', () => {
+    const secret = resources[logicalId(hub.stack.externalIdSecret.secret)]!;
+    expect(secret.Type).toBe('AWS::SecretsManager::Secret');
+    expect(secret.Properties).toMatchObject({
+      Name: 'socless/spoke-external-id',
+      GenerateSecretString: { PasswordLength: 48, ExcludePunctuation: true },
+    });
+    expect(secret.Properties.SecretString).toBeUndefined();
+    const remediator = hub.stack.integrations.byId.get('remediate_s3_public')!;
+    const env = props(remediator.function).Environment.Variables;
+    expect(env.SOCLESS_EXTERNAL_ID_SECRET).toEqual({ Ref: logicalId(hub.stack.externalIdSecret.secret) });
+    expect(env.SOCLESS_EXTERNAL_ID).toBeUndefined();
+    const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes(logicalId(hub.stack.externalIdSecret.secret)),
+    );
+    expect(readers.map((p) => p.Properties.Roles[0].Ref)).toEqual([logicalId(remediator.role)]);
+  });
 });
 
 describe('PlaybookStateMachine (in the hub)', () => {

@@ -5,6 +5,7 @@ import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
@@ -24,7 +25,8 @@ function fixture() {
   const tables = new HubTables(stack, 'Tables', { key });
   const vault = new Bucket(stack, 'Vault');
   const notificationTopic = new Topic(stack, 'Notifications');
-  return { stack, key, network, tables, vault, notificationTopic };
+  const externalIdSecret = new Secret(stack, 'ExternalId');
+  return { stack, key, network, tables, vault, notificationTopic, externalIdSecret };
 }
 
 const deployment = (over: Partial<IntegrationDeployment>): IntegrationDeployment => ({
@@ -43,7 +45,7 @@ describe('IntegrationFunctions', () => {
       () =>
         new IntegrationFunctions(f.stack, 'Integrations', {
           ...f,
-          externalId: 'x'.repeat(16),
+          externalIdSecret: f.externalIdSecret,
           deployments: [deployment({ id: 'send-message' })],
         }),
     ).toThrow('integrations[0].id "send-message" must contain only letters, digits and _');
@@ -56,7 +58,7 @@ describe('IntegrationFunctions', () => {
       () =>
         new IntegrationFunctions(f.stack, 'Integrations', {
           ...f,
-          externalId: 'x'.repeat(16),
+          externalIdSecret: f.externalIdSecret,
           deployments: [deployment({}), deployment({})],
         }),
     ).toThrow('integrations[1].id "enrich" is deployed twice');
@@ -69,7 +71,7 @@ describe('IntegrationFunctions', () => {
       () =>
         new IntegrationFunctions(f.stack, 'Integrations', {
           ...f,
-          externalId: 'x'.repeat(16),
+          externalIdSecret: f.externalIdSecret,
           deployments: [deployment({ entry: '/nowhere/handler.ts' })],
         }),
     ).toThrow(

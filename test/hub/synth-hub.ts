@@ -36,7 +36,8 @@ export const SAMPLE_INTEGRATIONS: readonly IntegrationDeployment[] = [
     description: 'Blocks public access on a bucket in a spoke account',
     entry: SAMPLE_ENTRY,
     tables: [
-      { table: 'results', access: 'rw' },
+      { table: 'results', access: 'write-own' },
+      { table: 'remediations', access: 'write-own' },
       { table: 'accounts', access: 'r' },
     ],
     vault: 'rw',

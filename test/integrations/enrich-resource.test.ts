@@ -181,8 +181,8 @@ describe('enrich_resource', () => {
         GroupIds: ['sg-0123456789abcdef0'],
       });
       const request = requests.at(-1) as SpokeSessionRequest;
-      expect(request).toMatchObject({ account: ACCOUNT, region: 'eu-west-1' });
-      const policy = sessionPolicy(request.remediation, ACCOUNT, 'aws');
+      expect(request).toMatchObject({ account: ACCOUNT, region: 'eu-west-1', purpose: 'read' });
+      const policy = sessionPolicy(request.remediation, ACCOUNT, 'aws', request.purpose, request.target);
       expect(policy.Statement.flatMap((s) => s.Action)).toEqual(['ec2:DescribeSecurityGroups']);
     });
 
@@ -225,8 +225,8 @@ describe('enrich_resource', () => {
     });
   });
 
-  it('uses only actions the generated spoke role already holds', () => {
-    const spokeActions = new Set(spokeRoleStatements().flatMap((s) => s.actions));
+  it('uses only read actions the generated spoke roles already hold', () => {
+    const spokeActions = new Set(spokeRoleStatements().read.flatMap((s) => s.actions));
     const liveActions = LIVE_READS.flatMap((r) => r.permissions.permissions.flatMap((g) => iamActions(g.calls)));
     expect(liveActions.length).toBeGreaterThan(0);
     for (const action of liveActions) expect(spokeActions.has(action)).toBe(true);

@@ -90,12 +90,17 @@ describe('http_request', () => {
     await h.close();
   });
 
-  const run = (parameters: Record<string, unknown>, allowed = '127.0.0.1') =>
+  // The playbook wrote the Authorization header as a template, so the compiler lists it.
+  const run = (
+    parameters: Record<string, unknown>,
+    allowed = '127.0.0.1',
+    templates: string[] | null = ['$.headers.Authorization'],
+  ) =>
     toLambdaHandler(httpRequest, {
       ...h.deps,
       secrets: new StaticSecretResolver({ 'secret:api': 'Bearer s3cr3t' }),
       env: { ...h.deps.env, [INTEGRATION_ENV.httpAllowedHosts]: allowed },
-    })({ _socless: META, parameters });
+    })({ _socless: { ...META, ...(templates ? { templates } : {}) }, parameters });
 
   it('calls an allowed host with a secret header and returns the JSON answer', async () => {
     const out = await run({
@@ -106,6 +111,11 @@ describe('http_request', () => {
     });
     expect(out).toMatchObject({ status: 200, json: { ok: true, path: '/hook?x=1' } });
     expect(seen.at(-1)).toEqual({ auth: 'Bearer s3cr3t', body: '{"a":1}' });
+  });
+
+  it('does not resolve a secret reference that arrived as data (no template list)', async () => {
+    await run({ url: `${base}/hook`, headers: { Authorization: '{{secret:api}}' } }, '127.0.0.1', null);
+    expect(seen.at(-1)?.auth).toBe('{{secret:api}}');
   });
 
   it('refuses hosts off the allow-list, plain http off loopback, and reports error statuses', async () => {

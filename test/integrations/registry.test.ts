@@ -32,7 +32,8 @@ describe('integration registry', () => {
     for (const d of deployments) {
       expect(isAbsolute(d.entry)).toBe(true);
       expect(existsSync(d.entry), d.entry).toBe(true);
-      expect(d.tables).toContainEqual({ table: 'results', access: 'rw' });
+      expect(d.tables).toContainEqual({ table: 'results', access: 'write-own' });
+      expect(d.tables.filter((t) => t.table === 'results')).toHaveLength(1);
       expect(d.vault).toBe('rw');
     }
     expect(deployments.find((d) => d.id === 'enrich_account')?.tables).toContainEqual({

@@ -5,6 +5,7 @@ import { requestApproval } from '../../hub/integrations/request-approval/integra
 import { toLambdaHandler } from '../../shared/integration-runtime/handler.ts';
 import { StaticSecretResolver } from '../../shared/integration-runtime/secrets.ts';
 import { INTEGRATION_ENV, SLACK_BOT_TOKEN_SECRET_NAME } from '../../shared/integrations/settings.ts';
+import { planHash } from '../../shared/remediation/plan-hash.ts';
 import { type FakeSlack, startFakeSlack } from './fake-slack.ts';
 import { type Harness, startHarness } from './harness.ts';
 
@@ -72,6 +73,26 @@ describe('request_approval and interaction_timeout', () => {
     expect(blocks).toContain('/states/home?region=eu-west-1');
   });
 
+  it('stores, shows and returns the hash of the plan the approver sees', async () => {
+    const hash = planHash([{ service: 's3', action: 'PutPublicAccessBlock', input: { Bucket: 'b' } }]);
+    const out = await toLambdaHandler(
+      requestApproval,
+      withSlack(),
+    )({ _socless: META, parameters: PARAMS, task_token: 'token-hash' });
+    expect(out.plan_hash).toBe(hash);
+    expect(await get(String(out.message_id))).toMatchObject({ planHash: hash });
+    expect(JSON.stringify(slack.calls.at(-1)?.body.blocks)).toContain(hash);
+    const other = await toLambdaHandler(
+      requestApproval,
+      h.deps,
+    )({
+      _socless: META,
+      parameters: { ...PARAMS, actions: [{ service: 's3', action: 'PutPublicAccessBlock', input: { Bucket: 'c' } }] },
+      task_token: 'token-hash-2',
+    });
+    expect(other.plan_hash).not.toBe(hash);
+  });
+
   it('records a webhook-answered request when Slack is not configured, posting nothing', async () => {
     const before = slack.calls.length;
     const out = await toLambdaHandler(
@@ -120,7 +141,12 @@ describe('request_approval and interaction_timeout', () => {
       _socless: { ...meta, state: 'Apply_Timeout_Default' },
       parameters: { interaction_state: 'Ask_Approval' },
     });
-    expect(first).toMatchObject({ decision: 'approve', responder: 'timeout', message_ids: [asked.message_id] });
+    expect(first).toMatchObject({
+      decision: 'approve',
+      responder: 'timeout',
+      message_ids: [asked.message_id],
+      plan_hash: asked.plan_hash,
+    });
     expect(await get(String(asked.message_id))).toMatchObject({ status: 'timed-out', decision: 'approve' });
     expect(JSON.stringify(slack.calls.at(-1)?.body.blocks)).toContain('by default');
     const second = await handler({

@@ -1,9 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADER, signPayload } from '../../hub/functions/http.ts';
-import { LOCAL_WEBHOOK_SECRET_NAME, LocalHub, loadRepoConfig } from '../../scripts/local/hub.ts';
-import { serveLocalHub } from '../../scripts/local/server.ts';
+import { answerLocalInteraction, localHubToken } from '../../scripts/commands/local.ts';
+import {
+  LOCAL_WEBHOOK_RESPONDER,
+  LOCAL_WEBHOOK_SECRET_NAME,
+  LocalHub,
+  loadRepoConfig,
+} from '../../scripts/local/hub.ts';
+import { localTokenFile, serveLocalHub } from '../../scripts/local/server.ts';
 import { parseConfig } from '../../shared/config.ts';
 import { slackSignature } from '../../shared/integrations/slack.ts';
 import { type FakeSlack, startFakeSlack } from '../integrations/fake-slack.ts';
@@ -54,6 +62,8 @@ describe('approval flow in the local hub', () => {
   let hub: LocalHub;
   let server: Server;
   let url: string;
+  let token: string;
+  let dataDir: string;
 
   beforeEach(async () => {
     slack = await startFakeSlack({ token: BOT_TOKEN });
@@ -75,13 +85,17 @@ describe('approval flow in the local hub', () => {
         [LOCAL_WEBHOOK_SECRET_NAME]: WEBHOOK_SECRET,
       },
     });
-    ({ server, url } = await serveLocalHub(hub, 0));
+    dataDir = mkdtempSync(join(tmpdir(), 'socless-approval-'));
+    const served = await serveLocalHub(hub, 0, { tokenFile: (port) => localTokenFile(dataDir, port) });
+    ({ server, url } = served);
+    token = served.token as string;
   });
 
   afterEach(async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await hub.close();
     await slack.close();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   const postSlack = (body: string, options: { secret?: string; timestamp?: number } = {}) => {
@@ -89,6 +103,7 @@ describe('approval flow in the local hub', () => {
     return fetch(`${url}/interactions/slack`, {
       method: 'POST',
       headers: {
+        authorization: `Bearer ${token}`,
         'content-type': 'application/x-www-form-urlencoded',
         'x-slack-request-timestamp': String(ts),
         'x-slack-signature': slackSignature(options.secret ?? SIGNING_SECRET, ts, body),
@@ -107,7 +122,11 @@ describe('approval flow in the local hub', () => {
     expect(posted.body.channel).toBe('C0SOC00001');
     expect(String(posted.body.text)).toContain('Approval needed');
     const messageId = messageIdOf(posted.body.blocks);
-    const pending = (await (await fetch(`${url}/interactions`)).json()) as Array<{ state: string }>;
+    const pending = (await (
+      await fetch(`${url}/interactions`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as Array<{
+      state: string;
+    }>;
     expect(pending.map((p) => p.state)).toEqual(['Ask_Approval']);
 
     const forged = await postSlack(slackClick(messageId, 'U0ALICE001'), { secret: 'not-the-secret' });
@@ -128,6 +147,7 @@ describe('approval flow in the local hub', () => {
     expect(run?.states).toEqual([
       'Plan',
       'Needs_Approval',
+      'Plan_To_Approve',
       'Ask_Approval',
       'Remediate_Approved',
       'Route_By_Outcome',
@@ -168,7 +188,14 @@ describe('approval flow in the local hub', () => {
     await hub.dispatcher.drain();
 
     const run = approvalRun()?.result;
-    expect(run?.states).toEqual(['Plan', 'Needs_Approval', 'Ask_Approval', 'Notify_Rejected', 'Close_Investigation']);
+    expect(run?.states).toEqual([
+      'Plan',
+      'Needs_Approval',
+      'Plan_To_Approve',
+      'Ask_Approval',
+      'Notify_Rejected',
+      'Close_Investigation',
+    ]);
     expect(slack.calls.some((c) => c.path === '/api/usergroups.users.list' && c.body.usergroup === 'S0SOC00001')).toBe(
       true,
     );
@@ -185,11 +212,54 @@ describe('approval flow in the local hub', () => {
     const body = JSON.stringify({ messageId, decision: 'approve', responder: 'soc-lead@example.com' });
     const res = await fetch(`${url}/interactions/webhook`, {
       method: 'POST',
-      headers: { [SIGNATURE_HEADER]: signPayload(body, WEBHOOK_SECRET, Math.floor(Date.now() / 1000)) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        [SIGNATURE_HEADER]: signPayload(body, WEBHOOK_SECRET, Math.floor(Date.now() / 1000)),
+      },
       body,
     });
     expect(res.status).toBe(200);
     await hub.dispatcher.drain();
-    expect(approvalRun()?.result?.states).toContain('Remediate_Approved');
+    const run = approvalRun()?.result;
+    expect(run?.states).toContain('Remediate_Approved');
+    const results = (run?.output as { results: Record<string, Record<string, unknown>> } | undefined)?.results ?? {};
+    // The shared secret's bound responder answered; the name in the body is only a note.
+    expect(results.Ask_Approval).toMatchObject({
+      responder: LOCAL_WEBHOOK_RESPONDER,
+      responder_note: 'soc-lead@example.com',
+      plan_hash: results.Plan ? expect.stringMatching(/^[0-9a-f]{64}$/) : undefined,
+    });
+    expect(results.Remediate_Approved?.remediation).toMatchObject({ approvedBy: LOCAL_WEBHOOK_RESPONDER });
+  });
+
+  it("takes an answer from socless local answer with the token from the hub's token file", async () => {
+    await hub.submit(EVENT, 'notify-account.json');
+    await slack.waitFor('/api/chat.postMessage');
+    const [pending] = hub.pendingInteractions();
+    const port = Number(new URL(url).port);
+    const reply = JSON.parse(
+      await answerLocalInteraction({
+        port,
+        id: pending?.id as string,
+        decision: 'approve',
+        token: localHubToken({ port, dataDir }),
+        responder: 'ciso@example.com',
+      }),
+    ) as Record<string, unknown>;
+    expect(reply).toMatchObject({ status: 'delivered', responder: expect.stringMatching(/^local:/) });
+    await hub.dispatcher.drain();
+    const results =
+      (approvalRun()?.result?.output as { results: Record<string, Record<string, unknown>> } | undefined)?.results ??
+      {};
+    const asked = results.Ask_Approval ?? {};
+    expect(asked.responder).toMatch(/^local:/);
+    expect(asked.responder_note).toBe('ciso@example.com');
+    expect(asked.plan_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(results.Remediate_Approved?.remediation).toMatchObject({ approvedBy: asked.responder });
+
+    await expect(
+      answerLocalInteraction({ port, id: pending?.id as string, decision: 'approve', token: 'not-the-token' }),
+    ).rejects.toThrow(/HTTP 401/);
   });
 });

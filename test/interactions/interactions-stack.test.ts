@@ -9,7 +9,10 @@ const SLACK_AND_JIRA = {
   slack: { defaultChannel: 'C0SOC00001', teamId: 'T0TEAM0001' },
   jira: { baseUrl: 'https://example.atlassian.net', projectKey: 'SEC' },
   httpAllowedHosts: ['hooks.example.com'],
-  interactions: { slack: { allowedUserIds: ['U0ALICE001'], allowedUserGroupIds: ['S0SOC00001'] } },
+  interactions: {
+    slack: { allowedUserIds: ['U0ALICE001'], allowedUserGroupIds: ['S0SOC00001'] },
+    webhookResponders: ['ticket-bot', 'oncall'],
+  },
 };
 
 describe('interactions and Slack wiring in the hub stack', () => {
@@ -37,6 +40,27 @@ describe('interactions and Slack wiring in the hub stack', () => {
       },
     });
     expect(fn).toBeDefined();
+  });
+
+  it('gives each webhook responder its own secret, mapped by name for the interactions function only', () => {
+    const secrets = t.findResources('AWS::SecretsManager::Secret');
+    const idOf = (name: string) => Object.entries(secrets).find(([, r]) => r.Properties.Name === name)?.[0];
+    const bot = idOf('socless/interactions/responders/ticket-bot');
+    const oncall = idOf('socless/interactions/responders/oncall');
+    expect(bot && oncall && bot !== oncall).toBe(true);
+    const env = Object.values(t.findResources('AWS::Lambda::Function')).find((f) =>
+      String(f.Properties.Description).startsWith('Records a human answer'),
+    )!.Properties.Environment.Variables;
+    // The map is a JSON string with the ARNs filled in by CloudFormation (Fn::Join over Refs).
+    const joined = JSON.stringify(env.SOCLESS_INTERACTION_RESPONDER_SECRETS);
+    expect(joined).toContain('\\"ticket-bot\\":\\"');
+    expect(joined).toContain(`{"Ref":"${bot}"}`);
+    expect(joined).toContain(`{"Ref":"${oncall}"}`);
+    const readers = Object.entries(t.findResources('AWS::IAM::Policy'))
+      .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes(`"Ref":"${bot}"`))
+      .map(([id]) => id);
+    expect(readers).toHaveLength(1);
+    expect(readers[0]).toMatch(/^Interactions/);
   });
 
   it('lets only the Slack integrations read the bot token, and sets their settings', () => {
@@ -74,6 +98,7 @@ describe('interaction settings in the configuration', () => {
     expect(config.slack).toBeUndefined();
     expect(config.httpAllowedHosts).toEqual([]);
     expect(config.interactions.timeoutDecision).toBe('reject');
+    expect(config.interactions.webhookResponders).toEqual([]);
   });
 
   it('names the key and the reason for a bad channel or host', () => {

@@ -124,27 +124,30 @@ describe('LocalHub', () => {
   });
 
   it('serves events, investigations, interactions and health over HTTP on loopback', async () => {
-    const { server, url } = await serveLocalHub(hub, 0);
+    const { server, url, token } = await serveLocalHub(hub, 0);
+    const auth = { authorization: `Bearer ${token}` };
+    const json = { ...auth, 'content-type': 'application/json' };
     try {
       const health = (await (await fetch(`${url}/health`)).json()) as { status: string };
       expect(health.status).toBe('ok');
-      const posted = await fetch(`${url}/events`, { method: 'POST', body: '{"broken":' });
+      const posted = await fetch(`${url}/events`, { method: 'POST', headers: json, body: '{"broken":' });
       const [line] = (await posted.json()) as Array<{ status: string; error: string }>;
       expect(line).toMatchObject({ status: 'rejected' });
       expect(line.error).toMatch(/JSON/i);
-      const investigations = (await (await fetch(`${url}/investigations`)).json()) as Array<{
+      const investigations = (await (await fetch(`${url}/investigations`, { headers: auth })).json()) as Array<{
         status: string;
         raw?: string;
       }>;
       expect(investigations.some((i) => i.status === 'rejected')).toBe(true);
       expect(investigations.every((i) => i.raw === undefined)).toBe(true);
-      expect(await (await fetch(`${url}/interactions`)).json()).toEqual([]);
+      expect(await (await fetch(`${url}/interactions?token=${token}`)).json()).toEqual([]);
       const missing = await fetch(`${url}/interactions/nope`, {
         method: 'POST',
+        headers: json,
         body: JSON.stringify({ decision: 'approve' }),
       });
       expect(missing.status).toBe(404);
-      expect((await fetch(`${url}/nowhere`)).status).toBe(404);
+      expect((await fetch(`${url}/nowhere`, { headers: auth })).status).toBe(404);
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }

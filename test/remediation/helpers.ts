@@ -1,8 +1,19 @@
-/** Shared set-up of the remediation tests: findings, a session factory over mocked SDK clients, a guard on dynalite. */
+/**
+ * Shared set-up of the remediation tests: findings, a session factory over mocked SDK clients, and the remediate
+ * integration through its wrapper on dynalite (records and guard in the remediations table).
+ */
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createRemediateIntegration } from '../../hub/integrations/remediate/integration.ts';
 import type { SeverityLabel } from '../../shared/config.ts';
+import { toLambdaHandler } from '../../shared/integration-runtime/handler.ts';
+import { type LocalDynamo, startLocalDynamo } from '../../shared/local/dynalite.ts';
+import { createLocalDeps } from '../../shared/local/local-deps.ts';
 import { createSpokeClients } from '../../shared/remediation/calls.ts';
+import { BlastRadiusGuard, StaticKillSwitch } from '../../shared/remediation/guard.ts';
+import type { RemediationRuntime } from '../../shared/remediation/runner.ts';
 import type { SpokeSession, SpokeSessionFactory, SpokeSessionRequest } from '../../shared/remediation/session.ts';
-import type { RemediationEvent } from '../../shared/remediation/types.ts';
+import type { Remediation, RemediationEvent, RemediationOutcome } from '../../shared/remediation/types.ts';
+import { RemediationRecordsRepository } from '../../shared/store/remediations.ts';
 
 export const ACCOUNT = '210987654321';
 export const REGION = 'eu-west-1';
@@ -31,7 +42,7 @@ export function finding(
 
 /**
  * Opens sessions with real SDK clients on static credentials; aws-sdk-client-mock intercepts their sends.
- * Records what was asked for, so tests can check the account, region and remediation.
+ * Records what was asked for, so tests can check the account, region, remediation, purpose and target.
  */
 export class RecordingSessionFactory implements SpokeSessionFactory {
   readonly requests: SpokeSessionRequest[] = [];
@@ -42,6 +53,83 @@ export class RecordingSessionFactory implements SpokeSessionFactory {
       region: request.region,
       partition: 'aws',
       clients: createSpokeClients(request.region, { accessKeyId: 'AKIATESTTESTTEST', secretAccessKey: 'test' }),
+      // Like STS sessions, a session says what it was opened for, so callRunner refuses other directions' writes.
+      ...(request.purpose ? { purpose: request.purpose } : {}),
     };
   }
+}
+
+/** The remediate integration through the real wrapper against dynalite, one account in the registry. */
+export interface RemediateHarness {
+  readonly dynamo: LocalDynamo;
+  readonly records: RemediationRecordsRepository;
+  readonly guard: BlastRadiusGuard;
+  invoke(options: RemediateInvocation): Promise<{ remediation: RemediationOutcome; executionId: string }>;
+  close(): Promise<void>;
+}
+
+export interface RemediateInvocation {
+  readonly mode: string;
+  readonly event: RemediationEvent;
+  /** @default a new execution per call */
+  readonly executionId?: string;
+  /** @default a new investigation per call */
+  readonly investigationId?: string;
+  readonly registry?: readonly Remediation[];
+  readonly runtime?: Partial<RemediationRuntime>;
+  /** Extra integration parameters (remediation, account_id, approved_by, approved_plan_hash). */
+  readonly parameters?: Record<string, unknown>;
+}
+
+let harnessCounter = 0;
+
+export async function startRemediateHarness(): Promise<RemediateHarness> {
+  const dynamo = await startLocalDynamo();
+  const records = new RemediationRecordsRepository(dynamo.client, 'remediations');
+  const guard = new BlastRadiusGuard(dynamo.client, 'remediations', {
+    maxAutoPerAccountPerHour: 10,
+    maxAutoPerOrgPerHour: 100,
+  });
+  return {
+    dynamo,
+    records,
+    guard,
+    async invoke(options) {
+      harnessCounter += 1;
+      await dynamo.client.send(
+        new PutCommand({
+          TableName: 'accounts',
+          Item: {
+            accountId: ACCOUNT,
+            name: 'batch-prod',
+            email: 'owner@example.com',
+            mode: options.mode,
+            ouPath: [],
+            tags: {},
+          },
+        }),
+      );
+      const executionId =
+        options.executionId ??
+        `arn:aws:states:eu-west-1:111111111111:execution:remediate-finding:run-${harnessCounter}`;
+      const integration = createRemediateIntegration({
+        ...(options.registry ? { registry: options.registry } : {}),
+        runtime: () => ({ killSwitch: new StaticKillSwitch(false), guard, now: () => NOW, ...options.runtime }),
+      });
+      const out = await toLambdaHandler(
+        integration,
+        createLocalDeps({ documentClient: dynamo.client, now: () => NOW }),
+      )({
+        _socless: {
+          state: 'Remediate',
+          playbook: 'remediate-finding',
+          execution_id: executionId,
+          investigation_id: options.investigationId ?? `inv-${harnessCounter}`,
+        },
+        parameters: { event: options.event, ...options.parameters },
+      });
+      return { remediation: (out as { remediation: RemediationOutcome }).remediation, executionId };
+    },
+    close: () => dynamo.close(),
+  };
 }

@@ -15,17 +15,22 @@ describe('remediation registry', () => {
     for (const r of REMEDIATIONS) expect(triggerPatterns(r.findings).length, r.id).toBeGreaterThan(0);
   });
 
-  it('generates a valid spoke role policy with exact actions only, inside the inline-policy limit', () => {
-    const statements = spokeRoleStatements();
-    expect(() => validateRemediationStatements(statements)).not.toThrow();
-    const actions = statements.flatMap((s) => s.actions);
-    expect(actions.every((a) => !a.includes('*'))).toBe(true);
-    expect(new Set(actions)).toEqual(new Set(allIamActions(REMEDIATIONS)));
-    const document = {
-      Version: '2012-10-17',
-      Statement: statements.map((s) => ({ Sid: s.sid, Effect: 'Allow', Action: s.actions, Resource: s.resources })),
-    };
-    expect(JSON.stringify(document).length).toBeLessThan(10_240);
+  it('generates valid spoke role policies with exact actions only, covering every action of the registry', () => {
+    const sets = spokeRoleStatements();
+    for (const set of [sets.read, sets.fix, sets.undo]) {
+      expect(() => validateRemediationStatements(set)).not.toThrow();
+      expect(set.flatMap((s) => s.actions).every((a) => !a.includes('*'))).toBe(true);
+    }
+    const allowed = [...sets.read, ...sets.fix, ...sets.undo].filter((s) => s.effect !== 'Deny');
+    expect(new Set(allowed.flatMap((s) => s.actions))).toEqual(new Set(allIamActions(REMEDIATIONS)));
+    // Reads carry no write, and the role policies no target placeholder.
+    const writes = new Set(
+      Object.values(CALLS)
+        .filter((c) => c.write)
+        .map((c) => c.iamAction),
+    );
+    expect(sets.read.flatMap((s) => s.actions).filter((a) => writes.has(a))).toEqual([]);
+    expect(JSON.stringify(sets)).not.toContain('${Target:');
   });
 
   it('adds a remediation to both the role policy and its session policy', () => {
@@ -35,19 +40,21 @@ describe('remediation registry', () => {
       permissions: [{ calls: ['kms:DescribeKey'], resources: ['*'] }],
     };
     const statements = spokeRoleStatements([...REMEDIATIONS, extra]);
-    expect(statements.at(-1)).toEqual({ sid: 'ExtraOne', actions: ['kms:DescribeKey'], resources: ['*'] });
-    expect(sessionPolicy(extra, '210987654321', 'aws').Statement).toEqual([
+    expect(statements.read.at(-1)).toEqual({ sid: 'ExtraOne', actions: ['kms:DescribeKey'], resources: ['*'] });
+    expect(sessionPolicy(extra, '210987654321', 'aws', 'read').Statement).toEqual([
       { Sid: 'ExtraOne', Effect: 'Allow', Action: ['kms:DescribeKey'], Resource: ['*'] },
     ]);
   });
 
   it('fills account and partition into session policies and never grants another account', () => {
     for (const r of REMEDIATIONS) {
-      const doc = sessionPolicy(r, '210987654321', 'aws-us-gov');
-      const text = JSON.stringify(doc);
-      expect(text, r.id).not.toContain('${');
-      for (const s of doc.Statement)
-        for (const res of s.Resource) expect(res === '*' || res.startsWith('arn:aws-us-gov:')).toBe(true);
+      for (const purpose of ['read', 'fix', 'undo'] as const) {
+        const doc = sessionPolicy(r, '210987654321', 'aws-us-gov', purpose);
+        const text = JSON.stringify(doc);
+        expect(text, r.id).not.toContain('${');
+        for (const s of doc.Statement)
+          for (const res of s.Resource) expect(res === '*' || res.startsWith('arn:aws-us-gov:')).toBe(true);
+      }
     }
   });
 

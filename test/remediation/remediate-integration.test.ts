@@ -15,9 +15,9 @@ import { type LocalDynamo, startLocalDynamo } from '../../shared/local/dynalite.
 import { createLocalDeps } from '../../shared/local/local-deps.ts';
 import { RemediationUndoError } from '../../shared/remediation/errors.ts';
 import { BlastRadiusGuard, SsmKillSwitch, StaticKillSwitch } from '../../shared/remediation/guard.ts';
-import { remediationRecords, undoExecution } from '../../shared/remediation/record.ts';
+import { undoExecution } from '../../shared/remediation/record.ts';
 import type { RemediationRuntime } from '../../shared/remediation/runner.ts';
-import { ResultsRepository } from '../../shared/store/results.ts';
+import { RemediationRecordsRepository } from '../../shared/store/remediations.ts';
 import { ACCOUNT, finding, NOW, RecordingSessionFactory } from './helpers.ts';
 
 const s3 = mockClient(S3Client);
@@ -56,7 +56,7 @@ describe('remediate integration', () => {
       }),
     );
     const deps = createLocalDeps({ documentClient: dynamo.client, now: () => NOW });
-    const guard = new BlastRadiusGuard(dynamo.client, 'results', {
+    const guard = new BlastRadiusGuard(dynamo.client, 'remediations', {
       maxAutoPerAccountPerHour: runtime.limits?.account ?? 10,
       maxAutoPerOrgPerHour: runtime.limits?.org ?? 100,
     });
@@ -72,7 +72,7 @@ describe('remediate integration', () => {
         state: 'Remediate',
         playbook: 'remediate-finding',
         execution_id: executionId,
-        investigation_id: 'inv-1',
+        investigation_id: `inv-${executions}`,
       },
       parameters: { event },
     });
@@ -107,11 +107,13 @@ describe('remediate integration', () => {
     expect(out.owner).toEqual({ name: 'batch-prod', email: 'owner@example.com' });
     expect(sessions.requests[0]).toMatchObject({ account: ACCOUNT, executionId });
 
-    const results = new ResultsRepository(dynamo.client, 'results');
-    const [recorded] = await remediationRecords(results, executionId);
-    expect(recorded?.outcome.effectiveAction).toBe('applied');
+    const records = new RemediationRecordsRepository(dynamo.client, 'remediations');
+    const [recorded] = await records.listByExecution(executionId);
+    expect(recorded).toMatchObject({ status: 'applied', before: { config: null }, applied: [0] });
+    expect(recorded?.outcome?.effectiveAction).toBe('applied');
 
-    const undone = await undoExecution({ results, executionId, registry: REMEDIATIONS, sessions });
+    const undo = { records, executionId, registry: REMEDIATIONS, sessions, now: () => NOW };
+    const undone = await undoExecution({ ...undo, by: 'alice' });
     expect(undone[0]?.calls).toEqual([
       {
         service: 's3',
@@ -120,9 +122,10 @@ describe('remediate integration', () => {
       },
     ]);
     expect(s3.commandCalls(DeletePublicAccessBlockCommand)).toHaveLength(1);
-    await expect(undoExecution({ results, executionId, registry: REMEDIATIONS, sessions })).rejects.toThrow(
-      /already undone/,
+    await expect(undoExecution({ ...undo, by: 'bob' })).rejects.toThrow(
+      /already undone by alice at 2025-03-14T09:30:00.000Z/,
     );
+    expect(s3.commandCalls(DeletePublicAccessBlockCommand)).toHaveLength(1);
   });
 
   it('records the live plan and applies nothing in dry-run mode; undo refuses a run that applied nothing', async () => {
@@ -136,9 +139,10 @@ describe('remediate integration', () => {
       actions: [{ action: 'PutPublicAccessBlock' }],
     });
     expect(s3.commandCalls(PutPublicAccessBlockCommand)).toHaveLength(0);
-    const results = new ResultsRepository(dynamo.client, 'results');
+    const records = new RemediationRecordsRepository(dynamo.client, 'remediations');
+    expect(await records.listByExecution(executionId)).toEqual([]);
     await expect(
-      undoExecution({ results, executionId, registry: REMEDIATIONS, sessions: new RecordingSessionFactory() }),
+      undoExecution({ records, executionId, registry: REMEDIATIONS, sessions: new RecordingSessionFactory() }),
     ).rejects.toBeInstanceOf(RemediationUndoError);
   });
 
@@ -171,6 +175,7 @@ describe('remediate integration', () => {
     expect(out.remediation).toMatchObject({ effectiveAction: 'guarded', held: { reason: 'kill-switch' } });
     expect(ssm.commandCalls(GetParameterCommand)[0]?.args[0].input).toEqual({
       Name: '/socless/remediation/kill-switch',
+      WithDecryption: true,
     });
     expect(s3.commandCalls(PutPublicAccessBlockCommand)).toHaveLength(0);
   });
@@ -199,7 +204,7 @@ describe('BlastRadiusGuard', () => {
   });
 
   it('allows N per account and M per org per hour, atomically under concurrency, and gives back an account slot the org refused', async () => {
-    const guard = new BlastRadiusGuard(dynamo.client, 'results', {
+    const guard = new BlastRadiusGuard(dynamo.client, 'remediations', {
       maxAutoPerAccountPerHour: 3,
       maxAutoPerOrgPerHour: 4,
     });
@@ -213,7 +218,7 @@ describe('BlastRadiusGuard', () => {
     // The next hour starts a new budget.
     expect((await guard.acquire('111111111111', new Date('2025-03-14T11:00:00Z'))).allowed).toBe(true);
     // Account 333's slot was given back when the org refused: it still has its full budget next time the org allows.
-    const orgOk = new BlastRadiusGuard(dynamo.client, 'results', {
+    const orgOk = new BlastRadiusGuard(dynamo.client, 'remediations', {
       maxAutoPerAccountPerHour: 1,
       maxAutoPerOrgPerHour: 100,
     });

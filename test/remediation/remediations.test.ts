@@ -65,7 +65,7 @@ import { s3BucketRequireTls } from '../../hub/remediations/s3-bucket-require-tls
 import { securityGroupOpenIngress } from '../../hub/remediations/security-group-open-ingress.ts';
 import { RemediationTargetError } from '../../shared/remediation/errors.ts';
 import { callRunner } from '../../shared/remediation/runner.ts';
-import type { PlanContext, Remediation, RemediationEvent } from '../../shared/remediation/types.ts';
+import type { PlanContext, Remediation, RemediationEvent, SessionPurpose } from '../../shared/remediation/types.ts';
 import { ACCOUNT, finding, NOW, REGION, RecordingSessionFactory } from './helpers.ts';
 
 const s3 = mockClient(S3Client);
@@ -85,13 +85,15 @@ afterEach(() => {
 async function exercise(remediation: Remediation, event: RemediationEvent) {
   const target = remediation.target(event);
   const ctx: PlanContext<object> = { target, account: ACCOUNT, region: REGION, partition: 'aws', now: NOW };
-  const session = await new RecordingSessionFactory().open({
-    account: ACCOUNT,
-    region: REGION,
-    remediation,
-    executionId: 'exec-1',
-  });
-  const call = callRunner(remediation, session);
+  // One session per direction, as the runner and undo open them: each refuses the other directions' writes,
+  // so every plan must stay inside the fix groups and every undo inside the undo groups.
+  const factory = new RecordingSessionFactory();
+  const open = async (purpose: SessionPurpose) =>
+    callRunner(
+      remediation,
+      await factory.open({ account: ACCOUNT, region: REGION, remediation, executionId: 'exec-1', purpose, target }),
+    );
+  const call = await open('read');
   const before = await remediation.readState(call, ctx);
   const plan = remediation.plan(before, ctx);
   return {
@@ -99,13 +101,15 @@ async function exercise(remediation: Remediation, event: RemediationEvent) {
     before,
     plan,
     async apply() {
-      for (const c of plan) await call(c);
-      const after = await remediation.readState(call, ctx);
+      const fix = await open('fix');
+      for (const c of plan) await fix(c);
+      const after = await remediation.readState(fix, ctx);
       return { after, remaining: remediation.plan(after, ctx) };
     },
     async undo() {
+      const undo = await open('undo');
       const calls = remediation.undo?.(before, ctx) ?? [];
-      for (const c of calls) await call(c);
+      for (const c of calls) await undo(c);
       return calls;
     },
   };

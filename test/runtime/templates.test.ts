@@ -24,7 +24,7 @@ describe('resolveParameters', () => {
   it('keeps the type of a value named by a whole-string template', async () => {
     const out = await resolveParameters(
       { severity: '{{context.artifacts.event.details.severity}}', tags: '{{ context.artifacts.event.details.tags }}' },
-      options(),
+      options({ templatePaths: ['$.severity', '$.tags'] }),
     );
     expect(out).toEqual({ severity: 8, tags: ['a', 'b'] });
   });
@@ -35,7 +35,7 @@ describe('resolveParameters', () => {
         message:
           'Owner {{context.results.Enrich.owner}} of {{context.results.Enrich.account}} ({{context.artifacts.event.details.severity}})',
       },
-      options(),
+      options({ templatePaths: ['$.message'] }),
     );
     expect(out.message).toBe('Owner alice of {"name":"prod"} (8)');
   });
@@ -43,7 +43,7 @@ describe('resolveParameters', () => {
   it('resolves legacy $.results references against the context', async () => {
     const out = await resolveParameters(
       { owner: '$.results.Enrich.owner', nested: { list: ['$.artifacts.event.id'] } },
-      options(),
+      options({ templatePaths: ['$.owner', '$.nested.list[0]'] }),
     );
     expect(out).toEqual({ owner: 'alice', nested: { list: ['e-1'] } });
   });
@@ -58,14 +58,14 @@ describe('resolveParameters', () => {
         subject: 'Finding: {{context.artifacts.event.details.title}}',
         token: '{{context.artifacts.event.details.title}}',
       },
-      options({ context: hostile, secretParameters: ['subject', 'token'] }),
+      options({ context: hostile, secretParameters: ['subject', 'token'], templatePaths: ['$.subject', '$.token'] }),
     );
     expect(out.subject).toBe('Finding: {{context.results.Enrich.owner}} {{secret:slack/token}}');
     expect(out.token).toBe('{{context.results.Enrich.owner}} {{secret:slack/token}}');
   });
 
   it('does not template anything when the invocation carries no context', async () => {
-    const { context: _c, ...rest } = options();
+    const { context: _c, ...rest } = options({ templatePaths: ['$.title', '$.legacy'] });
     const out = await resolveParameters(
       { title: '{{context.results.Enrich.owner}}', legacy: '$.results.Enrich.owner' },
       rest,
@@ -82,9 +82,10 @@ describe('resolveParameters', () => {
   });
 
   it('names the state and the parameter when a template points at nothing', async () => {
-    const err = await resolveParameters({ headers: { to: '{{context.results.Missing.email}}' } }, options()).catch(
-      (e) => e,
-    );
+    const err = await resolveParameters(
+      { headers: { to: '{{context.results.Missing.email}}' } },
+      options({ templatePaths: ['$.headers.to'] }),
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(IntegrationParameterError);
     expect(err.name).toBe('IntegrationParameterError');
     expect(err.state).toBe('Notify');
@@ -93,7 +94,7 @@ describe('resolveParameters', () => {
   });
 
   it('refuses context paths outside artifacts and results', async () => {
-    await expect(resolveParameters({ x: '{{context.env.HOME}}' }, options())).rejects.toThrow(
+    await expect(resolveParameters({ x: '{{context.env.HOME}}' }, options({ templatePaths: ['$.x'] }))).rejects.toThrow(
       /only context.artifacts and context.results/,
     );
   });
@@ -105,26 +106,63 @@ describe('resolveParameters', () => {
         url: 'endpoint={{ssm:/socless/url}}',
         message: '{{secret:slack/token:bot}}',
       },
-      options({ secretParameters: ['token', 'url'] }),
+      options({ secretParameters: ['token', 'url'], templatePaths: ['$.token', '$.url', '$.message'] }),
     );
     expect(out).toEqual({ token: 'xoxb-1', url: 'endpoint=https://x', message: '{{secret:slack/token:bot}}' });
   });
 
-  it('reads vault pointers from the vault, also when a template traverses one', async () => {
+  it('reads vault pointers in declared vault parameters, and offloaded results a declared template traverses', async () => {
     const vault = new LocalVaultStore('vault-bucket');
     const ref = await vault.put('results/x.json', JSON.stringify({ big: { list: [1, 2, 3] } }));
     const out = await resolveParameters(
       { data: { vault_ref: ref }, first: '{{context.results.Big.big.list}}' },
-      options({ vault, context: { artifacts: {}, results: { Big: { vault_ref: ref, offloaded: true } } } }),
+      options({
+        vault,
+        vaultParameters: ['data'],
+        templatePaths: ['$.first'],
+        context: { artifacts: {}, results: { Big: { vault_ref: ref, offloaded: true } } },
+      }),
     );
     expect(out).toEqual({ data: { big: { list: [1, 2, 3] } }, first: [1, 2, 3] });
+  });
+
+  it('resolves no template at all when the state declares no template list', async () => {
+    const out = await resolveParameters(
+      {
+        message: 'Hi {{context.results.Enrich.owner}}',
+        legacy: '$.results.Enrich.owner',
+        token: '{{secret:slack/token:bot}}',
+      },
+      options({ secretParameters: ['token'] }),
+    );
+    expect(out).toEqual({
+      message: 'Hi {{context.results.Enrich.owner}}',
+      legacy: '$.results.Enrich.owner',
+      token: '{{secret:slack/token:bot}}',
+    });
+  });
+
+  it('leaves a vault pointer that arrives in event data as data', async () => {
+    const vault = new LocalVaultStore('vault-bucket');
+    const ref = await vault.put('results/other-investigation/Big/r.json', JSON.stringify({ private: 'yes' }));
+    const planted = { vault_ref: ref, offloaded: true };
+    const out = await resolveParameters(
+      // `details.$` delivered the event's fields; one of them is a planted pointer into the vault.
+      { details: { note: planted }, summary: '{{context.artifacts.event.details.note}}' },
+      options({
+        vault,
+        templatePaths: ['$.summary'],
+        context: { artifacts: { event: { details: { note: planted } } }, results: {} },
+      }),
+    );
+    expect(out).toEqual({ details: { note: planted }, summary: planted });
   });
 
   it('refuses a vault pointer to a bucket other than the vault', async () => {
     const vault = new LocalVaultStore('vault-bucket');
     const err = await resolveParameters(
       { data: { vault_ref: { bucket: 'elsewhere', key: 'k' } } },
-      options({ vault }),
+      options({ vault, vaultParameters: ['data'] }),
     ).catch((e) => e);
     expect(err).toBeInstanceOf(IntegrationParameterError);
     expect(err.message).toMatch(/outside the vault bucket/);

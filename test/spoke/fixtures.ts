@@ -2,7 +2,7 @@ import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { expect, vi } from 'vitest';
 import { parseConfig, type SoclessConfig, type SoclessConfigInput } from '../../shared/config.ts';
-import type { RemediationStatement } from '../../spoke/remediation-statements.ts';
+import type { RemediationStatement, SpokeRoleStatements } from '../../spoke/remediation-statements.ts';
 
 /** A valid configuration with three target OUs, three regions and no overrides unless given. */
 export function testConfig(overrides: Partial<SoclessConfigInput> = {}): SoclessConfig {
@@ -36,6 +36,55 @@ export const STATEMENTS: readonly RemediationStatement[] = [
     resources: ['arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/org-trail'],
   },
 ];
+
+/** The spoke roles' statements by direction, shaped like the registry's (see spokeRoleStatements()). */
+export const ROLE_STATEMENTS: SpokeRoleStatements = {
+  read: [
+    {
+      sid: 'ReadS3',
+      actions: ['s3:GetBucketPublicAccessBlock'],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not a JS template
+      resources: ['arn:${AWS::Partition}:s3:::*'],
+    },
+    { sid: 'DescribeGroups', actions: ['ec2:DescribeSecurityGroups'], resources: ['*'] },
+  ],
+  fix: [
+    {
+      sid: 'BlockPublicS3',
+      actions: ['s3:PutBucketPublicAccessBlock'],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not a JS template
+      resources: ['arn:${AWS::Partition}:s3:::*'],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not a JS template
+      conditions: { StringEquals: { 'aws:ResourceAccount': '${AWS::AccountId}' } },
+    },
+    { sid: 'RevokeIngress', actions: ['ec2:RevokeSecurityGroupIngress'], resources: ['*'] },
+    {
+      sid: 'RestartTrail',
+      actions: ['cloudtrail:StartLogging'],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not a JS template
+      resources: ['arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/org-trail'],
+    },
+    {
+      sid: 'DenyShare',
+      effect: 'Deny',
+      actions: ['ec2:ModifySnapshotAttribute'],
+      resources: ['*'],
+      conditions: { Null: { 'ec2:Add/group': 'false' } },
+    },
+  ],
+  undo: [
+    {
+      sid: 'StopTrail',
+      actions: ['cloudtrail:StopLogging'],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not a JS template
+      resources: ['arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/org-trail'],
+    },
+    { sid: 'AuthorizeIngress', actions: ['ec2:AuthorizeSecurityGroupIngress'], resources: ['*'] },
+  ],
+};
+
+/** No statement in any direction. */
+export const NO_STATEMENTS: SpokeRoleStatements = { read: [], fix: [], undo: [] };
 
 type Json = unknown;
 interface Ctx {

@@ -5,7 +5,7 @@ import type { SoclessConfig } from '../../shared/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { OrgRolloutStack } from '../../spoke/org-rollout-stack.ts';
 import { synthSpokeTemplates, TEMPLATE_BODY_LIMIT_BYTES } from '../../spoke/synth-spoke-templates.ts';
-import { STATEMENTS, templateWithoutValidationFindings, testConfig } from './fixtures.ts';
+import { ROLE_STATEMENTS, templateWithoutValidationFindings, testConfig } from './fixtures.ts';
 
 type StackSet = { Type: string; DependsOn?: string[]; Properties: Record<string, unknown> };
 type Group = {
@@ -17,7 +17,7 @@ type Group = {
 const [PROD, DEV, SANDBOX] = ['ou-ab12-prod0001', 'ou-ab12-dev00001', 'ou-ab12-sandbox1'];
 
 function synthRollout(config: SoclessConfig) {
-  const stack = new OrgRolloutStack(new App(), 'SoclessOrgRollout', { config, remediationStatements: STATEMENTS });
+  const stack = new OrgRolloutStack(new App(), 'SoclessOrgRollout', { config, remediationStatements: ROLE_STATEMENTS });
   const template = templateWithoutValidationFindings(stack);
   const sets = template.findResources('AWS::CloudFormation::StackSet') as Record<string, StackSet>;
   const byName = (name: string) => {
@@ -112,15 +112,26 @@ describe('OrgRolloutStack', () => {
   });
 
   it('gives accounts that auto-deployment adds later the least permissive OU mode', () => {
+    const externalId = { ParameterKey: 'ExternalId', ParameterValue: { Ref: 'SpokeExternalId' } };
     expect(rollout.global.Properties.Parameters).toEqual([
       { ParameterKey: 'RemediationMode', ParameterValue: 'notify' },
+      externalId,
     ]);
     const strict = synthRollout(testConfig({ remediation: { defaultMode: 'auto', ous: { [PROD]: 'off' } } }));
-    expect(strict.global.Properties.Parameters).toEqual([{ ParameterKey: 'RemediationMode', ParameterValue: 'off' }]);
+    expect(strict.global.Properties.Parameters).toEqual([
+      { ParameterKey: 'RemediationMode', ParameterValue: 'off' },
+      externalId,
+    ]);
+  });
+
+  it('takes the external id as a NoEcho parameter and passes it on, never in a template body', () => {
+    rollout.template.hasParameter('SpokeExternalId', { Type: 'String', NoEcho: true, MinLength: 16 });
+    expect(rollout.template.toJSON().Parameters.SpokeExternalId.Default).toBeUndefined();
+    expect(JSON.stringify(rollout.template.toJSON())).not.toContain('an-external-id-0001');
   });
 
   it('carries the synthesized spoke templates as TemplateBody', () => {
-    const expected = synthSpokeTemplates(config, STATEMENTS);
+    const expected = synthSpokeTemplates(config, ROLE_STATEMENTS);
     expect(JSON.parse(rollout.global.Properties.TemplateBody as string)).toEqual(expected.global);
     expect(JSON.parse(rollout.regional.Properties.TemplateBody as string)).toEqual(expected.regional);
   });
@@ -153,7 +164,7 @@ describe('synthSpokeTemplates', () => {
   const config = testConfig({ remediation: { accounts: { '222222222222': 'off' } } });
   let templates: ReturnType<typeof synthSpokeTemplates>;
   beforeAll(() => {
-    templates = synthSpokeTemplates(config, STATEMENTS);
+    templates = synthSpokeTemplates(config, ROLE_STATEMENTS);
   });
 
   it('returns flat templates with no nested stack, asset or bootstrap version', () => {
@@ -176,7 +187,7 @@ describe('synthSpokeTemplates', () => {
     const accounts = Object.fromEntries(
       Array.from({ length: 100 }, (_, i) => [String(600000000000 + i), i % 2 === 0 ? 'off' : 'auto'] as const),
     );
-    const big = synthSpokeTemplates(testConfig({ remediation: { accounts } }), STATEMENTS);
+    const big = synthSpokeTemplates(testConfig({ remediation: { accounts } }), ROLE_STATEMENTS);
     expect(Buffer.byteLength(JSON.stringify(big.global))).toBeLessThan(TEMPLATE_BODY_LIMIT_BYTES);
   });
 
@@ -189,8 +200,8 @@ describe('synthSpokeTemplates', () => {
     const accounts = Object.fromEntries(
       Array.from({ length: 900 }, (_, i) => [String(600000000000 + i), 'auto'] as const),
     );
-    expect(() => synthSpokeTemplates(testConfig({ remediation: { accounts } }), statements)).toThrow(
-      /template is \d+ bytes; a StackSet TemplateBody may hold 51200/,
-    );
+    expect(() =>
+      synthSpokeTemplates(testConfig({ remediation: { accounts } }), { read: [], fix: statements, undo: [] }),
+    ).toThrow(/template is \d+ bytes; a StackSet TemplateBody may hold 51200/);
   });
 });

@@ -5,11 +5,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { SoclessConfig } from '../../shared/config.ts';
 import { RemediationStatementError } from '../../spoke/remediation-statements.ts';
 import { SpokeGlobalStack } from '../../spoke/spoke-global-stack.ts';
-import { evaluate, evaluateCondition, STATEMENTS, templateWithoutValidationFindings, testConfig } from './fixtures.ts';
+import {
+  evaluate,
+  evaluateCondition,
+  NO_STATEMENTS,
+  ROLE_STATEMENTS,
+  templateWithoutValidationFindings,
+  testConfig,
+} from './fixtures.ts';
 
 type Resource = { Type: string; Condition?: string; Properties: Record<string, unknown> };
 
-function synthGlobal(config: SoclessConfig, statements = STATEMENTS) {
+function synthGlobal(config: SoclessConfig, statements = ROLE_STATEMENTS) {
   const stack = new SpokeGlobalStack(new App(), 'SoclessSpokeGlobal', { config, remediationStatements: statements });
   return { stack, template: templateWithoutValidationFindings(stack) };
 }
@@ -22,6 +29,30 @@ function onlyResource(template: Template, type: string, roleName?: string): Reso
   return found[0] as Resource;
 }
 
+function policyNamed(template: Template, name: string): Resource {
+  const found = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>).filter(
+    (r) => r.Properties.PolicyName === name,
+  );
+  expect(found).toHaveLength(1);
+  return found[0] as Resource;
+}
+
+function logicalIdOfRole(template: Template, roleName: string): string {
+  const entry = Object.entries(template.findResources('AWS::IAM::Role') as Record<string, Resource>).find(
+    ([, r]) => r.Properties.RoleName === roleName,
+  );
+  if (!entry) throw new Error(`no role ${roleName}`);
+  return entry[0];
+}
+
+const HUB_UNDO_ROLE_ARN = {
+  'Fn::Sub': [
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not a JS template
+    'arn:${AWS::Partition}:iam::${HubAccountId}:role/SoclessHubUndoRole',
+    { HubAccountId: { Ref: 'HubAccountId' } },
+  ],
+};
+
 const HUB_ROLE_ARN = {
   'Fn::Sub': [
     // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not a JS template
@@ -32,7 +63,10 @@ const HUB_ROLE_ARN = {
 
 describe('SpokeGlobalStack', () => {
   let template: Template;
-  let json: Record<string, unknown> & { Conditions: Record<string, unknown>; Parameters: Record<string, unknown> };
+  let json: Record<string, unknown> & {
+    Conditions: Record<string, unknown>;
+    Parameters: Record<string, { Default?: unknown }>;
+  };
   let stack: SpokeGlobalStack;
 
   beforeAll(() => {
@@ -57,14 +91,40 @@ describe('SpokeGlobalStack', () => {
     expect(role.Properties.MaxSessionDuration).toBe(3600);
   });
 
-  it('creates the role and its policy only when RemediationMode is not off', () => {
+  it('creates both roles and the read policy only when RemediationMode is not off, the fix policy only in notify and auto', () => {
     const role = onlyResource(template, 'AWS::IAM::Role', 'SoclessRemediationRole');
-    const policy = onlyResource(template, 'AWS::IAM::Policy');
+    const undoRole = onlyResource(template, 'AWS::IAM::Role', 'SoclessUndoRole');
+    const read = onlyResource(template, 'AWS::IAM::ManagedPolicy');
+    const fix = policyNamed(template, 'SoclessRemediationFix');
+    const undo = policyNamed(template, 'SoclessRemediationUndo');
     expect(role.Condition).toBeDefined();
-    expect(policy.Condition).toBe(role.Condition);
+    for (const r of [undoRole, read, undo]) expect(r.Condition).toBe(role.Condition);
     expect(json.Conditions[role.Condition as string]).toEqual({
       'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'RemediationMode' }, 'off'] }],
     });
+    expect(fix.Condition).not.toBe(role.Condition);
+    expect(json.Conditions[fix.Condition as string]).toEqual({
+      'Fn::Or': [
+        { 'Fn::Equals': [{ Ref: 'RemediationMode' }, 'notify'] },
+        { 'Fn::Equals': [{ Ref: 'RemediationMode' }, 'auto'] },
+      ],
+    });
+    const exists = (condition: string, mode: string) =>
+      evaluateCondition(condition, {
+        template: json as never,
+        accountId: '999999999999',
+        parameters: { RemediationMode: mode },
+      });
+    expect(['off', 'notify', 'dry-run', 'auto'].map((m) => exists(fix.Condition as string, m))).toEqual([
+      false,
+      true,
+      false,
+      true,
+    ]);
+    // The fix policy never outlives the role it is attached to.
+    for (const m of ['off', 'notify', 'dry-run', 'auto']) {
+      if (exists(fix.Condition as string, m)) expect(exists(role.Condition as string, m)).toBe(true);
+    }
   });
 
   it('tags the role with the remediation mode so the hub can read it', () => {
@@ -72,13 +132,62 @@ describe('SpokeGlobalStack', () => {
     expect(role.Properties.Tags).toEqual([{ Key: 'socless:remediation-mode', Value: { Ref: 'RemediationMode' } }]);
   });
 
-  it('grants exactly the listed actions, with no wildcard action', () => {
-    const policy = onlyResource(template, 'AWS::IAM::Policy');
-    const doc = policy.Properties.PolicyDocument as { Statement: { Sid: string; Action: string | string[] }[] };
-    expect(doc.Statement.map((s) => s.Sid)).toEqual(STATEMENTS.map((s) => s.sid));
-    const actions = doc.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
-    expect(actions.sort()).toEqual(STATEMENTS.flatMap((s) => s.actions).sort());
-    expect(actions.some((a) => a.includes('*'))).toBe(false);
+  it('grants exactly the listed actions of each direction to the right role, with no wildcard action', () => {
+    const read = onlyResource(template, 'AWS::IAM::ManagedPolicy');
+    const fix = policyNamed(template, 'SoclessRemediationFix');
+    const undo = policyNamed(template, 'SoclessRemediationUndo');
+    const cases: Array<[Resource, 'read' | 'fix' | 'undo']> = [
+      [read, 'read'],
+      [fix, 'fix'],
+      [undo, 'undo'],
+    ];
+    for (const [policy, set] of cases) {
+      const doc = policy.Properties.PolicyDocument as { Statement: { Sid: string; Action: string | string[] }[] };
+      expect(doc.Statement.map((s) => s.Sid)).toEqual(ROLE_STATEMENTS[set].map((s) => s.sid));
+      const actions = doc.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+      expect(actions.sort()).toEqual(ROLE_STATEMENTS[set].flatMap((s) => s.actions).sort());
+      expect(actions.some((a) => a.includes('*'))).toBe(false);
+    }
+    const roleRef = (name: string) => ({ Ref: logicalIdOfRole(template, name) });
+    expect(read.Properties.Roles).toEqual([roleRef('SoclessRemediationRole'), roleRef('SoclessUndoRole')]);
+    expect(fix.Properties.Roles).toEqual([roleRef('SoclessRemediationRole')]);
+    expect(undo.Properties.Roles).toEqual([roleRef('SoclessUndoRole')]);
+  });
+
+  it('renders Deny statements and conditions, with account placeholders substituted per account', () => {
+    const fix = policyNamed(template, 'SoclessRemediationFix');
+    const statements = (fix.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+    expect(statements.find((s) => s.Sid === 'DenyShare')).toEqual({
+      Sid: 'DenyShare',
+      Effect: 'Deny',
+      Action: 'ec2:ModifySnapshotAttribute',
+      Resource: '*',
+      Condition: { Null: { 'ec2:Add/group': 'false' } },
+    });
+    expect(statements.find((s) => s.Sid === 'BlockPublicS3')?.Condition).toEqual({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not a JS template
+      StringEquals: { 'aws:ResourceAccount': { 'Fn::Sub': '${AWS::AccountId}' } },
+    });
+  });
+
+  it('trusts exactly the hub undo role in the undo role, inside the organization, with the external id', () => {
+    const role = onlyResource(template, 'AWS::IAM::Role', 'SoclessUndoRole');
+    const statements = (role.Properties.AssumeRolePolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+    expect(statements.find((s) => s.Action === 'sts:AssumeRole')).toEqual({
+      Action: 'sts:AssumeRole',
+      Effect: 'Allow',
+      Principal: { AWS: HUB_UNDO_ROLE_ARN },
+      Condition: {
+        StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' }, 'sts:ExternalId': { Ref: 'ExternalId' } },
+      },
+    });
+    for (const s of statements) expect(s.Principal).toEqual({ AWS: HUB_UNDO_ROLE_ARN });
+    expect(role.Properties.MaxSessionDuration).toBe(3600);
+    expect(role.Properties.Tags).toEqual([{ Key: 'socless:remediation-mode', Value: { Ref: 'RemediationMode' } }]);
+    // ... and the remediation role does not trust the hub undo role, nor the undo role the hub remediation role.
+    const remediation = onlyResource(template, 'AWS::IAM::Role', 'SoclessRemediationRole');
+    expect(JSON.stringify(remediation.Properties.AssumeRolePolicyDocument)).not.toContain('SoclessHubUndoRole');
+    expect(JSON.stringify(role.Properties.AssumeRolePolicyDocument)).not.toContain('SoclessHubRemediationRole');
   });
 
   it('substitutes partition, region and account in resource patterns per account', () => {
@@ -122,10 +231,11 @@ describe('SpokeGlobalStack', () => {
         },
       },
     ]);
-    expect(Object.keys(template.findResources('AWS::IAM::Policy'))).toHaveLength(1);
+    // The only inline policies are the fix and undo ones: nothing else in the stack has permissions.
+    expect(Object.keys(template.findResources('AWS::IAM::Policy'))).toHaveLength(2);
   });
 
-  it('declares the five parameters with defaults from config and a NoEcho external id', () => {
+  it('declares the five parameters with defaults from config and a NoEcho external id without a default', () => {
     expect(Object.keys(json.Parameters).sort()).toEqual(
       ['ExternalId', 'HubAccountId', 'HubBusArn', 'OrganizationId', 'RemediationMode'].sort(),
     );
@@ -135,7 +245,10 @@ describe('SpokeGlobalStack', () => {
     });
     template.hasParameter('HubAccountId', { Default: '111111111111' });
     template.hasParameter('HubBusArn', { Default: 'arn:aws:events:eu-west-1:111111111111:event-bus/SoclessBus' });
-    template.hasParameter('ExternalId', { Default: 'an-external-id-0001', NoEcho: true });
+    template.hasParameter('ExternalId', { NoEcho: true, MinLength: 16 });
+    // The value never travels in the template, even when config names one.
+    expect(json.Parameters.ExternalId.Default).toBeUndefined();
+    expect(JSON.stringify(json)).not.toContain('an-external-id-0001');
     template.hasParameter('OrganizationId', { Default: 'o-a1b2c3d4e5' });
   });
 
@@ -151,17 +264,23 @@ describe('SpokeGlobalStack', () => {
   });
 
   it('has no permission policy when no remediation statements are given', () => {
-    const { template: empty, stack: emptyStack } = synthGlobal(testConfig(), []);
+    const { template: empty, stack: emptyStack } = synthGlobal(testConfig(), NO_STATEMENTS);
     empty.resourceCountIs('AWS::IAM::Policy', 0);
+    empty.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
     onlyResource(empty, 'AWS::IAM::Role', 'SoclessRemediationRole');
+    onlyResource(empty, 'AWS::IAM::Role', 'SoclessUndoRole');
     expect(new AwsSolutionsChecks().validateScope(emptyStack).violations).toEqual([]);
   });
 
   it('refuses a wildcard action and names the statement', () => {
-    const statements = [...STATEMENTS, { sid: 'TooBroad', actions: ['s3:*'], resources: ['*'] }];
+    const fix = [...ROLE_STATEMENTS.fix, { sid: 'TooBroad', actions: ['s3:*'], resources: ['*'] }];
+    const statements = { ...ROLE_STATEMENTS, fix };
     expect(() => synthGlobal(testConfig(), statements)).toThrow(RemediationStatementError);
     expect(() => synthGlobal(testConfig(), statements)).toThrow(/sid "TooBroad".*"s3:\*" is a wildcard/);
-    expect(() => synthGlobal(testConfig(), [{ sid: 'All', actions: ['*'], resources: ['*'] }])).toThrow(/sid "All"/);
+    const all = [{ sid: 'All', actions: ['*'], resources: ['*'] }];
+    for (const set of ['read', 'fix', 'undo'] as const) {
+      expect(() => synthGlobal(testConfig(), { ...NO_STATEMENTS, [set]: all })).toThrow(/sid "All"/);
+    }
   });
 });
 
@@ -195,6 +314,27 @@ describe('SpokeGlobalStack account overrides', () => {
     expect(roleExists('999999999999', 'off')).toBe(false);
     expect(roleExists('999999999999', 'notify')).toBe(true);
     expect(taggedMode('999999999999', 'dry-run')).toBe('dry-run');
+  });
+
+  it('attaches the fix policy in notify and auto accounts only, account overrides included', () => {
+    const fix = Object.values(json.Resources).find((r) => r.Properties.PolicyName === 'SoclessRemediationFix');
+    const fixes = (accountId: string, mode: string) =>
+      evaluateCondition(fix?.Condition as string, { template: json, accountId, parameters: { RemediationMode: mode } });
+    // No override: the parameter decides.
+    expect(['off', 'notify', 'dry-run', 'auto'].map((m) => fixes('999999999999', m))).toEqual([
+      false,
+      true,
+      false,
+      true,
+    ]);
+    // Overridden to dry-run: read-only whatever the parameter; to auto: fix whatever the parameter; to off: none.
+    for (const m of ['off', 'notify', 'dry-run', 'auto']) {
+      expect(fixes('555555555555', m)).toBe(false);
+      expect(fixes('333333333333', m)).toBe(true);
+      expect(fixes('222222222222', m)).toBe(false);
+      if (fixes('555555555555', m) || fixes('333333333333', m)) expect(roleExists('333333333333', m)).toBe(true);
+    }
+    expect(roleExists('555555555555', 'auto')).toBe(true);
   });
 
   it('lets an account override win over the parameter in that account only', () => {

@@ -245,6 +245,8 @@ export function createEnrichResourceIntegration(options: EnrichResourceOptions =
             region,
             remediation: reader.permissions,
             executionId: ctx.executionId,
+            // A look, never a change: reads only, whatever the role holds.
+            purpose: 'read',
           });
           const reading = await reader.read(session.clients, resource);
           if (reading.tags && Object.keys(reading.tags).length > 0) tags = reading.tags;

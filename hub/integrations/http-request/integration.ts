@@ -69,14 +69,8 @@ export const httpRequest = defineIntegration({
       ...(params.retry !== undefined ? { retryServerErrors: params.retry } : {}),
     });
     const ok = params.expect_status ? params.expect_status.includes(res.status) : res.status >= 200 && res.status < 300;
-    if (!ok)
-      throw new HttpServiceError(
-        `http ${url.hostname}`,
-        params.method,
-        `${url.origin}${url.pathname}`,
-        res.status,
-        res.text,
-      );
+    // The whole URL goes in so its path and query are scrubbed from the echoed body too; only the origin is shown.
+    if (!ok) throw new HttpServiceError(`http ${url.hostname}`, params.method, url.toString(), res.status, res.text);
     return {
       status: res.status,
       content_type: res.headers.get('content-type') ?? '',

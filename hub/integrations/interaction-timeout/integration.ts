@@ -2,7 +2,8 @@
  * interaction_timeout: what a playbook calls from the `Catch` of `States.Timeout` on an Interaction. It applies
  * the configured default decision (`interactions.timeoutDecision`, reject unless set), closes the request in
  * `message_responses` so a late click changes nothing, and edits the Slack message to say so. The result has
- * the shape of a human answer (`decision`, `responder: "timeout"`), so the playbook routes on it the same way.
+ * the shape of a human answer (`decision`, `responder: "timeout"`, the request's `plan_hash`), so the playbook
+ * routes on it the same way.
  */
 import { z } from 'zod';
 import { defineIntegration } from '../../../shared/integration-runtime/define.ts';
@@ -41,11 +42,14 @@ export const interactionTimeout = defineIntegration({
     const repo = new MessageResponsesRepository(ctx.deps.documentClient, ctx.tableName('message_responses'));
     const requests = await repo.findByState(ctx.investigationId, ctx.executionId, params.interaction_state);
     const closed: string[] = [];
+    // The plan the (newest) closed request showed: a default approval binds to it like a human one.
+    let hash: string | undefined;
     for (const item of requests) {
       if (item.answeredAt) continue;
       if (!(await repo.claim(item.messageId, { decision, responder: 'timeout', reason, at, status: 'timed-out' })))
         continue;
       closed.push(item.messageId);
+      hash ??= item.planHash;
       const tokenSecret = env[INTEGRATION_ENV.slackBotTokenSecret];
       if (item.slackChannel && item.slackTs && tokenSecret) {
         try {
@@ -66,6 +70,13 @@ export const interactionTimeout = defineIntegration({
       }
     }
     ctx.logger.info('interaction timed out', { state: params.interaction_state, decision, closed });
-    return { decision, responder: 'timeout', reason, answered_at: at, message_ids: closed };
+    return {
+      decision,
+      responder: 'timeout',
+      reason,
+      answered_at: at,
+      message_ids: closed,
+      ...(hash ? { plan_hash: hash } : {}),
+    };
   },
 });

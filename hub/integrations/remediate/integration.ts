@@ -1,9 +1,15 @@
 /**
  * remediate: runs the remediation that answers a finding, as far as the account's mode allows (off → ignored,
- * notify → notified, dry-run → planned, auto → applied and verified, or guarded), and records before-state,
- * calls and after-state in the results table. Spoke sessions come from an injected factory: STS in AWS, none
- * in the local hub (plans are then built from the finding and labelled `stateSource: 'finding'`).
+ * notify → notified, dry-run → planned, auto → applied and verified, or guarded). An auto run writes its
+ * write-ahead record (before-state, plan, each applied call) in the `remediations` table before its first
+ * call and resumes from it on a retry (see shared/remediation/runner.ts); every outcome is also the state's
+ * result in the results table. Spoke sessions come from an injected factory: STS in AWS, none in the local hub
+ * (plans are then built from the finding and labelled `stateSource: 'finding'`).
+ *
+ * Refused (outcome `ignored`, nothing read or changed): an event whose origin may not remediate
+ * (`origin.mayRemediate: false`), and an `account_id` other than the event's account.
  */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import {
@@ -16,24 +22,32 @@ import { defineIntegration, type IntegrationContext } from '../../../shared/inte
 import { RESULTS_RETENTION_ENV } from '../../../shared/integration-runtime/deps.ts';
 import { MissingEnvironmentError } from '../../../shared/integration-runtime/errors.ts';
 import { UnknownRemediationError } from '../../../shared/remediation/errors.ts';
+import { externalIdFromSecret } from '../../../shared/remediation/external-id.ts';
 import {
   BlastRadiusGuard,
   DEFAULT_KILL_SWITCH_PARAMETER,
   KILL_SWITCH_PARAMETER_ENV,
+  type KillSwitchProblem,
+  killSwitchUnreadableMetricLine,
   SsmKillSwitch,
   StaticKillSwitch,
 } from '../../../shared/remediation/guard.ts';
-import { saveRemediationRecord } from '../../../shared/remediation/record.ts';
 import { type RemediationRuntime, runRemediation } from '../../../shared/remediation/runner.ts';
 import { StsSpokeSessionFactory } from '../../../shared/remediation/session.ts';
-import { type Remediation, RemediationEventSchema } from '../../../shared/remediation/types.ts';
+import {
+  type Remediation,
+  RemediationEventSchema,
+  type RemediationOutcome,
+} from '../../../shared/remediation/types.ts';
 import { AccountsRepository } from '../../../shared/store/accounts.ts';
-import { ResultsRepository } from '../../../shared/store/results.ts';
+import { RemediationRecordsRepository } from '../../../shared/store/remediations.ts';
 import { REMEDIATIONS, remediationById, remediationsFor } from '../../remediations/index.ts';
 
 /** ARN of the hub remediation role the Lambda chains through (same name the hub stack sets). */
 export const HUB_REMEDIATION_ROLE_ENV = 'SOCLESS_HUB_REMEDIATION_ROLE_ARN';
-/** sts:ExternalId spoke roles require (same name the hub stack sets). */
+/** Secrets Manager secret (ARN or name) holding the sts:ExternalId spoke roles require (set by the hub stack). */
+export const EXTERNAL_ID_SECRET_ENV = 'SOCLESS_EXTERNAL_ID_SECRET';
+/** An explicit sts:ExternalId instead of the secret: only the local hub with `--aws` sets it (from config). */
 export const EXTERNAL_ID_ENV = 'SOCLESS_EXTERNAL_ID';
 /** `config.remediation.autoMinSeverity`. */
 export const AUTO_MIN_SEVERITY_ENV = 'SOCLESS_REMEDIATION_AUTO_MIN_SEVERITY';
@@ -47,7 +61,7 @@ export const RemediateParameters = z.object({
   event: z.record(z.string(), z.unknown()),
   /** A remediation id; @default the first remediation in the registry that answers the finding */
   remediation: z.string().min(1).optional(),
-  /** The account to act in. @default the finding's account */
+  /** The account to act in; must be the event's account (anything else is refused). @default the event's account */
   account_id: z
     .string()
     .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
@@ -60,10 +74,43 @@ export const RemediateParameters = z.object({
    * blast-radius guard (see runRemediation).
    */
   approved_by: z.string().min(1).max(256).optional(),
+  /**
+   * The plan the approver saw (request_approval's `plan_hash`): when the live plan hashes differently, the run
+   * is held (`plan-changed`) and nothing is applied, so the playbook can ask again with the new plan.
+   */
+  approved_plan_hash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be a plan_hash (64 hex characters) from request_approval')
+    .optional(),
 });
 
-/** Builds the runtime (sessions, kill switch, guard) for one invocation. */
+/** Builds the runtime (sessions, kill switch, guard, records) for one invocation. */
 export type RemediationRuntimeFactory = (ctx: IntegrationContext) => RemediationRuntime;
+
+/** Where embedded-metric-format lines go; stdout in a Lambda (CloudWatch Logs extracts them). */
+export type MetricSink = (line: string) => void;
+const stdoutMetrics: MetricSink = (line) => {
+  process.stdout.write(`${line}\n`);
+};
+
+/**
+ * What happens when the kill switch cannot be read as on/off (missing, unreadable, another value): the run
+ * treats it as on, and this logs an error and emits the metric HubMonitoring alarms on.
+ */
+export function reportKillSwitchProblem(
+  ctx: Pick<IntegrationContext, 'logger' | 'now'>,
+  parameter: string,
+  metrics: MetricSink = stdoutMetrics,
+): (problem: KillSwitchProblem, err: unknown) => void {
+  return (problem, err) => {
+    ctx.logger.error('kill switch not readable as on/off: treating it as on, no remediation is applied', {
+      parameter,
+      problem,
+      error: String(err),
+    });
+    metrics(killSwitchUnreadableMetricLine(ctx.now(), problem));
+  };
+}
 
 function positiveInt(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number {
   const raw = env[name];
@@ -87,34 +134,33 @@ export const runtimeFromEnvironment: RemediationRuntimeFactory = (ctx) => {
       `remediate: ${AUTO_MIN_SEVERITY_ENV} must be one of ${SEVERITY_LABELS.join(', ')}, not "${severity}"`,
     );
   }
-  const guard = new BlastRadiusGuard(ctx.deps.documentClient, ctx.tableName('results'), {
+  const guard = new BlastRadiusGuard(ctx.deps.documentClient, ctx.tableName('remediations'), {
     maxAutoPerAccountPerHour: positiveInt(env, MAX_AUTO_PER_ACCOUNT_ENV, 10),
     maxAutoPerOrgPerHour: positiveInt(env, MAX_AUTO_PER_ORG_ENV, 100),
   });
   const base = { guard, autoMinSeverity: severity as SeverityLabel, now: ctx.now };
-  const externalId = env[EXTERNAL_ID_ENV];
-  if (!externalId) {
+  const secretId = env[EXTERNAL_ID_SECRET_ENV];
+  const explicit = env[EXTERNAL_ID_ENV];
+  if (!secretId && !explicit) {
     if (env.AWS_LAMBDA_FUNCTION_NAME)
-      throw new MissingEnvironmentError('remediate', [EXTERNAL_ID_ENV, HUB_REMEDIATION_ROLE_ENV]);
+      throw new MissingEnvironmentError('remediate', [EXTERNAL_ID_SECRET_ENV, HUB_REMEDIATION_ROLE_ENV]);
     return { ...base, killSwitch: new StaticKillSwitch(false) };
   }
   const hubRoleArn = env[HUB_REMEDIATION_ROLE_ENV];
-  const key = `${externalId}|${hubRoleArn ?? ''}`;
+  const key = `${secretId ?? ''}|${explicit ? 'explicit' : ''}|${hubRoleArn ?? ''}`;
   // One factory per warm Lambda: its credential cache outlives a single invocation.
   if (cachedSessions?.key !== key) {
+    const externalId = secretId ? externalIdFromSecret(new SecretsManagerClient({}), secretId) : (explicit as string);
     cachedSessions = {
       key,
       factory: new StsSpokeSessionFactory({ externalId, ...(hubRoleArn ? { hubRoleArn } : {}) }),
     };
   }
+  const parameter = env[KILL_SWITCH_PARAMETER_ENV] || DEFAULT_KILL_SWITCH_PARAMETER;
   return {
     ...base,
     sessions: cachedSessions.factory,
-    killSwitch: new SsmKillSwitch(
-      new SSMClient({}),
-      env[KILL_SWITCH_PARAMETER_ENV] || DEFAULT_KILL_SWITCH_PARAMETER,
-      (err) => ctx.logger.error('kill switch unreadable: treating it as on', { error: String(err) }),
-    ),
+    killSwitch: new SsmKillSwitch(new SSMClient({}), parameter, reportKillSwitchProblem(ctx, parameter)),
   };
 };
 
@@ -135,14 +181,13 @@ export function createRemediateIntegration(options: RemediateIntegrationOptions 
     description: 'Runs the remediation that answers a finding in its account, as far as the account opted in.',
     parameters: RemediateParameters,
     deployment: {
+      // The only integration with the remediations table (records and blast-radius counters); no delete.
+      // The hub stack adds ssm:GetParameter on exactly the kill-switch parameter (spoke-assuming functions).
       tables: [
         { table: 'accounts', access: 'r' },
-        { table: 'results', access: 'rw' },
+        { table: 'remediations', access: 'write-own' },
       ],
       assumesSpokeRoles: true,
-      statements: [
-        { actions: ['ssm:GetParameter'], resources: [`arn:aws:ssm:*:*:parameter${DEFAULT_KILL_SWITCH_PARAMETER}`] },
-      ],
       timeoutSeconds: 120,
     },
     async run(params, ctx) {
@@ -151,41 +196,61 @@ export function createRemediateIntegration(options: RemediateIntegrationOptions 
         const issue = parsed.error.issues[0];
         throw new Error(`remediate: parameter event.${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`);
       }
-      const event = { ...parsed.data, account: params.account_id ?? parsed.data.account };
+      const event = parsed.data;
       const remediation = params.remediation
         ? remediationById(params.remediation, registry)
         : remediationsFor(event, registry)[0];
       if (!remediation) {
         throw new UnknownRemediationError(`no remediation answers ${event.source} finding "${event.kind}"`);
       }
+      // The account acted in is the event's (its envelope account, or a trusted aggregator's claim checked by
+      // the pipeline); a parameter cannot point the run at another one.
+      if (params.account_id !== undefined && params.account_id !== event.account) {
+        const outcome: RemediationOutcome = {
+          id: remediation.id,
+          account: event.account,
+          region: event.region,
+          mode: params.mode ?? 'off',
+          effectiveAction: 'ignored',
+          actions: [],
+          held: {
+            reason: 'account-mismatch',
+            detail: `account_id ${params.account_id} is not the event's account ${event.account || '(none)'}: nothing was read or changed`,
+          },
+          undoable: remediation.undo !== undefined,
+          severity: event.severity.label,
+        };
+        ctx.logger.warn('remediation refused', { remediation: remediation.id, reason: 'account-mismatch' });
+        return {
+          remediation: outcome as unknown as Record<string, unknown>,
+          owner: { name: '', email: '' },
+          title: remediation.title,
+        };
+      }
       // The registry is read at run time, so an account that opts out stops remediation at once.
       const account = await new AccountsRepository(ctx.deps.documentClient, ctx.tableName('accounts')).get(
         event.account,
       );
       const mode: RemediationMode = account?.mode ?? params.mode ?? 'off';
+      const runtime = makeRuntime(ctx);
+      const days = Number(ctx.deps.env[RESULTS_RETENTION_ENV] ?? 90);
       const outcome = await runRemediation(
         {
           remediation,
           event,
           mode,
           executionId: ctx.executionId,
-          ...(params.approved_by ? { approvedBy: params.approved_by } : {}),
-        },
-        makeRuntime(ctx),
-      );
-      const savedAt = ctx.now().toISOString();
-      const days = Number(ctx.deps.env[RESULTS_RETENTION_ENV] ?? 90);
-      await saveRemediationRecord(
-        new ResultsRepository(ctx.deps.documentClient, ctx.tableName('results')),
-        {
-          executionId: ctx.executionId,
-          state: ctx.state,
-          playbook: ctx.playbook,
           investigationId: ctx.investigationId,
-          savedAt,
-          expiresAt: Math.floor(Date.parse(savedAt) / 1000) + Math.round((days > 0 ? days : 90) * 86_400),
+          playbook: ctx.playbook,
+          state: ctx.state,
+          ...(params.approved_by ? { approvedBy: params.approved_by } : {}),
+          ...(params.approved_plan_hash ? { approvedPlanHash: params.approved_plan_hash } : {}),
         },
-        outcome,
+        {
+          records: new RemediationRecordsRepository(ctx.deps.documentClient, ctx.tableName('remediations')),
+          recordRetentionDays: Number.isFinite(days) && days > 0 ? days : 90,
+          ...runtime,
+        },
       );
       ctx.logger.info('remediation', {
         remediation: outcome.id,

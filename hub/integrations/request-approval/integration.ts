@@ -2,6 +2,10 @@
  * request_approval (Interaction): records the task token in `message_responses` under a new message id, then
  * asks in Slack (Approve / Reject buttons and a reason field) when a bot token is configured. The playbook
  * waits until the interactions function (Slack click or signed webhook) or the local hub answers.
+ *
+ * The planned remediation calls among `actions` are fingerprinted (`planHash`): the hash is stored with the
+ * request, shown in the message, returned as `plan_hash`, and carried back in the answer, so the playbook can
+ * pass it to remediate as `approved_plan_hash` and a plan that changed since the approver saw it is not applied.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -12,6 +16,7 @@ import { MessageResponsesRepository } from '../../../shared/integrations/message
 import { INTEGRATION_ENV, IntegrationNotConfiguredError, readSecret } from '../../../shared/integrations/settings.ts';
 import { SlackClient } from '../../../shared/integrations/slack.ts';
 import { approvalBlocks, findingText } from '../../../shared/integrations/slack-blocks.ts';
+import { planHash } from '../../../shared/remediation/plan-hash.ts';
 
 export const RequestApprovalParameters = FindingMessageParameters.extend({
   question: z.string().min(1).max(500).default('Apply the planned fix?'),
@@ -62,6 +67,8 @@ export const requestApproval = defineIntegration({
       );
     }
     const messageId = `req-${(ctx.deps.newId ?? randomUUID)()}`;
+    const plan = plannedCallsOf(params.actions);
+    const hash = plan.length > 0 ? planHash(plan) : undefined;
     const now = ctx.now();
     const expiresAt = Math.floor(now.getTime() / 1000) + params.timeout_seconds;
     const repo = new MessageResponsesRepository(ctx.deps.documentClient, ctx.tableName('message_responses'));
@@ -79,8 +86,14 @@ export const requestApproval = defineIntegration({
       createdAt: now.toISOString(),
       expiresAt,
       ...(params.approvers.length > 0 ? { approvers: params.approvers } : {}),
+      ...(hash ? { planHash: hash } : {}),
     });
-    const base = { message_id: messageId, provider, expires_at: new Date(expiresAt * 1000).toISOString() };
+    const base = {
+      message_id: messageId,
+      provider,
+      expires_at: new Date(expiresAt * 1000).toISOString(),
+      ...(hash ? { plan_hash: hash } : {}),
+    };
     if (provider === 'webhook' || !tokenSecret || !channel) {
       ctx.logger.info('approval recorded; answer through POST /interactions/webhook', { messageId });
       return base;
@@ -89,7 +102,9 @@ export const requestApproval = defineIntegration({
       token: await readSecret(ctx.deps.secrets, tokenSecret),
       ...(env[INTEGRATION_ENV.slackApiUrl] ? { baseUrl: env[INTEGRATION_ENV.slackApiUrl] } : {}),
     });
-    const message = toFindingMessage(params, ctx.executionId);
+    const shown = toFindingMessage(params, ctx.executionId);
+    // First among the facts, so the approver sees exactly which plan the answer binds to.
+    const message = hash ? { ...shown, facts: { 'Plan SHA-256': hash, ...shown.facts } } : shown;
     const posted = await slack.postMessage({
       channel,
       text: `Approval needed: ${findingText(message)}`,
@@ -100,3 +115,12 @@ export const requestApproval = defineIntegration({
     return { ...base, channel: posted.channel, ts: posted.ts };
   },
 });
+
+/** The planned AWS calls among a message's actions (text lines are not part of the plan). */
+function plannedCallsOf(
+  actions: z.output<typeof RequestApprovalParameters>['actions'],
+): Array<{ service: string; action: string; input: Record<string, unknown> }> {
+  return actions.flatMap((a) =>
+    typeof a === 'string' ? [] : [{ service: a.service, action: a.action, input: a.input ?? {} }],
+  );
+}

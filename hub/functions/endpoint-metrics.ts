@@ -1,0 +1,139 @@
+/**
+ * The endpoint's own CloudWatch metrics (embedded metric format). Dimension values are bounded: every distinct
+ * value is a custom metric that costs money, and event fields are chosen by whoever sends the event, so `Account`
+ * is an org-registry account or `other`, and `Source` one of the known sources or `other`.
+ */
+import type { WebhookSenderConfig } from '../../shared/config.ts';
+import { webhookSources } from '../../shared/config.ts';
+import type { EventOutcome } from '../../shared/pipeline/pipeline.ts';
+import { FORWARDED_EVENTS } from '../../spoke/forwarded-events.ts';
+
+/** CloudWatch namespace of the metrics the hub publishes itself (embedded metric format). */
+export const METRICS_NAMESPACE = 'Socless';
+/** Metric names in {@link METRICS_NAMESPACE}. */
+export const METRIC_NAMES = {
+  ingested: 'EventsIngested',
+  duplicate: 'EventsDuplicate',
+  rejected: 'EventsRejected',
+  unrouted: 'EventsUnrouted',
+  pending: 'EventsPending',
+  self: 'EventsSelf',
+} as const;
+
+/** The dimension value of anything outside the bounded lists. */
+export const OTHER_DIMENSION = 'other';
+
+/** Publishes metrics; the default writes embedded-metric-format lines to stdout. */
+export type MetricSink = (line: string) => void;
+
+/** The values `Source` and `Account` may take. */
+export interface MetricBounds {
+  /** Known EventBridge sources (see {@link knownMetricSources}). */
+  readonly sources: ReadonlySet<string>;
+  /** Accounts in the org registry among those of the batch. */
+  readonly accounts: ReadonlySet<string>;
+}
+
+/**
+ * The sources the deployment knows: those the spokes forward, CloudTrail's own, those the playbooks' triggers
+ * name literally, and the configured webhook senders' sources. All are fixed at deploy time.
+ */
+export function knownMetricSources(
+  routes: ReadonlyArray<{ readonly triggers: ReadonlyArray<Record<string, unknown>> }>,
+  senders: readonly WebhookSenderConfig[] = [],
+): Set<string> {
+  const sources = new Set<string>(['aws.cloudtrail']);
+  for (const f of FORWARDED_EVENTS) for (const s of f.sources ?? []) sources.add(s);
+  for (const route of routes) {
+    for (const trigger of route.triggers) {
+      const values = trigger.source;
+      if (Array.isArray(values)) for (const v of values) if (typeof v === 'string') sources.add(v);
+    }
+  }
+  for (const sender of senders) for (const s of webhookSources(sender)) sources.add(s);
+  return sources;
+}
+
+/** Emits the outcome counts of one batch as EMF: ingested per source and per account, and each other status. */
+export function emitOutcomeMetrics(
+  outcomes: ReadonlyArray<EventOutcome & { source?: string }>,
+  sink: MetricSink,
+  now: Date,
+  bounds: MetricBounds = { sources: new Set(), accounts: new Set() },
+): void {
+  const ingested = new Map<string, { source: string; account: string; count: number }>();
+  const totals = new Map<string, number>();
+  const bump = (name: string) => totals.set(name, (totals.get(name) ?? 0) + 1);
+  for (const o of outcomes) {
+    if (o.status === 'rejected') {
+      bump(METRIC_NAMES.rejected);
+      continue;
+    }
+    const source = o.source !== undefined && bounds.sources.has(o.source) ? o.source : OTHER_DIMENSION;
+    const account = o.account !== undefined && bounds.accounts.has(o.account) ? o.account : OTHER_DIMENSION;
+    const key = `${source}\u0000${account}`;
+    const entry = ingested.get(key) ?? { source, account, count: 0 };
+    entry.count += 1;
+    ingested.set(key, entry);
+    const name =
+      o.status === 'duplicate'
+        ? METRIC_NAMES.duplicate
+        : o.status === 'unrouted'
+          ? METRIC_NAMES.unrouted
+          : o.status === 'pending'
+            ? METRIC_NAMES.pending
+            : o.status === 'self'
+              ? METRIC_NAMES.self
+              : undefined;
+    if (name) bump(name);
+  }
+  const timestamp = now.getTime();
+  for (const { source, account, count } of ingested.values()) {
+    sink(
+      JSON.stringify({
+        _aws: {
+          Timestamp: timestamp,
+          CloudWatchMetrics: [
+            {
+              Namespace: METRICS_NAMESPACE,
+              Dimensions: [['Source'], ['Account']],
+              Metrics: [{ Name: METRIC_NAMES.ingested, Unit: 'Count' }],
+            },
+          ],
+        },
+        Source: source,
+        Account: account,
+        [METRIC_NAMES.ingested]: count,
+      }),
+    );
+  }
+  for (const [name, value] of totals) {
+    sink(
+      JSON.stringify({
+        _aws: {
+          Timestamp: timestamp,
+          CloudWatchMetrics: [
+            { Namespace: METRICS_NAMESPACE, Dimensions: [[]], Metrics: [{ Name: name, Unit: 'Count' }] },
+          ],
+        },
+        [name]: value,
+      }),
+    );
+  }
+}
+
+/** The batch's accounts that are in the org registry (each asked once). */
+export async function registeredAccounts(
+  outcomes: ReadonlyArray<Pick<EventOutcome, 'account'>>,
+  isOrgAccount: ((accountId: string) => Promise<boolean>) | undefined,
+): Promise<Set<string>> {
+  const known = new Set<string>();
+  if (!isOrgAccount) return known;
+  const distinct = [...new Set(outcomes.flatMap((o) => (o.account ? [o.account] : [])))];
+  await Promise.all(
+    distinct.map(async (id) => {
+      if (/^\d{12}$/.test(id) && (await isOrgAccount(id).catch(() => false))) known.add(id);
+    }),
+  );
+  return known;
+}

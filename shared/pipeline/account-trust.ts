@@ -1,0 +1,100 @@
+/**
+ * Who may speak for an account. The account a response acts in is the EventBridge envelope's `account` (set by
+ * EventBridge, not forgeable across accounts). A payload field that names another account is honoured only when
+ * the envelope account is a configured aggregator for the event's source (`config.trustedAggregators`, e.g. the
+ * GuardDuty delegated administrator) and the named account is in the org registry; otherwise the event is held
+ * back as `rejected`, flagged `account-mismatch`. Events the hub's own spoke sessions caused are held back as
+ * `self`.
+ */
+import type { AggregatorSource } from '../config.ts';
+import type { AccountClaim, EventFlag, SecurityEvent } from '../events/types.ts';
+import type { EventStatus } from './types.ts';
+
+/** What the check needs (a part of the pipeline's dependencies). */
+export interface AccountTrust {
+  /** Per source, the accounts whose events may name other org accounts. @default none */
+  readonly trustedAggregators?: Readonly<Partial<Record<AggregatorSource, readonly string[]>>>;
+  /** Whether an account is in the org registry. @default none is */
+  readonly isOrgAccount?: (accountId: string) => Promise<boolean>;
+}
+
+/** An event that must not be routed: the status to record it with, why, and the account to record. */
+export interface HeldEvent {
+  readonly status: Extract<EventStatus, 'rejected' | 'self'>;
+  readonly reason: string;
+  readonly flags: EventFlag[];
+  /** The account that spoke (the envelope's), recorded instead of a refused claim. */
+  readonly account: string;
+}
+
+/** Every account the event names other than the one that sent it, with where it was named. */
+export function foreignClaims(event: SecurityEvent): AccountClaim[] {
+  const sender = event.origin?.account;
+  if (sender === undefined) return [];
+  const claims: AccountClaim[] = [
+    { field: event.origin?.accountField ?? 'account', account: event.account },
+    ...event.resources.map((r, i) => ({
+      field: `resources[${i}] (${r.id.length > 120 ? `${r.id.slice(0, 120)}…` : r.id})`,
+      account: r.account ?? '',
+    })),
+    ...(event.origin?.claims ?? []),
+  ];
+  const seen = new Set<string>();
+  return claims.filter((c) => {
+    if (c.account === '' || c.account === sender) return false;
+    const key = `${c.field}\u0000${c.account}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Decides whether an event may be routed. Returns undefined when it may; otherwise how to record it. Events
+ * without an origin (hand-built, never from a normalizer) are checked as if they spoke for no account but their own.
+ */
+export async function checkAccountTrust(event: SecurityEvent, trust: AccountTrust): Promise<HeldEvent | undefined> {
+  const origin = event.origin;
+  if (origin) {
+    const aggregator = origin.aggregator;
+    const trusted = aggregator !== undefined && (trust.trustedAggregators?.[aggregator] ?? []).includes(origin.account);
+    for (const claim of foreignClaims(event)) {
+      const prefix = `${claim.field} names ${claim.account} but the event came from account ${origin.account}`;
+      let reason: string | undefined;
+      if (!aggregator) {
+        reason = `${prefix}, and a ${origin.source} event speaks only for the account that sent it`;
+      } else if (!trusted) {
+        reason = `${prefix}, which is not a trusted ${aggregator} aggregator`;
+      } else if (!(await (trust.isOrgAccount?.(claim.account) ?? Promise.resolve(false)))) {
+        reason = `${prefix} (a trusted ${aggregator} aggregator), and ${claim.account} is not in the org registry`;
+      }
+      if (reason) return { status: 'rejected', reason, flags: ['account-mismatch'], account: origin.account };
+    }
+    if (origin.hubSession) {
+      return {
+        status: 'self',
+        reason: `caused by the hub's own session ${origin.hubSession.arn} (${origin.hubSession.role}); not routed, so the hub never fixes back its own change`,
+        flags: ['hub-session'],
+        account: event.account,
+      };
+    }
+  }
+  return undefined;
+}
+
+/** Caches an org-registry membership lookup for `ttlMs` (membership changes rarely next to the event rate). */
+export function cachedOrgAccount(
+  resolve: (accountId: string) => Promise<boolean>,
+  ttlMs: number,
+  now: () => number = Date.now,
+): (accountId: string) => Promise<boolean> {
+  const cache = new Map<string, { known: boolean; until: number }>();
+  return async (accountId) => {
+    const hit = cache.get(accountId);
+    const t = now();
+    if (hit && hit.until > t) return hit.known;
+    const known = await resolve(accountId);
+    cache.set(accountId, { known, until: t + ttlMs });
+    return known;
+  };
+}

@@ -1,0 +1,302 @@
+/**
+ * The `remediations` table: one write-ahead record per (investigation, remediation), claimed before the first
+ * write call in a spoke and moved through its statuses with conditional writes only.
+ *
+ *   (none) ──claim──▶ applying ──complete──▶ applied
+ *                        │                      │
+ *                        └───────beginUndo──────┴──▶ undoing ──finishUndo──▶ undone
+ *                                                       └──abortUndo (an undo call failed)──▶ back to where it was
+ *
+ * While `applying`, each planned call that succeeded is appended to `applied` (its index, in plan order), so a
+ * retry resumes at the first unapplied call with the recorded before-state and plan. Only the remediate
+ * integration and the operator undo write here (least privilege: see hub/constructs/socless-function.ts).
+ */
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { PlannedCall, RemediationOutcome } from '../remediation/types.ts';
+
+export const REMEDIATION_RECORD_STATUSES = ['applying', 'applied', 'undoing', 'undone'] as const;
+export type RemediationRecordStatus = (typeof REMEDIATION_RECORD_STATUSES)[number];
+
+/** The claim a record is kept under. */
+export interface RemediationClaim {
+  readonly investigationId: string;
+  readonly remediationId: string;
+}
+
+/** How an operator reversed (or is reversing) a record. */
+export interface RemediationUndoInfo {
+  /** Who ran the undo (operator name or ARN). */
+  readonly by: string;
+  readonly startedAt: string;
+  /** The status the record had when the undo claimed it (`applied`, or `applying` for a partial apply). */
+  readonly from: 'applied' | 'applying';
+  readonly finishedAt?: string;
+  /** The calls the undo sent. */
+  readonly calls?: PlannedCall[];
+}
+
+/** One write-ahead record. */
+export interface RemediationRecord extends RemediationClaim {
+  readonly status: RemediationRecordStatus;
+  /** The execution that claimed it; only that execution may resume an `applying` record. */
+  readonly executionId: string;
+  readonly state: string;
+  readonly playbook: string;
+  readonly account: string;
+  readonly region: string;
+  readonly target: Readonly<Record<string, unknown>>;
+  /** The state read before the first call: the undo input. Never re-read on a retry. */
+  readonly before: unknown;
+  /** The calls the run decided to make, in order. */
+  readonly planned: PlannedCall[];
+  /** planHash(planned). */
+  readonly planHash: string;
+  /** Indexes into `planned` of the calls that succeeded, in the order they were sent. */
+  readonly applied: number[];
+  /** When the run planned (plan-time decisions such as "unused for 90 days" are replayed as of this time). */
+  readonly plannedAt: string;
+  readonly claimedAt: string;
+  readonly updatedAt: string;
+  /** The run's outcome without its calls' results: set when the record became `applied`. */
+  readonly outcome?: RemediationOutcome;
+  /** The last error a call raised while `applying` (the record stays `applying`; a redrive resumes). */
+  readonly lastError?: { readonly name: string; readonly message: string; readonly at: string };
+  readonly undo?: RemediationUndoInfo;
+  readonly undoError?: { readonly name: string; readonly message: string; readonly at: string };
+  /** Epoch seconds (TTL). */
+  readonly expiresAt: number;
+}
+
+/** A new claim: everything but the fields the repository fills in. */
+export type NewRemediationRecord = Omit<RemediationRecord, 'status' | 'applied' | 'updatedAt' | 'outcome'>;
+
+function conditionFailed(err: unknown): boolean {
+  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
+}
+
+export class RemediationRecordsRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  private key(claim: RemediationClaim): Record<string, string> {
+    return { investigationId: claim.investigationId, remediationId: claim.remediationId };
+  }
+
+  /** The record of a claim (strongly consistent), or undefined. */
+  async get(claim: RemediationClaim): Promise<RemediationRecord | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: this.key(claim), ConsistentRead: true }),
+    );
+    return out.Item as RemediationRecord | undefined;
+  }
+
+  /** Writes the claim as `applying` if there is no record for it yet; false when one exists. */
+  async claim(record: NewRemediationRecord): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...record, status: 'applying', applied: [], updatedAt: record.claimedAt },
+          ConditionExpression: 'attribute_not_exists(investigationId)',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (conditionFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Appends `index` to `applied` while the record is `applying`, owned by `executionId`, and exactly `index`
+   * calls are marked (calls are applied in plan order). False when any of that no longer holds: an undo took
+   * the record, or another invocation marked the call first.
+   */
+  async markApplied(claim: RemediationClaim, executionId: string, index: number, at: string): Promise<boolean> {
+    return this.update(claim, {
+      UpdateExpression: 'SET #applied = list_append(#applied, :index), #updated = :at',
+      ConditionExpression: '#status = :applying AND #exec = :exec AND size(#applied) = :count',
+      ExpressionAttributeNames: {
+        '#applied': 'applied',
+        '#updated': 'updatedAt',
+        '#status': 'status',
+        '#exec': 'executionId',
+      },
+      ExpressionAttributeValues: {
+        ':index': [index],
+        ':at': at,
+        ':applying': 'applying',
+        ':exec': executionId,
+        ':count': index,
+      },
+    });
+  }
+
+  /** `applying` → `applied`, with the outcome. */
+  async complete(
+    claim: RemediationClaim,
+    executionId: string,
+    outcome: RemediationOutcome,
+    at: string,
+  ): Promise<boolean> {
+    return this.update(claim, {
+      UpdateExpression: 'SET #status = :applied, #outcome = :outcome, #updated = :at REMOVE #lastError',
+      ConditionExpression: '#status = :applying AND #exec = :exec',
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#outcome': 'outcome',
+        '#updated': 'updatedAt',
+        '#lastError': 'lastError',
+        '#exec': 'executionId',
+      },
+      ExpressionAttributeValues: {
+        ':applied': 'applied',
+        ':applying': 'applying',
+        ':outcome': outcome,
+        ':at': at,
+        ':exec': executionId,
+      },
+    });
+  }
+
+  /** Notes the error that stopped an `applying` run (best effort: the record stays `applying`). */
+  async recordError(
+    claim: RemediationClaim,
+    executionId: string,
+    error: { name: string; message: string },
+    at: string,
+  ): Promise<void> {
+    await this.update(claim, {
+      UpdateExpression: 'SET #lastError = :error, #updated = :at',
+      ConditionExpression: '#status = :applying AND #exec = :exec',
+      ExpressionAttributeNames: {
+        '#lastError': 'lastError',
+        '#updated': 'updatedAt',
+        '#status': 'status',
+        '#exec': 'executionId',
+      },
+      ExpressionAttributeValues: {
+        ':error': { ...error, at },
+        ':at': at,
+        ':applying': 'applying',
+        ':exec': executionId,
+      },
+    });
+  }
+
+  /**
+   * Claims the record for an undo: `applied` or `applying` → `undoing`, once. Returns the record as it now is,
+   * or undefined when it was in another status (already being undone or undone).
+   */
+  async beginUndo(
+    claim: RemediationClaim,
+    by: string,
+    at: string,
+    from: 'applied' | 'applying',
+  ): Promise<RemediationRecord | undefined> {
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.key(claim),
+          UpdateExpression: 'SET #status = :undoing, #undo = :undo, #updated = :at',
+          ConditionExpression: '#status = :from',
+          ExpressionAttributeNames: { '#status': 'status', '#undo': 'undo', '#updated': 'updatedAt' },
+          ExpressionAttributeValues: {
+            ':undoing': 'undoing',
+            ':from': from,
+            ':undo': { by, startedAt: at, from },
+            ':at': at,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes as RemediationRecord;
+    } catch (err) {
+      if (conditionFailed(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** `undoing` → `undone`, with the calls the undo sent. */
+  async finishUndo(claim: RemediationClaim, undo: RemediationUndoInfo, at: string): Promise<boolean> {
+    return this.update(claim, {
+      UpdateExpression: 'SET #status = :undone, #undo = :undo, #updated = :at REMOVE #undoError',
+      ConditionExpression: '#status = :undoing',
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#undo': 'undo',
+        '#updated': 'updatedAt',
+        '#undoError': 'undoError',
+      },
+      ExpressionAttributeValues: {
+        ':undone': 'undone',
+        ':undoing': 'undoing',
+        ':undo': { ...undo, finishedAt: at },
+        ':at': at,
+      },
+    });
+  }
+
+  /** An undo call failed: `undoing` → the status before the undo, with the error, so the undo can be run again. */
+  async abortUndo(
+    claim: RemediationClaim,
+    from: 'applied' | 'applying',
+    error: { name: string; message: string },
+    at: string,
+  ): Promise<boolean> {
+    return this.update(claim, {
+      UpdateExpression: 'SET #status = :from, #undoError = :error, #updated = :at REMOVE #undo',
+      ConditionExpression: '#status = :undoing',
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#undoError': 'undoError',
+        '#updated': 'updatedAt',
+        '#undo': 'undo',
+      },
+      ExpressionAttributeValues: { ':from': from, ':undoing': 'undoing', ':error': { ...error, at }, ':at': at },
+    });
+  }
+
+  /** The records an execution claimed (the execution index; eventually consistent). */
+  async listByExecution(executionId: string): Promise<RemediationRecord[]> {
+    const items: RemediationRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'execution-index',
+          KeyConditionExpression: '#e = :e',
+          ExpressionAttributeNames: { '#e': 'executionId' },
+          ExpressionAttributeValues: { ':e': executionId },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...((out.Items ?? []) as RemediationRecord[]));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  private async update(
+    claim: RemediationClaim,
+    input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: this.key(claim), ...input }));
+      return true;
+    } catch (err) {
+      if (conditionFailed(err)) return false;
+      throw err;
+    }
+  }
+}
