@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import type { RemediationMode, SeverityLabel, SoclessConfig, WebhookSenderConfig } from '../../shared/config.ts';
 import type { CompiledPlaybook } from '../../shared/deploy-model.ts';
 import { webhookSecretName } from '../../shared/events/webhook.ts';
+import { SESSION_LEDGER_KEY_PREFIX } from '../../shared/remediation/session-ledger.ts';
 import { ENDPOINT_ENV, ROUTES_DEFINE, type Route, type WebhookSenderEnv } from '../functions/endpoint.ts';
 import { SWEEPER_ENV } from '../functions/sweeper.ts';
 import type { HubTables } from './hub-tables.ts';
@@ -139,6 +140,8 @@ export class EndpointFunction extends Construct {
     fn.bindTable(props.tables.tables.events, 'rw');
     fn.bindTable(props.tables.tables.dedup, 'rw');
     fn.bindTable(props.tables.tables.accounts, 'r');
+    // The session ledger only: an event is the hub's own (`self`) when its spoke session is recorded there.
+    fn.bindTableItemReads(props.tables.tables.remediations, SESSION_LEDGER_KEY_PREFIX);
     fn.bindVault(props.vault, 'rw');
     const prefix = stack.formatArn({
       service: 'states',

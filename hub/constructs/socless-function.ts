@@ -240,6 +240,29 @@ export class SoclessFunction extends Construct {
     return this;
   }
 
+  /**
+   * Sets the table's env var and grants GetItem on the items whose partition key starts with `keyPrefix`, and
+   * nothing else on the table (`dynamodb:LeadingKeys`; no Query, no index).
+   */
+  bindTableItemReads(table: Table, keyPrefix: string): this {
+    const def = tableDefinitionOf(table);
+    if (!def) {
+      throw new Error(
+        `SoclessFunction ${this.node.path}: bindTableItemReads got a table that HubTables did not build (${table.node.path})`,
+      );
+    }
+    this.function.addEnvironment(def.envVar, table.tableName);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${keyPrefix}*`] } },
+      }),
+    );
+    if (table.encryptionKey) this.grantKey(table.encryptionKey, 'r');
+    return this;
+  }
+
   /** Sets SOCLESS_VAULT_BUCKET and grants object reads (and writes for `rw`) in the vault. */
   bindVault(bucket: IBucket, access: DataAccess): this {
     this.function.addEnvironment(VAULT_BUCKET_ENV, bucket.bucketName);

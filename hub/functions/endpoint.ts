@@ -54,6 +54,7 @@ import {
   recordRejected,
 } from '../../shared/pipeline/pipeline.ts';
 import { createRouter } from '../../shared/pipeline/router.ts';
+import { HubSessionLedger } from '../../shared/remediation/session-ledger.ts';
 import { AccountsRepository } from '../../shared/store/accounts.ts';
 import { TABLES } from '../../shared/tables.ts';
 import { emitOutcomeMetrics, knownMetricSources, type MetricSink, registeredAccounts } from './endpoint-metrics.ts';
@@ -73,6 +74,8 @@ export const ENDPOINT_ENV = {
   eventsTable: TABLES.events.envVar,
   dedupTable: TABLES.dedup.envVar,
   accountsTable: TABLES.accounts.envVar,
+  /** The remediations table: the endpoint reads only its session ledger items (`session#…` keys). */
+  remediationsTable: TABLES.remediations.envVar,
   vaultBucket: 'SOCLESS_VAULT_BUCKET',
   /** JSON: the configured webhook senders, each with the ARN of its own signing secret (`secretArn`). */
   webhookSenders: 'SOCLESS_WEBHOOK_SENDERS',
@@ -296,6 +299,7 @@ export function pipelineFromEnv(env: NodeJS.ProcessEnv, routes: readonly Route[]
       eventsTable: ENDPOINT_ENV.eventsTable,
       dedupTable: ENDPOINT_ENV.dedupTable,
       accountsTable: ENDPOINT_ENV.accountsTable,
+      remediationsTable: ENDPOINT_ENV.remediationsTable,
       vaultBucket: ENDPOINT_ENV.vaultBucket,
       stateMachinePrefix: ENDPOINT_ENV.stateMachinePrefix,
       dedupWindowMinutes: ENDPOINT_ENV.dedupWindowMinutes,
@@ -322,6 +326,7 @@ export function pipelineFromEnv(env: NodeJS.ProcessEnv, routes: readonly Route[]
   }
   const documents = createDocumentClient();
   const accounts = new AccountsRepository(documents, vars.accountsTable);
+  const ledger = new HubSessionLedger(documents, vars.remediationsTable);
   const defaultMode = vars.defaultMode as RemediationMode;
   return {
     events: new DynamoEventStore(documents, vars.eventsTable),
@@ -336,6 +341,7 @@ export function pipelineFromEnv(env: NodeJS.ProcessEnv, routes: readonly Route[]
     dedupWindowMs: window * 60_000,
     trustedAggregators,
     isOrgAccount: cachedOrgAccount(async (id) => (await accounts.get(id)) !== undefined, 5 * 60_000),
+    verifyHubSession: (claim) => ledger.verify(claim),
   };
 }
 

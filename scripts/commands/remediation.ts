@@ -11,6 +11,7 @@ import { resolveExternalId } from '../../shared/remediation/external-id.ts';
 import { iamActions } from '../../shared/remediation/policy.ts';
 import { undoExecution } from '../../shared/remediation/record.ts';
 import { partitionOf, StsSpokeSessionFactory, sessionsFor } from '../../shared/remediation/session.ts';
+import { HubSessionLedger, ledgeredSessions } from '../../shared/remediation/session-ledger.ts';
 import { triggerPatterns } from '../../shared/remediation/triggers.ts';
 import type { Remediation } from '../../shared/remediation/types.ts';
 import { createDocumentClient } from '../../shared/store/clients.ts';
@@ -98,17 +99,23 @@ export function registerRemediationCommand(program: Command): void {
         }
         const config = opts.config ? loadConfigFile(opts.config) : loadCdkConfig();
         const region = opts.region ?? config.homeRegion;
-        const records = new RemediationRecordsRepository(createDocumentClient({ region }), opts.table);
+        const documents = createDocumentClient({ region });
+        const records = new RemediationRecordsRepository(documents, opts.table);
         const found = await records.listByExecution(executionId);
         await confirmUndo(executionId, undoPreview(executionId, found), { yes: opts.yes === true });
         // Undo reaches SoclessUndoRole only through the operator-only hub undo role, and this factory opens
         // nothing but undo sessions (undoExecution narrows each to the recorded target).
+        // Each undo session is recorded in the hub's session ledger first: its calls (a StopLogging, a restored
+        // bucket policy) are then the hub's own (`self`), never findings the hub would fix back.
         const sessions = sessionsFor(
-          new StsSpokeSessionFactory({
-            externalId: () => resolveExternalId(config, new SecretsManagerClient({ region })),
-            hubRoleArn: opts.hubRoleArn ?? hubUndoRoleArn(config.hubAccountId, partitionOf(region)),
-            stsRegion: region,
-          }),
+          ledgeredSessions(
+            new StsSpokeSessionFactory({
+              externalId: () => resolveExternalId(config, new SecretsManagerClient({ region })),
+              hubRoleArn: opts.hubRoleArn ?? hubUndoRoleArn(config.hubAccountId, partitionOf(region)),
+              stsRegion: region,
+            }),
+            new HubSessionLedger(documents, opts.table),
+          ),
           'undo',
         );
         const by = `${userInfo().username}@${hostname()}`;

@@ -56,7 +56,9 @@ import { createRouter } from '../../shared/pipeline/router.ts';
 import { type SweepReport, sweep } from '../../shared/pipeline/sweeper.ts';
 import type { Dispatcher, EventRecord } from '../../shared/pipeline/types.ts';
 import { compileAllPlaybooks } from '../../shared/playbook/index.ts';
+import { HubSessionLedger } from '../../shared/remediation/session-ledger.ts';
 import { AccountsRepository } from '../../shared/store/accounts.ts';
+import { TABLES } from '../../shared/tables.ts';
 import { loadOrgFile, type SimulatedAccount, simulatedAccounts } from './org.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -376,6 +378,8 @@ export class LocalHub {
         // Who may speak for other accounts: the configured aggregators, for accounts of the simulated org.
         trustedAggregators: config.trustedAggregators,
         isOrgAccount: async (accountId) => accounts.some((a) => a.accountId === accountId),
+        // As in AWS: a spoke role's call is the hub's own only when the session ledger has its session.
+        verifyHubSession: (claim) => new HubSessionLedger(dynamo.client, TABLES.remediations.name).verify(claim),
       };
       // POST /events as in AWS: the endpoint handler, each sender verified with its own secret from the local map.
       const webhookSecrets = new StaticSecretResolver(secretValues);

@@ -130,24 +130,20 @@ function cloudTrailResources(d: CloudTrailApiCall, account: string): SecurityRes
 export const HUB_SESSION_ROLES: readonly string[] = [NAMES.spokeRemediationRoleName, NAMES.spokeUndoRoleName];
 
 /**
- * The hub session behind a call, when the caller is an AssumedRole session of a hub spoke role in the account the
- * call was made in (`sessionContext.sessionIssuer.arn`, or the assumed-role `arn`). Role names are unique in an
- * account, and only the hub (and operators, for undo) can assume these roles.
+ * The hub session a call claims to come from: an AssumedRole session of a hub spoke role in the account the call
+ * was made in (`sessionContext.sessionIssuer.arn`, or the assumed-role `arn`), with its session name (the last
+ * part of the assumed-role ARN). Only a claim: whoever administers the account can create a role of that name
+ * where the hub has none, so the pipeline checks the session name against the hub's session ledger.
  */
 export function hubSessionOf(d: CloudTrailApiCall, account: string): SecurityEventOrigin['hubSession'] {
   const identity = d.userIdentity;
-  if (identity.type !== 'AssumedRole') return undefined;
+  if (identity.type !== 'AssumedRole' || !identity.arn) return undefined;
+  const session = /^arn:[a-z-]+:sts::(\d{12}):assumed-role\/([\w+=,.@-]+)\/([\w+=,.@-]{2,64})$/.exec(identity.arn);
+  if (!session || session[1] !== account || !HUB_SESSION_ROLES.includes(session[2] as string)) return undefined;
   const issuer = identity.sessionContext?.sessionIssuer?.arn;
-  const fromIssuer = issuer ? /^arn:[a-z-]+:iam::(\d{12}):role\/([\w+=,.@-]+)$/.exec(issuer) : null;
-  const fromSession = identity.arn
-    ? /^arn:[a-z-]+:sts::(\d{12}):assumed-role\/([\w+=,.@-]+)\//.exec(identity.arn)
-    : null;
-  for (const match of [fromIssuer, fromSession]) {
-    if (match && match[1] === account && HUB_SESSION_ROLES.includes(match[2] as string)) {
-      return { role: match[2] as string, arn: (identity.arn ?? issuer) as string };
-    }
-  }
-  return undefined;
+  // When CloudTrail names the issuer too, it must be the same role of the same account.
+  if (issuer && issuer.replace(/^arn:[a-z-]+:iam::/, '') !== `${account}:role/${session[2]}`) return undefined;
+  return { role: session[2] as string, arn: identity.arn, sessionName: session[3] as string };
 }
 
 /**

@@ -119,8 +119,12 @@ export const SecurityEventOriginSchema = z.object({
    * and for custom (non-AWS) sources; the remediate integration must refuse to act when it is false.
    */
   mayRemediate: z.boolean(),
-  /** Set when a CloudTrail event was caused by the hub's own spoke session (remediation or undo role). */
-  hubSession: z.object({ role: z.string(), arn: z.string() }).optional(),
+  /**
+   * Set when a CloudTrail event names a hub spoke role (remediation or undo role) of the account as its caller:
+   * the role, the session ARN and the session name. A claim until the pipeline finds that session in the hub's
+   * session ledger (a role can be re-created under the same name by whoever administers the account).
+   */
+  hubSession: z.object({ role: z.string(), arn: z.string(), sessionName: z.string() }).optional(),
 });
 export type SecurityEventOrigin = z.infer<typeof SecurityEventOriginSchema>;
 

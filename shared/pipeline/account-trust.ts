@@ -4,10 +4,11 @@
  * the envelope account is a configured aggregator for the event's source (`config.trustedAggregators`, e.g. the
  * GuardDuty delegated administrator) and the named account is in the org registry; otherwise the event is held
  * back as `rejected`, flagged `account-mismatch`. Events the hub's own spoke sessions caused are held back as
- * `self`.
+ * `self`, once the hub's session ledger confirms the session.
  */
 import type { AggregatorSource } from '../config.ts';
 import type { AccountClaim, EventFlag, SecurityEvent } from '../events/types.ts';
+import type { HubSessionClaim } from '../remediation/session-ledger.ts';
 import type { EventStatus } from './types.ts';
 
 /** What the check needs (a part of the pipeline's dependencies). */
@@ -16,6 +17,11 @@ export interface AccountTrust {
   readonly trustedAggregators?: Readonly<Partial<Record<AggregatorSource, readonly string[]>>>;
   /** Whether an account is in the org registry. @default none is */
   readonly isOrgAccount?: (accountId: string) => Promise<boolean>;
+  /**
+   * Whether the hub opened the spoke session a CloudTrail call claims to come from (the session ledger).
+   * @default none is (every call is routed as anyone's)
+   */
+  readonly verifyHubSession?: (claim: HubSessionClaim) => Promise<boolean>;
 }
 
 /** An event that must not be routed: the status to record it with, why, and the account to record. */
@@ -70,10 +76,20 @@ export async function checkAccountTrust(event: SecurityEvent, trust: AccountTrus
       }
       if (reason) return { status: 'rejected', reason, flags: ['account-mismatch'], account: origin.account };
     }
-    if (origin.hubSession) {
+    const session = origin.hubSession;
+    // A spoke role's name is only a claim: the call is the hub's own when the ledger has the session.
+    if (
+      session &&
+      (await (trust.verifyHubSession?.({
+        account: event.account,
+        role: session.role,
+        sessionName: session.sessionName,
+        time: event.time,
+      }) ?? Promise.resolve(false)))
+    ) {
       return {
         status: 'self',
-        reason: `caused by the hub's own session ${origin.hubSession.arn} (${origin.hubSession.role}); not routed, so the hub never fixes back its own change`,
+        reason: `caused by the hub's own session ${session.arn} (${session.role}, in the hub's session ledger); not routed, so the hub never fixes back its own change`,
         flags: ['hub-session'],
         account: event.account,
       };

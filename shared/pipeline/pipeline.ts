@@ -44,6 +44,12 @@ export interface PipelineDeps {
    * @default no account is (aggregated events are all refused)
    */
   readonly isOrgAccount?: AccountTrust['isOrgAccount'];
+  /**
+   * Whether the hub opened the spoke session a CloudTrail call names (the session ledger in the remediations
+   * table); only a confirmed session makes an event `self`.
+   * @default none is
+   */
+  readonly verifyHubSession?: AccountTrust['verifyHubSession'];
   /** Raw inputs larger than this go to the vault instead of the events item. @default 64 KiB */
   readonly maxInlineRawBytes?: number;
   /** Largest input accepted. @default 256 KiB (the EventBridge event limit) */

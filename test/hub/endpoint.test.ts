@@ -367,7 +367,7 @@ describe('endpoint metrics', () => {
 describe('endpoint and sweeper configuration', () => {
   it('names every missing environment variable at cold start', () => {
     expect(() => endpointDepsFromEnv({})).toThrow(
-      /SOCLESS_EVENTS_TABLE, SOCLESS_DEDUP_TABLE, SOCLESS_ACCOUNTS_TABLE, SOCLESS_VAULT_BUCKET, SOCLESS_WEBHOOK_SENDERS, SOCLESS_AUTO_MIN_SEVERITY, SOCLESS_TRUSTED_AGGREGATORS/,
+      /SOCLESS_EVENTS_TABLE, SOCLESS_DEDUP_TABLE, SOCLESS_ACCOUNTS_TABLE, SOCLESS_REMEDIATIONS_TABLE, SOCLESS_VAULT_BUCKET, SOCLESS_WEBHOOK_SENDERS, SOCLESS_AUTO_MIN_SEVERITY, SOCLESS_TRUSTED_AGGREGATORS/,
     );
   });
 

@@ -61,13 +61,24 @@ describe('hub least privilege on remediation records and results', () => {
     expect(compiled.problems).toEqual([]);
   });
 
-  it('lets only the remediate integration touch the remediations table, with no delete', () => {
+  it('lets only the remediate integration write the remediations table, with no delete', () => {
     const table = logicalId(hub.stack.tables.tables.remediations);
     const remediate = hub.stack.integrations.byId.get('remediate')!;
+    const ledgerReaders = [hub.stack.endpoint.handler, hub.stack.endpoint.sweeper];
     for (const fn of functions()) {
       const touching = statementsOf(fn).filter((s) => onTable(s, table));
       const env = resources[logicalId(fn.function)]!.Properties.Environment.Variables;
-      if (fn === remediate) {
+      if (ledgerReaders.includes(fn)) {
+        // The endpoint and the sweeper read session ledger items only: GetItem on `session#` keys, no index.
+        expect(touching, fn.node.path).toEqual([
+          expect.objectContaining({
+            Action: 'dynamodb:GetItem',
+            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['session#*'] } },
+            Resource: { 'Fn::GetAtt': [table, 'Arn'] },
+          }),
+        ]);
+        expect(env[TABLES.remediations.envVar]).toEqual({ Ref: table });
+      } else if (fn === remediate) {
         expect(touching.flatMap(actions).sort()).toEqual([
           'dynamodb:GetItem',
           'dynamodb:PutItem',

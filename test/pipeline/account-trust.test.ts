@@ -3,6 +3,7 @@ import { type LocalDynamo, startLocalDynamo } from '../../shared/local/dynalite.
 import { processInput } from '../../shared/pipeline/pipeline.ts';
 import { createRouter } from '../../shared/pipeline/router.ts';
 import { sweep } from '../../shared/pipeline/sweeper.ts';
+import { HubSessionLedger } from '../../shared/remediation/session-ledger.ts';
 import { fixture, pipelineDeps, TRIGGERS } from './harness.ts';
 
 let dynamo: LocalDynamo;
@@ -27,10 +28,28 @@ const ROUTES = createRouter([
 ]);
 
 function deps(trusted: { guardduty?: string[]; securityhub?: string[] } = {}) {
+  const ledger = new HubSessionLedger(dynamo.client, 'remediations');
   return pipelineDeps(dynamo, {
     router: ROUTES,
     trustedAggregators: { guardduty: trusted.guardduty ?? [], securityhub: trusted.securityhub ?? [] },
     isOrgAccount: async (id) => ORG.has(id),
+    verifyHubSession: (claim) => ledger.verify(claim),
+  });
+}
+
+/** The time of the StopLogging fixture's call. */
+const CALL_TIME = '2024-05-03T12:34:56Z';
+
+/** Records a hub session in the ledger, as the remediate integration or the undo does before AssumeRole. */
+async function recordHubSession(role: string, sessionName: string, openedAt = CALL_TIME, account = MEMBER) {
+  await new HubSessionLedger(dynamo.client, 'remediations').record({
+    account,
+    role,
+    sessionName,
+    purpose: role === 'SoclessUndoRole' ? 'undo' : 'fix',
+    execution: `arn:aws:states:us-east-1:123456789012:execution:remediate-finding:${sessionName}`,
+    remediation: 'cloudtrail-logging',
+    openedAt,
   });
 }
 
@@ -62,10 +81,10 @@ function stopLogging(userIdentity: Record<string, unknown>, overrides: Record<st
   };
 }
 
-function assumedRole(role: string, account = MEMBER) {
+function assumedRole(role: string, account = MEMBER, sessionName = 'socless-remediate-finding-abc') {
   return {
     type: 'AssumedRole',
-    arn: `arn:aws:sts::${account}:assumed-role/${role}/socless-remediate-finding-abc`,
+    arn: `arn:aws:sts::${account}:assumed-role/${role}/${sessionName}`,
     accountId: account,
     sessionContext: {
       sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${account}:role/${role}`, accountId: account },
@@ -188,7 +207,9 @@ describe("the hub's own sessions", () => {
     'records a StopLogging by the hub %s session as self and never routes it',
     async (role) => {
       const d = deps();
-      const event = stopLogging(assumedRole(role));
+      const sessionName = `socless-${role}-${unique()}`;
+      await recordHubSession(role, sessionName);
+      const event = stopLogging(assumedRole(role, MEMBER, sessionName));
       const [outcome] = await processInput(event, 'test', d);
       expect(outcome).toMatchObject({ status: 'self', flags: ['hub-session'], playbooks: [] });
       expect(outcome?.reason).toMatch(new RegExp(`hub's own session .*${role}`));
@@ -199,6 +220,35 @@ describe("the hub's own sessions", () => {
       expect(again).toMatchObject({ status: 'self', redelivered: true });
     },
   );
+
+  it('routes a call by a spoke role name whose session the hub never opened (a role re-created by the account)', async () => {
+    const d = deps();
+    const [forged] = await processInput(
+      stopLogging(assumedRole('SoclessUndoRole', MEMBER, `mallory-${unique()}`)),
+      'test',
+      d,
+    );
+    expect(forged?.status).toBe('dispatched');
+    expect(d.dispatcher.starts.size).toBe(1);
+  });
+
+  it('routes a call whose session is in the ledger for another role, another account or another time', async () => {
+    const d = deps();
+    const sessionName = `socless-remediate-finding-${unique()}`;
+    await recordHubSession('SoclessRemediationRole', sessionName);
+    const otherRole = stopLogging(assumedRole('SoclessUndoRole', MEMBER, sessionName));
+    const otherAccount = stopLogging(assumedRole('SoclessRemediationRole', AGGREGATOR, sessionName), {
+      account: AGGREGATOR,
+    });
+    const detail = (event: Record<string, unknown>) => event.detail as Record<string, unknown>;
+    detail(otherAccount).recipientAccountId = AGGREGATOR;
+    const later = stopLogging(assumedRole('SoclessRemediationRole', MEMBER, sessionName));
+    detail(later).eventTime = '2024-05-03T15:00:00Z';
+    for (const event of [otherRole, otherAccount, later]) {
+      const [outcome] = await processInput(event, 'test', d);
+      expect(outcome?.status, JSON.stringify(detail(event).userIdentity)).toBe('dispatched');
+    }
+  });
 
   it('routes a StopLogging by any other role, or by a same-named role of another account, as usual', async () => {
     const d = deps();

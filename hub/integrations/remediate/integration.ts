@@ -34,6 +34,7 @@ import {
 } from '../../../shared/remediation/guard.ts';
 import { type RemediationRuntime, runRemediation } from '../../../shared/remediation/runner.ts';
 import { StsSpokeSessionFactory } from '../../../shared/remediation/session.ts';
+import { HubSessionLedger, ledgeredSessions } from '../../../shared/remediation/session-ledger.ts';
 import {
   type Remediation,
   RemediationEventSchema,
@@ -159,7 +160,11 @@ export const runtimeFromEnvironment: RemediationRuntimeFactory = (ctx) => {
   const parameter = env[KILL_SWITCH_PARAMETER_ENV] || DEFAULT_KILL_SWITCH_PARAMETER;
   return {
     ...base,
-    sessions: cachedSessions.factory,
+    // Every fix session is in the ledger before it opens: its CloudTrail calls are then known as the hub's own.
+    sessions: ledgeredSessions(
+      cachedSessions.factory,
+      new HubSessionLedger(ctx.deps.documentClient, ctx.tableName('remediations')),
+    ),
     killSwitch: new SsmKillSwitch(new SSMClient({}), parameter, reportKillSwitchProblem(ctx, parameter)),
   };
 };
