@@ -1,33 +1,91 @@
 import '../shared/polyfills.ts';
 import { Command, CommanderError } from 'commander';
-import { SoclessError } from '../shared/errors.ts';
+import { debugRequested, EXIT_CODES, reportCliError } from './cli-errors.ts';
 import { COMMANDS } from './commands/index.ts';
 
+/** Every command below `root` (itself included), depth first. */
+export function allCommands(root: Command): Command[] {
+  return [root, ...root.commands.flatMap((c) => allCommands(c))];
+}
+
+/** `socless org opt-in`: the words that run a command. */
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+const EXIT_CODES_HELP = `
+Exit codes: ${EXIT_CODES.ok} ok, ${EXIT_CODES.failure} failure (one line on stderr says what happened and what to do), ${EXIT_CODES.usage} usage (unknown command or option, missing or bad argument).
+Add --debug to any command to print the stack trace of a failure.`;
+
+/** A usage error commander reported, with the command it belongs to (for a "see --help" pointer). */
+interface UsageReport {
+  text: string;
+  command: string;
+}
+
 /** The `socless` command: local hub, playbooks, remediations, org operations and benchmarks. */
-export function buildProgram(): Command {
+export function buildProgram(usage: { last?: UsageReport } = {}): Command {
   const program = new Command('socless')
     .description('SOCless for an AWS Organization: security orchestration, automation and response on Step Functions.')
     .version(process.env.npm_package_version ?? '0.1.0')
-    .showHelpAfterError();
+    .option('--debug', 'print the stack trace of a failure')
+    .exitOverride();
   for (const register of COMMANDS) register(program);
+  program.addHelpText('after', EXIT_CODES_HELP);
+  for (const cmd of allCommands(program)) {
+    // Commander's own errors (unknown option, missing argument...) are kept for the boundary, which prints
+    // them as one line with the command whose help explains it.
+    cmd.configureOutput({
+      outputError: (text) => {
+        usage.last = { text: text.trim(), command: commandPath(cmd) };
+      },
+    });
+    cmd.showHelpAfterError(false);
+    for (const option of cmd.options) {
+      if (option.mandatory && !option.description.startsWith('(required)')) {
+        option.description = `(required) ${option.description}`;
+      }
+    }
+  }
   return program;
 }
 
-async function main(argv: string[]): Promise<void> {
-  try {
-    await buildProgram().parseAsync(argv);
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode;
-      return;
-    }
-    if (err instanceof SoclessError) {
-      process.stderr.write(`${err.name}: ${err.message}\n`);
-      process.exitCode = 1;
-      return;
-    }
-    throw err;
-  }
+function usageExitCode(err: CommanderError): number {
+  if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_CODES.ok;
+  return err.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
 }
 
-await main(process.argv);
+/**
+ * Runs the CLI and returns its exit code. The one error boundary: every failure a command throws (and any
+ * error that escapes later, from a timer or a server) is printed as one line; the stack only with --debug.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const debug = debugRequested(argv);
+  const fail = (err: unknown) => {
+    process.exitCode = reportCliError(err, debug);
+  };
+  process.on('uncaughtException', (err) => {
+    fail(err);
+    process.exit();
+  });
+  process.on('unhandledRejection', (err) => {
+    fail(err);
+    process.exit();
+  });
+  const usage: { last?: UsageReport } = {};
+  try {
+    await buildProgram(usage).parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_CODES.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      const code = usageExitCode(err);
+      if (code !== EXIT_CODES.ok && usage.last) {
+        process.stderr.write(`${usage.last.text} (see: ${usage.last.command} --help)\n`);
+      }
+      return code;
+    }
+    return reportCliError(err, debug);
+  }
+}

@@ -11,4 +11,16 @@ process.on('warning', (warning) => {
 });
 
 register();
-await import('./cli.ts');
+try {
+  const { main } = await import('./cli.ts');
+  process.exitCode = await main(process.argv);
+} catch (err) {
+  // Only a CLI that cannot even load ends up here (cli.ts reports everything else): still one line.
+  const debug = process.argv.includes('--debug') || process.env.SOCLESS_DEBUG === '1';
+  process.stderr.write(
+    `error: the socless CLI failed to load (${err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]}` : String(err)}); ` +
+      'this is a bug, please report it to the socless-org issue tracker (attach the output with --debug)\n',
+  );
+  if (debug && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  process.exitCode = 1;
+}

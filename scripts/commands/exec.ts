@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
 import type { ExecutionStatus } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
 import { SoclessError } from '../../shared/errors.ts';
+import { normalizeEvent } from '../../shared/events/index.ts';
+import { loadPlaybookSources } from '../../shared/playbook/index.ts';
 import { AccountsRepository } from '../../shared/store/accounts.ts';
+import { asUsage, InputFileError, parseJsonText, readInputFile, UsageError, withExamples } from '../cli-errors.ts';
 import { HUB_OUTPUTS } from '../org/aws-context.ts';
 import {
   applyReplay,
@@ -29,6 +31,7 @@ interface FailuresOptions extends AwsCliOptions {
 }
 
 interface ReplayCliOptions extends AwsCliOptions {
+  json?: boolean;
   since: string;
   status: string;
   playbook?: string;
@@ -40,7 +43,7 @@ function parseStatuses(text: string): ExecutionStatus[] {
   const map: Record<string, ExecutionStatus> = { failed: 'FAILED', 'timed-out': 'TIMED_OUT', aborted: 'ABORTED' };
   return text.split(',').map((s) => {
     const status = map[s.trim().toLowerCase()];
-    if (!status) throw new SoclessError(`--status: "${s}" must be one of ${Object.keys(map).join(', ')}`);
+    if (!status) throw new UsageError(`--status: "${s}" must be one of ${Object.keys(map).join(', ')}`);
     return status;
   });
 }
@@ -53,20 +56,28 @@ export function registerExecCommand(program: Command): void {
     );
 
   withAwsOptions(
-    exec
-      .command('start')
+    withExamples(
+      exec.command('start'),
+      'socless exec start guardduty-triage --event playbooks/guardduty-triage/events/crypto-mining-high.json',
+    )
       .description('start a playbook on an EventBridge event, with the input the pipeline would build')
       .argument('<playbook>', 'playbook name')
       .requiredOption('--event <file>', 'EventBridge event JSON')
       .option('--json', 'print the result as JSON'),
   ).action(async (playbook: string, opts: StartOptions) => {
-    const { config, gates, aws } = setUp(opts);
-    let text: string;
-    try {
-      text = readFileSync(opts.event, 'utf8');
-    } catch (err) {
-      throw new SoclessError(`--event ${opts.event}: cannot be read (${(err as Error).message})`);
+    // Everything local is checked before the first AWS call: the playbook exists, the event file parses.
+    const known = loadPlaybookSources().map((s) => s.name);
+    if (!known.includes(playbook)) {
+      throw new UsageError(`playbook: no playbook "${playbook}" in playbooks/; known: ${known.join(', ')}`);
     }
+    const text = readInputFile(opts.event, '--event');
+    const normalized = normalizeEvent(parseJsonText(text, `--event ${opts.event}`));
+    if (!normalized.ok) {
+      throw new InputFileError(
+        `--event ${opts.event}: ${normalized.field ? `${normalized.field}: ` : ''}${normalized.reason}`,
+      );
+    }
+    const { config, gates, aws } = await setUp(opts);
     const accountsTable = await tableName(opts.accountsTable, HUB_OUTPUTS.accountsTable, aws, gates, false);
     const started = await startPlaybook(
       {
@@ -83,15 +94,18 @@ export function registerExecCommand(program: Command): void {
   });
 
   withAwsOptions(
-    exec
-      .command('failures')
+    withExamples(
+      exec.command('failures'),
+      'socless exec failures --since 24h',
+      'socless exec failures --playbook remediate-finding --since 7d --json',
+    )
       .description('failed, timed-out and aborted executions with the failing state and the error cause')
       .option('--since <duration>', 'how far back (30m, 24h, 7d or an ISO time)', '24h')
       .option('--playbook <name>', 'only this playbook')
       .option('--json', 'print JSON'),
   ).action(async (opts: FailuresOptions) => {
-    const { gates, aws } = setUp(opts);
-    const since = parseSince(opts.since, Date.now());
+    const since = asUsage(() => parseSince(opts.since, Date.now()));
+    const { gates, aws } = await setUp(opts);
     const machines = (await listPlaybookStateMachines(aws.sfn, gates)).filter(
       (m) => !opts.playbook || m.playbook === opts.playbook,
     );
@@ -120,8 +134,11 @@ export function registerExecCommand(program: Command): void {
   });
 
   withAwsOptions(
-    exec
-      .command('replay')
+    withExamples(
+      exec.command('replay'),
+      'socless exec replay --since 24h --dry-run',
+      'socless exec replay --since 2h --status failed --playbook remediate-finding --yes',
+    )
       .description('re-drive the failed executions of events received since a time (Standard: RedriveExecution)')
       .requiredOption('--since <duration>', 'events received since (30m, 24h, 7d or an ISO time)')
       .option(
@@ -131,18 +148,27 @@ export function registerExecCommand(program: Command): void {
       )
       .option('--playbook <name>', 'only this playbook')
       .option('--dry-run', 'list what would be re-driven and stop')
-      .option('--yes', 'do not ask for confirmation'),
+      .option('--yes', 'do not ask for confirmation')
+      .option('--json', 'print the plan as JSON (re-driven only with --yes; never asks)'),
   ).action(async (opts: ReplayCliOptions) => {
-    const { gates, aws } = setUp(opts);
+    const since = asUsage(() => parseSince(opts.since, Date.now()));
+    const statuses = opts.status ? parseStatuses(opts.status) : FAILED_STATUSES;
+    const { gates, aws } = await setUp(opts);
     const eventsTable = await tableName(opts.eventsTable, HUB_OUTPUTS.eventsTable, aws, gates, true);
     const items = await planReplay(
       { sfn: aws.sfn, documents: aws.documents, eventsTable: eventsTable ?? '', gates },
-      {
-        since: parseSince(opts.since, Date.now()),
-        statuses: opts.status ? parseStatuses(opts.status) : FAILED_STATUSES,
-        ...(opts.playbook ? { playbook: opts.playbook } : {}),
-      },
+      { since, statuses, ...(opts.playbook ? { playbook: opts.playbook } : {}) },
     );
+    if (opts.json) {
+      const todo = items.filter((i) => i.action === 'redrive');
+      const results =
+        opts.yes && !opts.dryRun && todo.length > 0 ? await applyReplay({ sfn: aws.sfn, gates }, items) : undefined;
+      process.stdout.write(
+        `${JSON.stringify({ since, items, ...(results ? { results } : { dryRun: true }) }, null, 2)}\n`,
+      );
+      process.exitCode = results?.some((r) => !r.ok) ? 1 : 0;
+      return;
+    }
     for (const i of items) {
       process.stdout.write(
         `  ${i.action === 'redrive' ? 'redrive' : 'skip   '} ${i.eventId} ${i.playbook} ${i.status}${i.reason ? ` (${i.reason})` : ''}\n`,

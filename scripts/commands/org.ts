@@ -7,12 +7,14 @@ import { SoclessError } from '../../shared/errors.ts';
 import { hubRemediationRoleArn } from '../../shared/names.ts';
 import { resolveExternalId } from '../../shared/remediation/external-id.ts';
 import { AccountsRepository } from '../../shared/store/accounts.ts';
+import { asUsage, requireAwsCredentials, UsageError, withExamples } from '../cli-errors.ts';
 import { loadRepoConfig } from '../local/hub.ts';
 import {
   type AwsCommandOptions,
   type AwsContext,
   assumedRoleCredentials,
   createAwsContext,
+  HUB_OUTPUT_FLAGS,
   HUB_OUTPUTS,
   hubStackOutputs,
   tryCredentials,
@@ -51,11 +53,30 @@ export function withAwsOptions(command: Command): Command {
     .option('--accounts-table <name>', `accounts table (default: hub stack output ${HUB_OUTPUTS.accountsTable})`);
 }
 
-/** Configuration, gates and clients for one command run. */
-export function setUp(opts: AwsCliOptions): { config: SoclessConfig; gates: ApiGates; aws: AwsContext } {
+/**
+ * Configuration, gates and clients for one command run. Local inputs (configuration, `--rate`) are checked
+ * and the credentials resolved (no network) before the command makes its first AWS call.
+ */
+export async function setUp(opts: AwsCliOptions): Promise<{ config: SoclessConfig; gates: ApiGates; aws: AwsContext }> {
   const config = loadRepoConfig(opts.config);
-  const gates = createGates({ rates: parseRates(opts.rate) });
-  return { config, gates, aws: createAwsContext(opts, config, gates) };
+  const gates = createGates({ rates: asUsage(() => parseRates(opts.rate)) });
+  const aws = createAwsContext(opts, config, gates);
+  await requireAwsCredentials(aws.sts, opts.profile);
+  return { config, gates, aws };
+}
+
+/** An account id, OU id or root id, checked before any AWS call. */
+export function checkOrgTarget(target: string, what = 'target'): string {
+  if (
+    /^\d{12}$/.test(target) ||
+    /^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/.test(target) ||
+    /^r-[a-z0-9]{4,32}$/.test(target)
+  ) {
+    return target;
+  }
+  throw new UsageError(
+    `${what}: "${target}" is not an account id (12 digits), an OU id (ou-ab12-cdef3456) or a root id (r-ab12)`,
+  );
 }
 
 /** A table name from the option, else the hub stack output; undefined when neither is available. */
@@ -70,7 +91,12 @@ export async function tableName(
   try {
     const outputs = await hubStackOutputs(aws.cloudformation, gates);
     const name = outputs[output];
-    if (!name && required) throw new SoclessError(`the hub stack has no output ${output}`);
+    if (!name && required) {
+      const key = (Object.keys(HUB_OUTPUTS) as Array<keyof typeof HUB_OUTPUTS>).find((k) => HUB_OUTPUTS[k] === output);
+      throw new SoclessError(
+        `the hub stack has no output ${output}: redeploy the hub${key ? `, or pass ${HUB_OUTPUT_FLAGS[key]} <name>` : ''}`,
+      );
+    }
     return name;
   } catch (err) {
     if (required) throw err;
@@ -88,6 +114,7 @@ interface StatusOptions extends AwsCliOptions {
 
 interface OptInOptions extends AwsCliOptions {
   mode: string;
+  json?: boolean;
   dryRun?: boolean;
   yes?: boolean;
   registry: boolean;
@@ -97,15 +124,20 @@ export function registerOrgCommand(program: Command): void {
   const org = program.command('org').description('the organization: coverage, opt-in (real AWS)');
 
   withAwsOptions(
-    org
-      .command('status')
+    withExamples(
+      org.command('status'),
+      'socless org status',
+      'socless org status --profile security-admin --ou ou-ab12-cdef3456 --json',
+    )
       .description('every account: spoke instances per region, remediation role, effective mode, last event')
       .option('--ou <id>', 'only the accounts under this OU (or root)')
       .option('--json', 'print one JSON document instead of a table')
       .option('--hub-role <arn>', 'role spoke roles trust, assumed to probe them (default: the hub remediation role)')
       .option('--events-since <duration>', 'how far back the events table is read for the last event', '7d'),
   ).action(async (opts: StatusOptions) => {
-    const { config, gates, aws } = setUp(opts);
+    if (opts.ou) checkOrgTarget(opts.ou, '--ou');
+    asUsage(() => parseSince(opts.eventsSince, Date.now(), '--events-since'));
+    const { config, gates, aws } = await setUp(opts);
     const hubRole = opts.hubRole ?? hubRemediationRoleArn(config.hubAccountId);
     const hubCredentials = assumedRoleCredentials(aws.sts, gates, hubRole, 'socless-org-status');
     const hubProblem = await tryCredentials(hubCredentials);
@@ -152,20 +184,25 @@ export function registerOrgCommand(program: Command): void {
   });
 
   withAwsOptions(
-    org
-      .command('opt-in')
+    withExamples(
+      org.command('opt-in'),
+      'socless org opt-in 123456789012 --mode dry-run --dry-run',
+      'socless org opt-in ou-ab12-cdef3456 --mode notify --profile org-admin --yes',
+    )
       .description('set the remediation mode of an account, or of every account under an OU, by account tag')
       .argument('<target>', 'account id, OU id or root id')
       .requiredOption('--mode <mode>', `one of ${REMEDIATION_MODES.join(', ')}`)
       .option('--dry-run', 'show the changes and stop')
       .option('--yes', 'do not ask for confirmation')
-      .option('--no-registry', 'leave the accounts table alone (the registry sync will catch up)'),
+      .option('--no-registry', 'leave the accounts table alone (the registry sync will catch up)')
+      .option('--json', 'print the plan as one JSON document (applied only with --yes; never asks)'),
   ).action(async (target: string, opts: OptInOptions) => {
+    checkOrgTarget(target);
     if (!(REMEDIATION_MODES as readonly string[]).includes(opts.mode)) {
-      throw new SoclessError(`--mode: "${opts.mode}" must be one of ${REMEDIATION_MODES.join(', ')}`);
+      throw new UsageError(`--mode: "${opts.mode}" must be one of ${REMEDIATION_MODES.join(', ')}`);
     }
     const mode = opts.mode as RemediationMode;
-    const { config, gates, aws } = setUp(opts);
+    const { config, gates, aws } = await setUp(opts);
     const accountsTable = opts.registry
       ? await tableName(opts.accountsTable, HUB_OUTPUTS.accountsTable, aws, gates, true)
       : undefined;
@@ -176,6 +213,19 @@ export function registerOrgCommand(program: Command): void {
       ...(accountsTable ? { accounts: new AccountsRepository(aws.documents, accountsTable) } : {}),
     };
     const plan = await planOptIn(deps, target, mode);
+    const todo = plan.changes.filter((c) => c.action === 'tag').length;
+    if (opts.json && (todo === 0 || opts.dryRun || !opts.yes)) {
+      // JSON is for scripts: it plans, or applies with --yes; it never stops to ask.
+      process.stdout.write(`${JSON.stringify({ dryRun: true, ...plan }, null, 2)}\n`);
+      process.exitCode = plan.incomplete.length > 0 ? 1 : 0;
+      return;
+    }
+    if (opts.json) {
+      const results = await applyOptIn(deps, plan);
+      process.stdout.write(`${JSON.stringify({ dryRun: false, ...plan, results }, null, 2)}\n`);
+      process.exitCode = results.some((r) => !r.ok) || plan.incomplete.length > 0 ? 1 : 0;
+      return;
+    }
     const out = process.stdout;
     out.write(`Opt-in ${target} -> ${mode}: ${plan.changes.length} account(s)\n`);
     for (const c of plan.changes) out.write(`${describeChange(c)}\n`);
@@ -186,7 +236,6 @@ export function registerOrgCommand(program: Command): void {
           'Accounts moved into the OU later are not tagged; for a lasting OU mode set remediation.ous in the configuration.\n',
       );
     }
-    const todo = plan.changes.filter((c) => c.action === 'tag').length;
     if (todo === 0 || opts.dryRun) {
       out.write(opts.dryRun ? `Dry run: ${todo} account(s) would change.\n` : 'Nothing to change.\n');
       process.exitCode = plan.incomplete.length > 0 ? 1 : 0;

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { REMEDIATIONS } from '../../hub/remediations/index.ts';
 import { loadConfig, loadConfigFile } from '../../shared/config.ts';
 import { SoclessError } from '../../shared/errors.ts';
@@ -16,6 +17,12 @@ import { triggerPatterns } from '../../shared/remediation/triggers.ts';
 import type { Remediation } from '../../shared/remediation/types.ts';
 import { createDocumentClient } from '../../shared/store/clients.ts';
 import { type RemediationRecord, RemediationRecordsRepository } from '../../shared/store/remediations.ts';
+import { requireAwsCredentials, UsageError, withExamples } from '../cli-errors.ts';
+import { HUB_OUTPUT_FLAGS, HUB_OUTPUTS, hubStackOutputs } from '../org/aws-context.ts';
+import { createGates } from '../org/gates.ts';
+
+/** A Step Functions execution ARN, checked before any AWS call. */
+const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:\s]+:[^:\s]+$/;
 
 /** One row of `socless remediation list`. */
 export function remediationListEntry(r: Remediation): Record<string, unknown> {
@@ -60,8 +67,7 @@ export function registerRemediationCommand(program: Command): void {
   const remediation = program
     .command('remediation')
     .description('the remediation kit: list remediations, undo a change');
-  remediation
-    .command('list')
+  withExamples(remediation.command('list'), 'socless remediation list', 'socless remediation list --json')
     .description('every remediation: id, title, triggers, IAM actions, whether it can undo')
     .option('--json', 'print a JSON array')
     .action((opts: { json?: boolean }) => {
@@ -71,34 +77,61 @@ export function registerRemediationCommand(program: Command): void {
           : `${remediationListText()}\n`,
       );
     });
-  remediation
-    .command('undo')
+  withExamples(
+    remediation.command('undo'),
+    'socless remediation undo arn:aws:states:eu-west-1:111111111111:execution:remediate-finding:7f3e2b1a',
+    'socless remediation undo arn:aws:states:eu-west-1:111111111111:execution:remediate-finding:7f3e2b1a --profile soc-operator --yes',
+  )
     .description(
       'reverse the change an execution applied, once (real AWS: claims its record in the remediations table, assumes the spoke role)',
     )
     .argument('<execution-id>', 'the Step Functions execution ARN of the remediation run')
-    .requiredOption(
-      '--table <name>',
-      'physical name of the hub remediations table (SOCLESS_REMEDIATIONS_TABLE; stack output TableRemediationsName)',
-      process.env.SOCLESS_REMEDIATIONS_TABLE,
-    )
-    .option('--config <file>', 'configuration JSON (default: the socless context of cdk.json)')
+    .option('--profile <name>', 'AWS profile (default: the default credential chain)')
+    .option('--region <region>', 'region of the hub (default: the configuration home region)')
+    .option('--config <file>', 'socless configuration JSON (default: cdk.json context "socless")')
     .option(
-      '--hub-role-arn <arn>',
+      '--hub-role <arn>',
       'role to chain through before SoclessUndoRole (default: the hub undo role, SoclessHubUndoRole)',
     )
-    .option('--region <region>', 'region of the hub (default: the configured home region)')
+    .option(
+      `${HUB_OUTPUT_FLAGS.remediationsTable} <name>`,
+      `remediations table (default: $SOCLESS_REMEDIATIONS_TABLE, else hub stack output ${HUB_OUTPUTS.remediationsTable})`,
+    )
+    // The earlier spellings, still accepted.
+    .addOption(new Option('--table <name>').hideHelp())
+    .addOption(new Option('--hub-role-arn <arn>').hideHelp())
     .option('--yes', 'undo without asking to type the execution id first')
+    .option('--json', 'print what was reversed as JSON')
     .action(
       async (
         executionId: string,
-        opts: { table?: string; config?: string; hubRoleArn?: string; region?: string; yes?: boolean },
+        opts: {
+          table?: string;
+          remediationsTable?: string;
+          config?: string;
+          hubRole?: string;
+          hubRoleArn?: string;
+          profile?: string;
+          region?: string;
+          yes?: boolean;
+          json?: boolean;
+        },
       ) => {
-        if (!opts.table) {
-          throw new SoclessError('--table (or SOCLESS_REMEDIATIONS_TABLE) must name the hub remediations table');
+        opts.table = opts.remediationsTable ?? opts.table;
+        opts.hubRoleArn = opts.hubRole ?? opts.hubRoleArn;
+        if (!EXECUTION_ARN.test(executionId)) {
+          throw new UsageError(
+            `execution-id: "${executionId}" is not a Step Functions execution ARN (arn:aws:states:<region>:<account>:execution:<state machine>:<name>)`,
+          );
         }
         const config = opts.config ? loadConfigFile(opts.config) : loadCdkConfig();
         const region = opts.region ?? config.homeRegion;
+        // Every client below (DynamoDB, Secrets Manager, the STS chain to the spoke) uses the default chain:
+        // --profile selects the profile for all of them at once.
+        if (opts.profile) process.env.AWS_PROFILE = opts.profile;
+        const cloudformation = new CloudFormationClient({ region });
+        await requireAwsCredentials(cloudformation, opts.profile);
+        opts.table ??= await remediationsTableName(cloudformation);
         const documents = createDocumentClient({ region });
         const records = new RemediationRecordsRepository(documents, opts.table);
         const found = await records.listByExecution(executionId);
@@ -120,6 +153,10 @@ export function registerRemediationCommand(program: Command): void {
         );
         const by = `${userInfo().username}@${hostname()}`;
         const undone = await undoExecution({ records, executionId, registry: REMEDIATIONS, sessions, by });
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(undone, null, 2)}\n`);
+          return;
+        }
         for (const u of undone) {
           process.stdout.write(
             `${u.id} in ${u.account}/${u.region}: ${u.calls.map((c) => `${c.service}:${c.action}`).join(', ') || 'nothing to reverse'}\n`,
@@ -127,6 +164,20 @@ export function registerRemediationCommand(program: Command): void {
         }
       },
     );
+}
+
+/** The remediations table when no flag names it: $SOCLESS_REMEDIATIONS_TABLE, else the hub stack's output. */
+async function remediationsTableName(cloudformation: CloudFormationClient): Promise<string> {
+  const fromEnv = process.env.SOCLESS_REMEDIATIONS_TABLE;
+  if (fromEnv) return fromEnv;
+  const outputs = await hubStackOutputs(cloudformation, createGates({ rates: {} }));
+  const name = outputs[HUB_OUTPUTS.remediationsTable];
+  if (!name) {
+    throw new SoclessError(
+      `the hub stack has no output ${HUB_OUTPUTS.remediationsTable}: redeploy the hub, or pass ${HUB_OUTPUT_FLAGS.remediationsTable} <name>`,
+    );
+  }
+  return name;
 }
 
 /** What `socless remediation undo` is about to reverse, shown before it asks for confirmation. */

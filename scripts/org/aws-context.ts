@@ -131,7 +131,15 @@ export function createAwsContext(options: AwsCommandOptions, config: SoclessConf
 export const HUB_OUTPUTS = {
   eventsTable: 'TableEventsName',
   accountsTable: 'TableAccountsName',
+  remediationsTable: 'TableRemediationsName',
 } as const;
+
+/** The flag that overrides each hub stack output. */
+export const HUB_OUTPUT_FLAGS: Readonly<Record<keyof typeof HUB_OUTPUTS, string>> = {
+  eventsTable: '--events-table',
+  accountsTable: '--accounts-table',
+  remediationsTable: '--remediations-table',
+};
 
 /** The hub stack's outputs by key. */
 export async function hubStackOutputs(
@@ -148,9 +156,15 @@ export async function hubStackOutputs(
     }
     return outputs;
   } catch (err) {
-    throw new SoclessError(
-      `cannot read the outputs of stack ${NAMES.stacks.hub} (deploy the hub, or pass the table names): ${errorText(err)}`,
-      { cause: err },
-    );
+    // Only a missing stack is about the hub; credentials, access and throttling keep their own error (and advice).
+    if ((err as Error).name === 'ValidationError' && /does not exist/.test((err as Error).message)) {
+      throw new SoclessError(
+        `stack ${NAMES.stacks.hub} does not exist in ${await client.config.region()}: deploy the hub there, pass --region <hub region>, or pass the table names (${Object.values(
+          HUB_OUTPUT_FLAGS,
+        ).join(', ')})`,
+        { cause: err },
+      );
+    }
+    throw err;
   }
 }
