@@ -24,6 +24,7 @@ import { SoclessError } from '../../shared/errors.ts';
 import { normalizeEvent } from '../../shared/events/index.ts';
 import { effectiveMode } from '../../shared/org/accounts.ts';
 import { errorText } from '../../shared/org/organizations.ts';
+import { checkAccountTrust } from '../../shared/pipeline/account-trust.ts';
 import { executionInputForEvent } from '../../shared/pipeline/execution-input.ts';
 import type { EventRecord } from '../../shared/pipeline/types.ts';
 import type { AccountsRepository } from '../../shared/store/accounts.ts';
@@ -356,6 +357,17 @@ export async function startPlaybook(
   const event = normalized.events[0];
   if (!event) throw new SoclessError(`${source}: holds no event`);
   const repo = deps.accounts;
+  // The pipeline's rule holds for a manual start too: an event speaks for the account that sent it, unless that
+  // account is a trusted aggregator naming an account of the org registry.
+  const held = await checkAccountTrust(event, {
+    trustedAggregators: deps.config.trustedAggregators,
+    ...(repo
+      ? { isOrgAccount: async (id: string) => (await deps.gates.dynamodb.call(() => repo.get(id))) !== undefined }
+      : {}),
+  });
+  if (held?.status === 'rejected') {
+    throw new SoclessError(`${source}: not started, the event would be held back by the hub: ${held.reason}`);
+  }
   const registered = repo ? await deps.gates.dynamodb.call(() => repo.get(event.account)) : undefined;
   const mode = registered
     ? registered.mode

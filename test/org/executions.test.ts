@@ -218,6 +218,22 @@ describe('startPlaybook', () => {
     expect(out.executionArn).toBe(`${SM}:manual`);
   });
 
+  it('refuses, before StartExecution, an event whose detail names another account than the one that sent it', async () => {
+    const event = JSON.parse(
+      readFileSync(new URL('../../playbooks/guardduty-triage/events/crypto-mining-high.json', import.meta.url), 'utf8'),
+    ) as { account: string; detail: Record<string, unknown> };
+    const forged = { ...event, detail: { ...event.detail, accountId: '999999999999' } };
+    await expect(
+      startPlaybook(
+        { sfn: sfn(), gates: gates(), config: testConfig() },
+        'contain-key',
+        JSON.stringify(forged),
+        'forged.json',
+      ),
+    ).rejects.toThrow(/forged.json: not started.*names 999999999999 but the event came from account/);
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
   it('names the file when the event is not valid JSON', async () => {
     await expect(
       startPlaybook({ sfn: sfn(), gates: gates(), config: testConfig() }, 'p', '{', 'bad.json'),
