@@ -2,12 +2,12 @@ import { pathToFileURL } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { HubStack } from './hub/hub-stack.ts';
-import { INTEGRATION_CATALOG, integrationDeployments } from './hub/integrations/index.ts';
+import { integrationCatalogFor, integrationDeployments } from './hub/integrations/index.ts';
 import { remediationApiNames, spokeRoleStatements } from './hub/remediations/index.ts';
 import { loadConfig, type SoclessConfig } from './shared/config.ts';
 import { formatProblem, SoclessError } from './shared/errors.ts';
 import { NAMES } from './shared/names.ts';
-import { compileAllPlaybooks } from './shared/playbook/index.ts';
+import { compileAllPlaybooks, playbookVariablesFrom } from './shared/playbook/index.ts';
 import { OrgRolloutStack, SpokeGlobalStack, SpokeRegionalStack } from './spoke/index.ts';
 
 /** Synth stops here when a playbook does not compile: the problems name file, path and reason. */
@@ -29,7 +29,10 @@ export interface SoclessApp {
  */
 export function buildSoclessApp(app: App = new App()): SoclessApp {
   const config = loadConfig((key) => app.node.tryGetContext(key));
-  const compiled = compileAllPlaybooks(undefined, { integrations: INTEGRATION_CATALOG });
+  const compiled = compileAllPlaybooks(undefined, {
+    integrations: integrationCatalogFor(config),
+    variables: playbookVariablesFrom(config),
+  });
   if (compiled.problems.length > 0) {
     throw new PlaybookBuildError(
       `playbooks do not compile:\n${compiled.problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`,

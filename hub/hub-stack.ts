@@ -1,7 +1,9 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { SoclessConfig } from '../shared/config.ts';
 import type { CompiledPlaybook, IntegrationDeployment } from '../shared/deploy-model.ts';
+import { externalIntegrationId } from '../shared/playbook/catalog.ts';
 import { TABLE_KEYS } from '../shared/tables.ts';
 import { DeadLetterQueue } from './constructs/dead-letter-queue.ts';
 import { EndpointFunction } from './constructs/endpoint-function.ts';
@@ -123,7 +125,12 @@ export class HubStack extends Stack {
       });
     }
 
-    const targets = this.integrations.invokeTargets;
+    // External integrations (config `integrations.external`): state machines may invoke exactly these ARNs.
+    const targets = new Map(this.integrations.invokeTargets);
+    for (const [name, external] of Object.entries(config.integrations.external)) {
+      const id = externalIntegrationId(name);
+      targets.set(id, LambdaFunction.fromFunctionArn(this, `External${constructIdOf(id)}`, external.arn));
+    }
     this.playbooks = props.playbooks.map(
       (playbook) =>
         new PlaybookStateMachine(this, `Playbook${constructIdOf(playbook.name)}`, {

@@ -276,6 +276,50 @@ export const SoclessConfigSchema = z
         webhookResponders: [],
         timeoutDecision: 'reject',
       }),
+    /** The deployment stage: the value of `${{self:provider.stage}}` in SOCless-style playbooks. */
+    stage: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -')
+      .optional(),
+    /**
+     * Playbook variables per stage: `${{self:custom.<path>}}` in a playbook reads `<path>` from
+     * `variables.<stage>` (a dotted path into that object). A variable a playbook uses but no stage defines is
+     * an error naming it.
+     */
+    variables: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    /** Integrations that live outside this project. */
+    integrations: z
+      .object({
+        /**
+         * Existing Lambda functions playbooks may call by name (`${{self:custom.<group>.<Name>}}` resolves to the
+         * entry `<group>.<Name>` or `<Name>`). State machines may invoke exactly these ARNs.
+         */
+        external: z
+          .record(
+            z
+              .string()
+              .regex(
+                /^([A-Za-z0-9_-]+\.)?[A-Za-z][A-Za-z0-9_-]{0,63}$/,
+                'must be an integration name such as TransitionIssue or jira.TransitionIssue',
+              ),
+            z
+              .object({
+                arn: z
+                  .string()
+                  .regex(
+                    /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$/,
+                    'must be a Lambda function ARN such as arn:aws:lambda:eu-west-1:123456789012:function:my-fn',
+                  ),
+                /** Waits for a human (stores the task token it is given): may back an Interaction state. */
+                interaction: z.boolean().default(false),
+                description: z.string().max(200).optional(),
+              })
+              .strict(),
+          )
+          .default({}),
+      })
+      .strict()
+      .default({ external: {} }),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -7,7 +7,12 @@ import { fileURLToPath } from 'node:url';
 import type { IntegrationDeployment } from '../../shared/deploy-model.ts';
 import type { Integration } from '../../shared/integration-runtime/define.ts';
 import { integrationTables } from '../../shared/integration-runtime/handler.ts';
-import { defineIntegrationCatalog, type IntegrationCatalog } from '../../shared/playbook/catalog.ts';
+import {
+  defineIntegrationCatalog,
+  type ExternalIntegrationConfig,
+  type IntegrationCatalog,
+  withExternalIntegrations,
+} from '../../shared/playbook/catalog.ts';
 import { commentJiraIssue } from './comment-jira-issue/integration.ts';
 import { counter } from './counter/integration.ts';
 import { createJiraIssue } from './create-jira-issue/integration.ts';
@@ -64,6 +69,13 @@ export const INTEGRATION_CATALOG: IntegrationCatalog = defineIntegrationCatalog(
     ...(i.interaction ? { interaction: true } : {}),
   })),
 );
+
+/** The catalog plus the configuration's `integrations.external` (what playbooks compile against). */
+export function integrationCatalogFor(config: {
+  readonly integrations: { readonly external: Readonly<Record<string, ExternalIntegrationConfig>> };
+}): IntegrationCatalog {
+  return withExternalIntegrations(INTEGRATION_CATALOG, config.integrations.external);
+}
 
 /**
  * How each integration is deployed. Every wrapper writes the results table and may read/write the vault

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { INTEGRATION_CATALOG, INTEGRATIONS } from '../../hub/integrations/index.ts';
 import { runPlaybookTests } from '../../shared/local/playbook-tests.ts';
+import { loadPlaybookPath, looksLikePlaybookPath } from '../../shared/playbook/loader.ts';
+import { playbookCompileOptions } from './playbook.ts';
 
 /**
  * `socless playbook test [name...]`: runs each playbook's tests/*.json cases locally (compiled ASL,
@@ -10,15 +12,20 @@ export function registerPlaybookTestSubcommand(playbook: Command): void {
   playbook
     .command('test')
     .description('run playbook test cases locally (playbooks/<name>/tests/*.json)')
-    .argument('[names...]', 'playbooks to test (default: all)')
+    .argument('[playbooks...]', 'playbook names or paths to test (default: all)')
     .option('--dir <dir>', 'playbooks folder (default: ./playbooks of the repository)')
+    .option('--config <file>', 'configuration JSON with integrations.external, stage and variables')
     .option('--json', 'print one JSON object per case')
-    .action(async (names: string[], opts: { dir?: string; json?: boolean }) => {
+    .action(async (names: string[], opts: { dir?: string; json?: boolean; config?: string }) => {
+      const compile = await playbookCompileOptions(async () => INTEGRATION_CATALOG, opts.config);
+      const paths = names.filter((n) => looksLikePlaybookPath(n));
       const results = await runPlaybookTests({
         ...(opts.dir ? { rootDir: opts.dir } : {}),
-        names,
+        ...(paths.length > 0 ? { sources: paths.flatMap((p) => loadPlaybookPath(p)) } : {}),
+        names: names.filter((n) => !looksLikePlaybookPath(n)),
         integrations: INTEGRATIONS.values(),
-        catalog: INTEGRATION_CATALOG,
+        catalog: compile.integrations,
+        ...(compile.variables ? { variables: compile.variables } : {}),
       });
       for (const r of results) {
         if (opts.json) {

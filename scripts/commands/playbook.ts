@@ -1,14 +1,22 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { CONFIG_CONTEXT_KEY, loadConfigFile, parseConfig, type SoclessConfig } from '../../shared/config.ts';
 import { type Problem, SoclessError } from '../../shared/errors.ts';
 import {
+  type CompileOptions,
   type CompileResult,
   compilePlaybook,
   DEFAULT_PLAYBOOKS_DIR,
   type IntegrationCatalog,
+  loadPlaybookPath,
   loadPlaybookSources,
+  looksLikePlaybookPath,
   type PlaybookSource,
   playbookToMermaid,
+  playbookVariablesFrom,
+  withExternalIntegrations,
 } from '../../shared/playbook/index.ts';
 import { registerPlaybookTestSubcommand } from './playbook-test.ts';
 
@@ -21,9 +29,35 @@ const runtimeCatalog: CatalogProvider = async () => {
   return mod.INTEGRATION_CATALOG;
 };
 
+const REPO_CDK_JSON = fileURLToPath(new URL('../../cdk.json', import.meta.url));
+
+/**
+ * The configuration playbooks compile against (external integrations, stage and variables): `--config FILE`,
+ * else the repository's cdk.json context, else none (only built-in integrations, no variables).
+ */
+export function playbookConfig(file?: string): SoclessConfig | undefined {
+  if (file) return loadConfigFile(file);
+  if (!existsSync(REPO_CDK_JSON)) return undefined;
+  const context = (JSON.parse(readFileSync(REPO_CDK_JSON, 'utf8')) as { context?: Record<string, unknown> }).context;
+  const raw = context?.[CONFIG_CONTEXT_KEY];
+  return raw === undefined ? undefined : parseConfig(raw, `${REPO_CDK_JSON} context "${CONFIG_CONTEXT_KEY}"`);
+}
+
+/** Compile options from the catalog and the configuration. */
+export async function playbookCompileOptions(catalog: CatalogProvider, configFile?: string): Promise<CompileOptions> {
+  const config = playbookConfig(configFile);
+  const integrations = await catalog();
+  if (!config) return { integrations };
+  return {
+    integrations: withExternalIntegrations(integrations, config.integrations.external),
+    variables: playbookVariablesFrom(config),
+  };
+}
+
 interface CommonOptions {
   readonly dir?: string;
   readonly json?: boolean;
+  readonly config?: string;
 }
 
 /** `file: path: reason`, with the file relative to the working directory when it is below it. */
@@ -37,21 +71,32 @@ function write(stream: NodeJS.WriteStream, lines: readonly string[]): void {
   if (lines.length > 0) stream.write(`${lines.join('\n')}\n`);
 }
 
-function sourcesFor(opts: CommonOptions, names: readonly string[]): PlaybookSource[] {
+/**
+ * The playbooks the arguments name: each argument is a playbook name (a folder under --dir) or a path (a
+ * playbook.json, a playbook folder, or a folder of playbooks). No argument: every playbook under --dir.
+ */
+export function sourcesFor(opts: { readonly dir?: string }, args: readonly string[]): PlaybookSource[] {
   const dir = resolve(opts.dir ?? DEFAULT_PLAYBOOKS_DIR);
+  const byPath = args.filter((a) => looksLikePlaybookPath(a));
+  const names = args.filter((a) => !looksLikePlaybookPath(a));
+  if (args.length > 0 && names.length === 0) return byPath.flatMap((p) => loadPlaybookPath(p));
   const sources = loadPlaybookSources(dir);
   const unknown = names.filter((n) => !sources.some((s) => s.name === n));
   if (unknown.length > 0) {
     throw new SoclessError(
-      `unknown playbook(s): ${unknown.join(', ')} in ${dir}; known: ${sources.map((s) => s.name).join(', ') || 'none'}`,
+      `unknown playbook(s): ${unknown.join(', ')} in ${dir} (give a path such as ./${unknown[0]} to use a folder elsewhere); known: ${sources.map((s) => s.name).join(', ') || 'none'}`,
     );
   }
-  return names.length > 0 ? sources.filter((s) => names.includes(s.name)) : sources;
+  if (args.length === 0) return sources;
+  return [...sources.filter((s) => names.includes(s.name)), ...byPath.flatMap((p) => loadPlaybookPath(p))];
 }
 
 async function compileOne(name: string, opts: CommonOptions, catalog: CatalogProvider): Promise<CompileResult> {
-  const [source] = sourcesFor(opts, [name]);
-  const result = compilePlaybook(source as PlaybookSource, { integrations: await catalog() });
+  const sources = sourcesFor(opts, [name]);
+  if (sources.length !== 1) {
+    throw new SoclessError(`"${name}" holds ${sources.length} playbooks: name one playbook folder or file`);
+  }
+  const result = compilePlaybook(sources[0] as PlaybookSource, await playbookCompileOptions(catalog, opts.config));
   write(
     process.stderr,
     result.warnings.map((w) => `warning: ${formatProblemLine(w)}`),
@@ -70,16 +115,19 @@ async function compileOne(name: string, opts: CommonOptions, catalog: CatalogPro
 export function registerPlaybookCommand(program: Command, catalog: CatalogProvider = runtimeCatalog): void {
   const playbook = program.command('playbook').description('list, compile, validate, graph and test playbooks');
   const dirHelp = 'playbooks folder (default: the repository playbooks/)';
+  const configHelp =
+    'configuration JSON with integrations.external, stage and variables (default: cdk.json context "socless")';
 
   playbook
     .command('list')
     .description('list playbooks with their workflow type, triggers and integrations')
     .option('--dir <path>', dirHelp)
+    .option('--config <file>', configHelp)
     .option('--json', 'print a JSON array')
     .action(async (opts: CommonOptions) => {
-      const integrations = await catalog();
+      const options = await playbookCompileOptions(catalog, opts.config);
       const rows = sourcesFor(opts, []).map((source) => {
-        const result = compilePlaybook(source, { integrations });
+        const result = compilePlaybook(source, options);
         return result.ok
           ? {
               name: source.name,
@@ -108,8 +156,9 @@ export function registerPlaybookCommand(program: Command, catalog: CatalogProvid
   playbook
     .command('compile')
     .description('print the compiled Amazon States Language of a playbook')
-    .argument('<name>', 'playbook name (its folder)')
+    .argument('<playbook>', 'playbook name (its folder under --dir) or path (playbook.json or its folder)')
     .option('--dir <path>', dirHelp)
+    .option('--config <file>', configHelp)
     .option('--json', 'print the whole compiled playbook (definition, workflow, triggers, integrations)')
     .action(async (name: string, opts: CommonOptions) => {
       const result = await compileOne(name, opts, catalog);
@@ -121,14 +170,15 @@ export function registerPlaybookCommand(program: Command, catalog: CatalogProvid
   playbook
     .command('validate')
     .description('validate playbooks (all when no name is given) and report every problem')
-    .argument('[names...]', 'playbook names')
+    .argument('[playbooks...]', 'playbook names, or paths (a playbook.json, a playbook folder, a folder of playbooks)')
     .option('--dir <path>', dirHelp)
-    .option('--json', 'print a JSON array of {name, ok, workflow, problems, warnings}')
+    .option('--config <file>', configHelp)
+    .option('--json', 'print a JSON array of {name, ok, workflow, compat, problems, warnings}')
     .action(async (names: string[], opts: CommonOptions) => {
-      const integrations = await catalog();
+      const options = await playbookCompileOptions(catalog, opts.config);
       const results = sourcesFor(opts, names).map((source) => ({
         source,
-        result: compilePlaybook(source, { integrations }),
+        result: compilePlaybook(source, options),
       }));
       if (results.some(({ result }) => !result.ok)) process.exitCode = 1;
       if (opts.json) {
@@ -136,7 +186,14 @@ export function registerPlaybookCommand(program: Command, catalog: CatalogProvid
           name: source.name,
           file: source.file,
           ok: result.ok,
-          ...(result.ok ? { workflow: result.playbook.workflow, workflowReason: result.workflowReason } : {}),
+          ...(result.ok
+            ? {
+                workflow: result.playbook.workflow,
+                workflowReason: result.workflowReason,
+                compat: result.compat,
+                compatReason: result.compatReason,
+              }
+            : {}),
           problems: result.ok ? [] : result.problems,
           warnings: result.warnings,
         }));
@@ -146,7 +203,8 @@ export function registerPlaybookCommand(program: Command, catalog: CatalogProvid
       const lines: string[] = [];
       for (const { source, result } of results) {
         if (result.ok) {
-          lines.push(`ok ${source.name} (${result.playbook.workflow}: ${result.workflowReason})`);
+          const compat = result.compat === 'socless' ? `; SOCless execution data: ${result.compatReason}` : '';
+          lines.push(`ok ${source.name} (${result.playbook.workflow}: ${result.workflowReason}${compat})`);
         } else {
           lines.push(...result.problems.map(formatProblemLine));
         }
@@ -159,8 +217,9 @@ export function registerPlaybookCommand(program: Command, catalog: CatalogProvid
   playbook
     .command('graph')
     .description('print a Mermaid flowchart of a compiled playbook')
-    .argument('<name>', 'playbook name (its folder)')
+    .argument('<playbook>', 'playbook name (its folder under --dir) or path (playbook.json or its folder)')
     .option('--dir <path>', dirHelp)
+    .option('--config <file>', configHelp)
     .action(async (name: string, opts: CommonOptions) => {
       const result = await compileOne(name, opts, catalog);
       if (result.ok) process.stdout.write(playbookToMermaid(result.playbook));

@@ -26,6 +26,8 @@ const LOCAL_MAX_TASK_SECONDS = 20 * 86_400;
 type TaskHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 type TaskHandler = TaskHandlers[string];
 const PLACEHOLDER = /\$\{fn_([A-Za-z0-9_]+)\}/g;
+/** Catalog ids of `integrations.external` entries start with this (see externalIntegrationId). */
+const EXTERNAL_ID_PREFIX = 'ext_';
 
 /** A per-state mock: a result, or an error the state fails with. */
 export type StateMock = { readonly error: string; readonly cause?: string } | unknown;
@@ -60,6 +62,11 @@ export interface LocalExecutionResult {
   readonly output?: unknown;
   readonly error?: string;
   readonly cause?: string;
+  /**
+   * For a failed run: the last Task that failed, with its own error and message. A playbook's TaskFailureHandler
+   * ends in a Fail state whose cause only points at the history; this is what the history would show.
+   */
+  readonly failure?: { readonly state: string; readonly error: string; readonly cause: string };
   /** State transitions as Step Functions Standard bills them: one per state entered. */
   readonly transitions: number;
   readonly durationMs: number;
@@ -105,6 +112,18 @@ function lambdaError(err: unknown): Error {
   return out;
 }
 
+/** The message of a task error; a Lambda error's JSON cause is unwrapped to its `errorMessage`. */
+function causeText(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  try {
+    const parsed = JSON.parse(message) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // Not JSON: the message is the cause.
+  }
+  return message;
+}
+
 function namedError(name: string, cause: string): Error {
   const err = new Error(cause);
   err.name = name;
@@ -148,6 +167,13 @@ export async function runLocalExecution(
   const handlerFor = (arn: unknown, state: string): IntegrationHandler => {
     const id = typeof arn === 'string' ? arnToId.get(arn) : undefined;
     const handler = id ? options.handlers.get(id) : undefined;
+    if (id?.startsWith(EXTERNAL_ID_PREFIX) && !handler) {
+      // An external integration is someone else's Lambda: locally it can only be mocked.
+      throw namedError(
+        'Local.ExternalIntegration',
+        `state "${state}" calls the external integration "${id.slice(EXTERNAL_ID_PREFIX.length)}" (${id}), which cannot run locally: give the test case a mock for "${state}" (a result, or {"error": …, "cause": …})`,
+      );
+    }
     if (!id || !handler) {
       throw namedError('Local.UnsupportedResource', `state "${state}": no local integration for ${String(arn)}`);
     }
@@ -155,6 +181,7 @@ export async function runLocalExecution(
   };
 
   const taskHandlers: TaskHandlers = {};
+  let lastFailure: LocalExecutionResult['failure'];
   const retryOverrides: Record<string, number> = {};
   const waitOverrides: Record<string, number> = {};
   const waitMs = 'waitTimeMs' in options ? options.waitTimeMs : 0;
@@ -173,6 +200,14 @@ export async function runLocalExecution(
       state.TimeoutSeconds = LOCAL_MAX_TASK_SECONDS;
     }
     const run = async (taskInput: unknown): Promise<unknown> => {
+      try {
+        return await runTask(taskInput);
+      } catch (err) {
+        lastFailure = { state: name, error: (err as Error).name ?? 'Error', cause: causeText(err) };
+        throw err;
+      }
+    };
+    const runTask = async (taskInput: unknown): Promise<unknown> => {
       if (options.mocks && Object.hasOwn(options.mocks, name)) {
         const mock = options.mocks[name];
         if (isErrorMock(mock)) throw namedError(mock.error, mock.cause ?? '');
@@ -290,5 +325,13 @@ export async function runLocalExecution(
   // Every event is queued before the result settles; one macrotask lets the reader drain the queue. The
   // library's reader can miss its close and wait forever, so it is not awaited to the end.
   await Promise.race([collect, new Promise((resolve) => setImmediate(resolve))]);
-  return { ...outcome, executionArn, states, transitions: states.length, durationMs: Date.now() - started };
+  const failure = outcome.status === 'FAILED' && lastFailure ? { failure: lastFailure } : {};
+  return {
+    ...outcome,
+    ...failure,
+    executionArn,
+    states,
+    transitions: states.length,
+    durationMs: Date.now() - started,
+  };
 }

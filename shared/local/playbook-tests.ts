@@ -19,7 +19,8 @@ import { toLambdaHandler } from '../integration-runtime/handler.ts';
 import { executionInputForEvent } from '../pipeline/execution-input.ts';
 import type { IntegrationCatalog } from '../playbook/catalog.ts';
 import { compilePlaybook } from '../playbook/compile.ts';
-import { loadPlaybookSources } from '../playbook/loader.ts';
+import type { PlaybookVariables } from '../playbook/dialect.ts';
+import { loadPlaybookSources, type PlaybookSource } from '../playbook/loader.ts';
 import { AccountsRepository } from '../store/accounts.ts';
 import { LocalCallbackStore } from './callback-store.ts';
 import { startLocalDynamo } from './dynalite.ts';
@@ -87,6 +88,10 @@ export interface PlaybookTestOptions {
   readonly names?: readonly string[];
   readonly integrations: Iterable<Integration>;
   readonly catalog: IntegrationCatalog;
+  /** Playbooks read by path (`socless playbook test ./path`); replaces rootDir and names. */
+  readonly sources?: readonly PlaybookSource[];
+  /** Stage variables of SOCless-style playbooks. */
+  readonly variables?: PlaybookVariables;
 }
 
 /** The parts of `actual` that differ from the subset `expected` describes (empty when it matches). */
@@ -278,8 +283,8 @@ async function runCase(
 
 /** Runs the cases of the selected playbooks; never throws for a failing case, only for unknown names. */
 export async function runPlaybookTests(options: PlaybookTestOptions): Promise<PlaybookTestResult[]> {
-  const sources = loadPlaybookSources(options.rootDir);
-  const names = options.names ?? [];
+  const sources = options.sources ?? loadPlaybookSources(options.rootDir);
+  const names = options.sources ? [] : (options.names ?? []);
   const unknown = names.filter((n) => !sources.some((s) => s.name === n));
   if (unknown.length > 0) {
     throw new SoclessError(
@@ -292,7 +297,10 @@ export async function runPlaybookTests(options: PlaybookTestOptions): Promise<Pl
     if (names.length > 0 && !names.includes(source.name)) continue;
     const cases = loadPlaybookTestCases(source.dir);
     if (cases.length === 0) continue;
-    const compiled = compilePlaybook(source, { integrations: options.catalog });
+    const compiled = compilePlaybook(source, {
+      integrations: options.catalog,
+      ...(options.variables ? { variables: options.variables } : {}),
+    });
     for (const c of cases) {
       const description = c.testCase?.description ?? basename(c.file);
       if (!compiled.ok) {

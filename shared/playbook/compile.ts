@@ -6,6 +6,7 @@ import aslValidator from 'asl-validator';
 import { type CompiledPlaybook, referencedIntegrations } from '../deploy-model.ts';
 import type { Problem } from '../errors.ts';
 import type { IntegrationCatalog } from './catalog.ts';
+import { type PlaybookVariables, resolvePlaybookDialect } from './dialect.ts';
 import { loadPlaybookSources, type PlaybookSource } from './loader.ts';
 import type { JsonObject } from './model.ts';
 import { renderPlaybook } from './renderer.ts';
@@ -13,6 +14,11 @@ import { validatePlaybook } from './validator.ts';
 
 export interface CompileOptions {
   readonly integrations: IntegrationCatalog;
+  /**
+   * Values of `${{self:provider.stage}}` and `${{self:custom.<name>}}` (the configuration's `stage` and
+   * `variables.<stage>`). @default none: a playbook using a variable does not compile
+   */
+  readonly variables?: PlaybookVariables;
 }
 
 export type CompileResult =
@@ -21,6 +27,11 @@ export type CompileResult =
       readonly playbook: CompiledPlaybook;
       readonly warnings: Problem[];
       readonly workflowReason: string;
+      /** `socless` or `native` execution data (see ValidPlaybook.compat). */
+      readonly compat: 'socless' | 'native';
+      readonly compatReason: string;
+      /** The playbook's `Playbook` field (its id is the folder name). */
+      readonly displayName: string;
     }
   | { readonly ok: false; readonly problems: Problem[]; readonly warnings: Problem[] };
 
@@ -46,7 +57,10 @@ export function checkRenderedAsl(definition: unknown, file: string): Problem[] {
 
 /** Validates and renders one playbook. Never throws on bad input: problems are returned. */
 export function compilePlaybook(source: PlaybookSource, options: CompileOptions): CompileResult {
-  const validation = validatePlaybook(source, options.integrations);
+  if (source.problems.length > 0) return { ok: false, problems: [...source.problems], warnings: [] };
+  const dialect = resolvePlaybookDialect(source.json, source.file, options.variables);
+  if (dialect.problems.length > 0) return { ok: false, problems: dialect.problems, warnings: [] };
+  const validation = validatePlaybook({ ...source, json: dialect.json }, options.integrations);
   if (!validation.playbook) return { ok: false, problems: validation.problems, warnings: validation.warnings };
   const valid = validation.playbook;
   const definition = renderPlaybook(valid, options.integrations);
@@ -56,6 +70,9 @@ export function compilePlaybook(source: PlaybookSource, options: CompileOptions)
     ok: true,
     warnings: validation.warnings,
     workflowReason: valid.workflowReason,
+    compat: valid.compat,
+    compatReason: valid.compatReason,
+    displayName: valid.displayName,
     playbook: {
       name: valid.name,
       definition,

@@ -4,11 +4,14 @@
  */
 export {
   defineIntegrationCatalog,
+  type ExternalIntegrationConfig,
+  externalIntegrationId,
   type IntegrationCatalog,
   type IntegrationCatalogEntry,
   knownResourceNames,
   type ResolvedResource,
   resolveResource,
+  withExternalIntegrations,
 } from './catalog.ts';
 export {
   type CompileOptions,
@@ -18,6 +21,12 @@ export {
   compilePlaybook,
   withPlaceholderArns,
 } from './compile.ts';
+export {
+  type DialectResult,
+  type PlaybookVariables,
+  playbookVariablesFrom,
+  resolvePlaybookDialect,
+} from './dialect.ts';
 export {
   type BuildExecutionInputArgs,
   buildExecutionInput,
@@ -29,8 +38,10 @@ export {
 export { checkPath, checkPayloadPath, INTRINSIC_FUNCTIONS } from './jsonpath.ts';
 export {
   DEFAULT_PLAYBOOKS_DIR,
+  loadPlaybookPath,
   loadPlaybookSource,
   loadPlaybookSources,
+  looksLikePlaybookPath,
   PLAYBOOK_FILE,
   type PlaybookSource,
   parsePlaybookText,
@@ -47,6 +58,17 @@ export {
   WAIT_FOR_TASK_TOKEN_RESOURCE,
 } from './model.ts';
 export { memberPath, mergeRetry, renderPlaybook } from './renderer.ts';
+export {
+  AWAIT_MESSAGE_RESPONSE_ACTIVITY,
+  parseSoclessReference,
+  SOCLESS_ALIASES,
+  SOCLESS_CORE_INTEGRATION,
+  SOCLESS_SLACK_INTEGRATION,
+  SOCLESS_SLACK_PROMPT_INTEGRATION,
+  type SoclessAlias,
+  type SoclessReference,
+  soclessAlias,
+} from './socless-aliases.ts';
 export { type SoclessOverhead, type SoclessOverheadOptions, soclessRendererStateOverhead } from './socless-overhead.ts';
 export { convertTemplates, nativePathFor } from './templates.ts';
 export { type ValidationResult, validatePlaybook } from './validator.ts';

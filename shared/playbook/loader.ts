@@ -3,7 +3,7 @@
  * reports every broken playbook at once.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Problem, SoclessError } from '../errors.ts';
 
@@ -61,4 +61,29 @@ export function loadPlaybookSources(rootDir: string = DEFAULT_PLAYBOOKS_DIR): Pl
     .filter((entry) => statSync(join(root, entry)).isDirectory())
     .sort()
     .map((entry) => loadPlaybookSource(join(root, entry)));
+}
+
+/**
+ * Reads the playbooks a command-line argument names by path: a `playbook.json` (or any `.json`) file, a
+ * playbook folder (holding `playbook.json`), or a folder of playbook folders. Throws when the path does not
+ * exist.
+ */
+export function loadPlaybookPath(path: string): PlaybookSource[] {
+  const absolute = resolve(path);
+  if (!existsSync(absolute)) throw new SoclessError(`no playbook at ${absolute}: the path does not exist`);
+  if (statSync(absolute).isFile()) {
+    const dir = dirname(absolute);
+    const name = basename(absolute) === PLAYBOOK_FILE ? basename(dir) : basename(absolute).replace(/\.json$/i, '');
+    return [parsePlaybookText(name, dir, absolute, readFileSync(absolute, 'utf8'))];
+  }
+  if (existsSync(join(absolute, PLAYBOOK_FILE))) return [loadPlaybookSource(absolute)];
+  const nested = join(absolute, 'playbooks');
+  // A SOCless repository keeps its playbooks in playbooks/<name>/.
+  if (existsSync(nested) && statSync(nested).isDirectory()) return loadPlaybookSources(nested);
+  return loadPlaybookSources(absolute);
+}
+
+/** Whether a command-line argument is a path rather than a playbook name. */
+export function looksLikePlaybookPath(arg: string): boolean {
+  return arg.includes('/') || arg.includes('\\') || arg.endsWith('.json') || arg === '.' || arg === '..';
 }

@@ -46,7 +46,17 @@ export const MAX_STATE_NAME_LENGTH = 80;
 
 /** A playbook that passed validation, in the shape the renderer consumes. */
 export interface ValidPlaybook {
+  /** The playbook's id: its folder name. */
   readonly name: string;
+  /** The playbook's `Playbook` field (may differ from the folder name; display only). */
+  readonly displayName: string;
+  /**
+   * `socless`: the execution data keeps SOCless's shape (each result flattened into `results` and under
+   * `results.<State>`, parameters resolved as socless_python does); `native`: the leaner native shape.
+   */
+  readonly compat: 'socless' | 'native';
+  /** Why that mode was chosen (shown by the CLI). */
+  readonly compatReason: string;
   readonly comment?: string;
   readonly startAt: string;
   readonly states: Readonly<Record<string, JsonObject>>;

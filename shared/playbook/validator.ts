@@ -5,7 +5,7 @@
 import type { WorkflowType } from '../deploy-model.ts';
 import { jsonPath, type Problem } from '../errors.ts';
 import { validateEventPattern } from '../event-pattern/index.ts';
-import { type IntegrationCatalog, knownResourceNames, resolveResource } from './catalog.ts';
+import { type IntegrationCatalog, knownResourceNames, type ResolvedResource, resolveResource } from './catalog.ts';
 import { checkPath, checkPayloadPath } from './jsonpath.ts';
 import type { PlaybookSource } from './loader.ts';
 import {
@@ -18,6 +18,7 @@ import {
   TASK_FAILURE_HANDLER_STATE,
   type ValidPlaybook,
 } from './model.ts';
+import { activityHints, unknownResourceReason } from './socless-checks.ts';
 
 /** Outcome of {@link validatePlaybook}: the typed playbook when there are no problems. */
 export interface ValidationResult {
@@ -38,8 +39,10 @@ const TOP_LEVEL_KEYS = [
   'Workflow',
   'TimeoutSeconds',
   'Version',
+  'Compat',
   '$schema',
 ];
+const COMPAT_MODES = ['socless', 'native'] as const;
 const DECORATOR_KEYS = ['TaskFailureHandler', 'DisableDefaultRetry'];
 const WORKFLOWS: readonly WorkflowType[] = ['express', 'standard'];
 const PLAYBOOK_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
@@ -150,6 +153,8 @@ interface Facts {
   /** Every state name in the machine, nested ones included, with its type and path. */
   names: Map<string, { type: unknown; path: string }>;
   mapsWithCustomInput: Array<{ name: string; path: string; hasIntegrationTask: boolean }>;
+  /** States whose Resource resolved through the SOCless alias table or to an external integration. */
+  soclessReferences: string[];
 }
 
 class Checker {
@@ -161,7 +166,10 @@ class Checker {
     callbackTasks: [],
     names: new Map(),
     mapsWithCustomInput: [],
+    soclessReferences: [],
   };
+  /** State name → the message refusing an `AwaitMessageResponseActivity` state, with the Interaction to write. */
+  activityRefusals: ReadonlyMap<string, string> = new Map();
 
   constructor(
     readonly file: string,
@@ -457,14 +465,16 @@ class Checker {
       this.problem([...at, 'Resource'], `a ${type} needs a Resource naming an integration`);
       return false;
     }
-    const resolved = resolveResource(this.catalog, def.Resource);
+    const resolved: ResolvedResource = resolveResource(this.catalog, def.Resource);
     if (resolved.kind === 'unknown') {
+      const refusal = this.activityRefusals.get(name);
       this.problem(
         [...at, 'Resource'],
-        `unknown integration "${def.Resource}" (known: ${knownResourceNames(this.catalog).join(', ') || 'none'})`,
+        refusal ?? unknownResourceReason(def.Resource, resolved, knownResourceNames(this.catalog)),
       );
       return false;
     }
+    if (resolved.kind === 'integration' && resolved.via !== 'native') this.facts.soclessReferences.push(name);
     if (type === 'Interaction') {
       this.facts.interactions.push(name);
       if (resolved.kind === 'service') {
@@ -685,15 +695,26 @@ export function validatePlaybook(source: PlaybookSource, catalog: IntegrationCat
     if (!TOP_LEVEL_KEYS.includes(key))
       c.problem([key], `unknown top-level key "${key}" (allowed: ${TOP_LEVEL_KEYS.join(', ')})`);
   }
+  // The folder is the playbook's id (state machine name, routing, results); `Playbook` is kept for display.
+  if (!PLAYBOOK_NAME.test(source.name)) {
+    c.problem(
+      [],
+      `the playbook folder name "${source.name}" is its id: it starts with a letter and has up to 64 letters, digits, "_" or "-"`,
+    );
+  }
   if (typeof doc.Playbook !== 'string' || doc.Playbook.length === 0) {
-    c.problem(['Playbook'], `Playbook is required: the playbook's name, equal to its folder name "${source.name}"`);
-  } else {
-    if (doc.Playbook !== source.name) {
-      c.problem(['Playbook'], `Playbook "${doc.Playbook}" must equal its folder name "${source.name}"`);
-    }
-    if (!PLAYBOOK_NAME.test(doc.Playbook)) {
-      c.problem(['Playbook'], 'a playbook name starts with a letter and has up to 64 letters, digits, "_" or "-"');
-    }
+    c.problem(
+      ['Playbook'],
+      `Playbook is required: the playbook's display name (its id is the folder name "${source.name}")`,
+    );
+  } else if (doc.Playbook !== source.name) {
+    c.warn(
+      ['Playbook'],
+      `Playbook "${doc.Playbook}" differs from its folder name: the playbook's id is "${source.name}" (the folder); "${doc.Playbook}" is kept for display`,
+    );
+  }
+  if (doc.Compat !== undefined && !(COMPAT_MODES as readonly unknown[]).includes(doc.Compat)) {
+    c.problem(['Compat'], `must be "socless" or "native", got ${JSON.stringify(doc.Compat)}`);
   }
   if (doc.Comment !== undefined && typeof doc.Comment !== 'string') c.problem(['Comment'], 'must be a string');
   c.integer(['TimeoutSeconds'], doc.TimeoutSeconds, 1, 'a whole number of seconds, at least 1');
@@ -718,6 +739,7 @@ export function validatePlaybook(source: PlaybookSource, catalog: IntegrationCat
       disable = decorators.DisableDefaultRetry;
     }
   }
+  c.activityRefusals = activityHints(doc.States);
   const reserved: ReadonlySet<string> = handler
     ? new Set([TASK_FAILURE_HANDLER_STATE, TASK_FAILURE_END_STATE])
     : new Set();
@@ -762,14 +784,25 @@ export function validatePlaybook(source: PlaybookSource, catalog: IntegrationCat
     Decorators: _d,
     Triggers: _t,
     Workflow: _w,
+    Compat,
     $schema: _s,
     ...passThrough
   } = doc;
+  const compat =
+    Compat === 'socless' || Compat === 'native' ? Compat : c.facts.soclessReferences.length > 0 ? 'socless' : 'native';
   return {
     problems: [],
     warnings: c.warnings,
     playbook: {
-      name: Playbook as string,
+      name: source.name,
+      displayName: Playbook as string,
+      compat,
+      compatReason:
+        Compat !== undefined
+          ? `"Compat": "${String(Compat)}" in the playbook`
+          : compat === 'socless'
+            ? `SOCless integrations: ${c.facts.soclessReferences.join(', ')}`
+            : 'every integration is a native one',
       ...(typeof Comment === 'string' ? { comment: Comment } : {}),
       startAt: StartAt as string,
       states: States as Record<string, JsonObject>,

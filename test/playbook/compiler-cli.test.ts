@@ -45,10 +45,34 @@ describe('socless playbook', () => {
   });
 
   it('validate prints one "file: path: reason" line per problem and exits 1', async () => {
-    const { out, exitCode } = await cli('playbook', 'validate', 'name_mismatch', '--dir', BROKEN_DIR);
-    const file = relative(process.cwd(), join(BROKEN_DIR, 'name_mismatch', 'playbook.json'));
-    expect(out).toBe(`${file}: $.Playbook: Playbook "SomethingElse" must equal its folder name "name_mismatch"\n`);
+    const { out, exitCode } = await cli('playbook', 'validate', 'not_json', '--dir', BROKEN_DIR);
+    const file = relative(process.cwd(), join(BROKEN_DIR, 'not_json', 'playbook.json'));
+    expect(out).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\$: not valid JSON: .+\n$`));
     expect(exitCode).toBe(1);
+  });
+
+  it('validate takes playbook paths: a playbook.json, a playbook folder, or a folder of playbooks', async () => {
+    const file = join(GOOD_DIR, 'enrich_and_notify', 'playbook.json');
+    const byFile = await cli('playbook', 'validate', file);
+    expect(byFile.out).toContain('ok enrich_and_notify (express:');
+    stdout.mockClear();
+    const byFolder = await cli('playbook', 'validate', join(GOOD_DIR, 'InvestigateLogin'));
+    expect(byFolder.out).toContain('ok InvestigateLogin (standard:');
+    expect(byFolder.out).not.toContain('enrich_and_notify');
+    stdout.mockClear();
+    const all = await cli('playbook', 'validate', `${GOOD_DIR}/`);
+    expect(all.out).toContain('ok InvestigateLogin');
+    expect(all.out).toContain('ok enrich_and_notify');
+    expect(all.exitCode).toBeUndefined();
+    await expect(cli('playbook', 'validate', './no/such/playbook')).rejects.toThrow(/the path does not exist/);
+  });
+
+  it('validate of a mismatched Playbook name succeeds with a warning', async () => {
+    const { out, exitCode } = await cli('playbook', 'validate', 'name_mismatch', '--dir', BROKEN_DIR);
+    expect(out).toContain('ok name_mismatch (express:');
+    expect(out).toContain('warning: ');
+    expect(out).toContain('"SomethingElse" is kept for display');
+    expect(exitCode).toBeUndefined();
   });
 
   it('validate --json returns problems and warnings per playbook', async () => {
@@ -56,7 +80,7 @@ describe('socless playbook', () => {
     const rows = JSON.parse(out) as Array<{ name: string; ok: boolean; problems: unknown[] }>;
     expect(rows.map((r) => [r.name, r.ok])).toEqual([
       ['many_problems', false],
-      ['name_mismatch', false],
+      ['name_mismatch', true],
       ['no_playbook_file', false],
       ['not_json', false],
     ]);

@@ -106,6 +106,7 @@ describe('integration catalog', () => {
     expect(resolveResource(TEST_CATALOG, '${{self:custom.socless.Unknown}}')).toEqual({
       kind: 'unknown',
       reference: 'socless.Unknown',
+      soclessName: 'Unknown',
     });
   });
 

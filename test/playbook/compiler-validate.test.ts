@@ -5,6 +5,7 @@ import { formatProblem } from '../../shared/errors.ts';
 import { compileAllPlaybooks, compilePlaybook, loadPlaybookSource } from '../../shared/playbook/index.ts';
 import {
   BROKEN_DIR,
+  compile,
   expectProblem,
   playbookWith,
   problemsOf,
@@ -44,17 +45,34 @@ describe('validatePlaybook: document shape', () => {
     expectProblem(problems, '$.States', 'States is required');
   });
 
-  it('requires the Playbook name to equal the folder name', () => {
-    const problems = problemsOf(playbookWith({ Done: { Type: 'Succeed' } }, { Playbook: 'Other' }));
-    expectProblem(problems, '$.Playbook', 'Playbook "Other" must equal its folder name "demo"');
+  it('takes the folder as the id and keeps a different Playbook name for display, with a warning', () => {
+    const result = compile(playbookWith({ Done: { Type: 'Succeed' } }, { Playbook: 'Other Name' }));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.playbook.name).toBe('demo');
+    expect(result.displayName).toBe('Other Name');
+    expect(result.warnings.map((w) => [w.path, w.reason])).toEqual([
+      [
+        '$.Playbook',
+        'Playbook "Other Name" differs from its folder name: the playbook\'s id is "demo" (the folder); "Other Name" is kept for display',
+      ],
+    ]);
   });
 
-  it('reads the name mismatch from a fixture on disk with its real file path', () => {
+  it('reads the name mismatch from a fixture on disk as a warning with its real file path', () => {
     const source = loadPlaybookSource(join(BROKEN_DIR, 'name_mismatch'));
     const result = compilePlaybook(source, { integrations: TEST_CATALOG });
-    expect(result.ok ? [] : result.problems.map(formatProblem)).toEqual([
-      `${join(BROKEN_DIR, 'name_mismatch', 'playbook.json')}: $.Playbook: Playbook "SomethingElse" must equal its folder name "name_mismatch"`,
+    expect(result.ok).toBe(true);
+    expect(result.warnings.map(formatProblem)).toEqual([
+      `${join(BROKEN_DIR, 'name_mismatch', 'playbook.json')}: $.Playbook: Playbook "SomethingElse" differs from its folder name: the playbook's id is "name_mismatch" (the folder); "SomethingElse" is kept for display`,
     ]);
+  });
+
+  it('requires the folder name, which is the id, to be a valid playbook name', () => {
+    const problems = problemsOf(playbookWith({ Done: { Type: 'Succeed' } }), '9 bad');
+    expect(problems.map((p) => p.reason)).toContain(
+      'the playbook folder name "9 bad" is its id: it starts with a letter and has up to 64 letters, digits, "_" or "-"',
+    );
   });
 
   it('rejects unknown top-level keys', () => {
@@ -524,10 +542,12 @@ describe('compilePlaybook: reporting', () => {
   });
 
   it('collects the problems of every broken playbook in a folder', () => {
-    const { playbooks, problems } = compileAllPlaybooks(BROKEN_DIR, { integrations: TEST_CATALOG });
-    expect(playbooks).toEqual([]);
+    const { playbooks, problems, warnings } = compileAllPlaybooks(BROKEN_DIR, { integrations: TEST_CATALOG });
+    // A Playbook name that differs from its folder is only a warning.
+    expect(playbooks.map((p) => p.name)).toEqual(['name_mismatch']);
+    expect(warnings.map((w) => w.path)).toEqual(['$.Playbook']);
     const files = new Set(problems.map((p) => p.file.split(/[\\/]/).slice(-2, -1)[0]));
-    expect([...files].sort()).toEqual(['many_problems', 'name_mismatch', 'no_playbook_file', 'not_json']);
+    expect([...files].sort()).toEqual(['many_problems', 'no_playbook_file', 'not_json']);
   });
 
   it('reports an asl-validator rejection as a problem', () => {
