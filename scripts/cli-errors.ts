@@ -77,7 +77,9 @@ export function describeCliError(err: unknown): CliFailure {
     unexpected: false,
   });
   if (err instanceof UsageError) return known(err.message, EXIT_CODES.usage);
-  if (err instanceof ConfigError) return known(err.problems.map(formatProblem).join('\n'));
+  if (err instanceof ConfigError) {
+    return known(err.problems.map((p) => formatProblem({ ...p, reason: withLineColumn(p.file, p.reason) })).join('\n'));
+  }
   if (err instanceof SoclessError) {
     // A SoclessError wrapping an AWS or file error that has its own advice keeps the wrapper's context.
     const inner = err.cause === undefined ? undefined : describeCliError(err.cause);
@@ -183,6 +185,16 @@ export function jsonErrorText(text: string, err: unknown): string {
   if (!at) return message;
   const where = lineColumn(text, Number(at[1]));
   return `${message.slice(0, at.index)} at ${where}${message.slice(at.index + at[0].length)}`.trim();
+}
+
+/** A reason that quotes a JSON "position N" in `file`, with the line and column instead (when the file reads). */
+function withLineColumn(file: string, reason: string): string {
+  if (!/at position \d+/.test(reason)) return reason;
+  try {
+    return jsonErrorText(readFileSync(file, 'utf8'), new Error(reason));
+  } catch {
+    return reason;
+  }
 }
 
 /** Parses JSON, failing with `<source>: <reason> at line L, column C`. */

@@ -85,9 +85,9 @@ function row(event: string, account: string, playbook: string, outcome: string, 
   return `${pad(event, COLUMNS.event)} ${pad(account, COLUMNS.account)} ${pad(playbook, COLUMNS.playbook)} ${time.padStart(7)}  ${outcome}`;
 }
 
-function runText(run: LocalExecution, outcome: LocalOutcome): string {
+function runText(run: LocalExecution, outcome: LocalOutcome, answerFlags: string): string {
   if (run.waitingOn) {
-    return `waiting for a person at ${run.waitingOn.state}: npx socless local answer ${run.waitingOn.id} approve|reject`;
+    return `waiting for a person at ${run.waitingOn.state}: npx socless local answer ${run.waitingOn.id} approve|reject${answerFlags}`;
   }
   const status = run.result ? `${run.result.status} after ${run.result.states.length} states` : 'RUNNING';
   const fix = remediationOfRun(run, outcome);
@@ -98,8 +98,17 @@ function runText(run: LocalExecution, outcome: LocalOutcome): string {
   return `${status}${error}${fixText}`;
 }
 
-/** Table rows for one input: a row per execution (or one for an event that started none). */
-export function outcomeRows(hub: LocalHub, input: string, outcomes: readonly LocalOutcome[], ms: number): string[] {
+/**
+ * Table rows for one input: a row per execution (or one for an event that started none). `answerFlags` (e.g.
+ * ` --port 4851`) is added to the `socless local answer` hint so it reaches this hub as printed.
+ */
+export function outcomeRows(
+  hub: LocalHub,
+  input: string,
+  outcomes: readonly LocalOutcome[],
+  ms: number,
+  answerFlags = '',
+): string[] {
   return outcomes.flatMap((o) => {
     const acct = o.account ? hub.account(o.account) : undefined;
     const account = o.account ? `${o.account} ${acct?.name ?? '(not in org)'} [${o.mode ?? acct?.mode ?? '?'}]` : '-';
@@ -117,7 +126,9 @@ export function outcomeRows(hub: LocalHub, input: string, outcomes: readonly Loc
       return [row(input, account, '-', text, `${ms} ms`)];
     }
     return o.runs.map((r, i) =>
-      i === 0 ? row(input, account, r.playbook, runText(r, o), `${ms} ms`) : row('', '', r.playbook, runText(r, o), ''),
+      i === 0
+        ? row(input, account, r.playbook, runText(r, o, answerFlags), `${ms} ms`)
+        : row('', '', r.playbook, runText(r, o, answerFlags), ''),
     );
   });
 }
