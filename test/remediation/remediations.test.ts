@@ -415,10 +415,21 @@ describe('ebs-snapshot-private', () => {
     });
     expect(remaining).toEqual([]);
     await run.undo();
-    expect(ec2.commandCalls(ModifySnapshotAttributeCommand)[1]?.args[0].input).toMatchObject({
-      OperationType: 'add',
-      GroupNames: ['all'],
-    });
+    // Undo adds back exactly the public group it removed: not the account share, which was never touched.
+    expect(ec2.commandCalls(ModifySnapshotAttributeCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        SnapshotId: 'snap-0123456789abcdef0',
+        Attribute: 'createVolumePermission',
+        OperationType: 'remove',
+        GroupNames: ['all'],
+      },
+      {
+        SnapshotId: 'snap-0123456789abcdef0',
+        Attribute: 'createVolumePermission',
+        OperationType: 'add',
+        GroupNames: ['all'],
+      },
+    ]);
   });
 
   it('plans nothing for a private snapshot, and finds public snapshots for an account-level finding', async () => {
@@ -489,8 +500,8 @@ describe('ebs-encryption-by-default', () => {
     const { remaining } = await run.apply();
     expect(ec2.commandCalls(EnableEbsEncryptionByDefaultCommand)[0]?.args[0].input).toEqual({});
     expect(remaining).toEqual([]);
-    await run.undo();
-    expect(ec2.commandCalls(DisableEbsEncryptionByDefaultCommand)).toHaveLength(1);
+    expect(await run.undo()).toEqual([{ service: 'ec2', action: 'DisableEbsEncryptionByDefault', input: {} }]);
+    expect(ec2.commandCalls(DisableEbsEncryptionByDefaultCommand).map((c) => c.args[0].input)).toEqual([{}]);
   });
 
   it('plans nothing when encryption by default is on', async () => {
@@ -663,11 +674,21 @@ describe('s3-bucket-require-tls', () => {
     s3.on(GetBucketPolicyCommand).rejects(Object.assign(new Error('none'), { name: 'NoSuchBucketPolicy' }));
     s3.on(DeleteBucketPolicyCommand).resolves({});
     const run = await exercise(s3BucketRequireTls, event);
-    expect(run.plan).toHaveLength(1);
+    expect(run.plan).toEqual([
+      {
+        service: 's3',
+        action: 'PutBucketPolicy',
+        input: {
+          Bucket: 'exports-bucket',
+          ExpectedBucketOwner: ACCOUNT,
+          Policy: JSON.stringify({ Version: '2012-10-17', Statement: [tls] }),
+        },
+      },
+    ]);
     await run.undo();
-    expect(s3.commandCalls(DeleteBucketPolicyCommand)[0]?.args[0].input).toEqual({
-      Bucket: 'exports-bucket',
-      ExpectedBucketOwner: ACCOUNT,
-    });
+    expect(s3.commandCalls(DeleteBucketPolicyCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'exports-bucket', ExpectedBucketOwner: ACCOUNT },
+    ]);
+    expect(s3.commandCalls(PutBucketPolicyCommand)).toEqual([]);
   });
 });
