@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { SoclessError } from '../../shared/errors.ts';
 import { BENCHMARKS } from '../bench/index.ts';
+import { UsageError, withExamples } from '../cli-errors.ts';
 
 export function registerBenchCommand(program: Command): void {
-  program
-    .command('bench')
+  withExamples(program.command('bench'), 'socless bench --quick', 'socless bench --json')
     .description(`run benchmarks and print figures (${BENCHMARKS.map((b) => b.name).join(', ') || 'none yet'})`)
     .argument('[names...]', 'benchmarks to run (default: all)')
     .option('--quick', 'smaller workloads, for a smoke run')
@@ -12,7 +11,7 @@ export function registerBenchCommand(program: Command): void {
     .action(async (names: string[], opts: { quick?: boolean; json?: boolean }) => {
       const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.name === n));
       if (unknown.length > 0) {
-        throw new SoclessError(
+        throw new UsageError(
           `unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`,
         );
       }

@@ -49,11 +49,9 @@ function parseStatuses(text: string): ExecutionStatus[] {
 }
 
 export function registerExecCommand(program: Command): void {
-  const exec = program
-    .command('exec')
-    .description(
-      `playbook executions in the hub (real AWS; state machines named ${PLAYBOOK_STATE_MACHINE_PREFIX}<playbook>)`,
-    );
+  const exec = withExamples(program.command('exec'), 'socless exec failures --since 24h').description(
+    `playbook executions in the hub (real AWS; state machines named ${PLAYBOOK_STATE_MACHINE_PREFIX}<playbook>)`,
+  );
 
   withAwsOptions(
     withExamples(

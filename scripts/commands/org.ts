@@ -121,7 +121,9 @@ interface OptInOptions extends AwsCliOptions {
 }
 
 export function registerOrgCommand(program: Command): void {
-  const org = program.command('org').description('the organization: coverage, opt-in (real AWS)');
+  const org = withExamples(program.command('org'), 'socless org status').description(
+    'the organization: coverage, opt-in (real AWS)',
+  );
 
   withAwsOptions(
     withExamples(

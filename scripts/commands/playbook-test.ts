@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { INTEGRATION_CATALOG, INTEGRATIONS } from '../../hub/integrations/index.ts';
 import { runPlaybookTests } from '../../shared/local/playbook-tests.ts';
 import { loadPlaybookPath, looksLikePlaybookPath } from '../../shared/playbook/loader.ts';
+import { withExamples } from '../cli-errors.ts';
 import { playbookCompileOptions } from './playbook.ts';
 
 /**
@@ -9,8 +10,7 @@ import { playbookCompileOptions } from './playbook.ts';
  * in-process integrations, dynalite) and prints pass/fail per case; exits 1 when any case fails.
  */
 export function registerPlaybookTestSubcommand(playbook: Command): void {
-  playbook
-    .command('test')
+  withExamples(playbook.command('test'), 'socless playbook test', 'socless playbook test guardduty-triage --json')
     .description('run playbook test cases locally (playbooks/<name>/tests/*.json)')
     .argument('[playbooks...]', 'playbook names or paths to test (default: all)')
     .option('--dir <dir>', 'playbooks folder (default: ./playbooks of the repository)')

@@ -18,6 +18,7 @@ import {
   playbookVariablesFrom,
   withExternalIntegrations,
 } from '../../shared/playbook/index.ts';
+import { withExamples } from '../cli-errors.ts';
 import { registerPlaybookTestSubcommand } from './playbook-test.ts';
 
 /** Where the playbook commands get the integration catalog (tests pass their own). */
@@ -108,18 +109,26 @@ async function compileOne(name: string, opts: CommonOptions, catalog: CatalogPro
   return result;
 }
 
+/** The --dir and --config a suggested command needs to find the same playbooks (empty for the defaults). */
+function sameFlags(opts: CommonOptions): string {
+  return `${opts.dir ? ` --dir ${opts.dir}` : ''}${opts.config ? ` --config ${opts.config}` : ''}`;
+}
+
 /**
  * `socless playbook list | compile <name> | validate [name...] | graph <name>` (and `test`, registered by
  * its own module). A broken playbook sets exit code 1 and prints one `file: path: reason` line per problem.
  */
 export function registerPlaybookCommand(program: Command, catalog: CatalogProvider = runtimeCatalog): void {
-  const playbook = program.command('playbook').description('list, compile, validate, graph and test playbooks');
+  const playbook = withExamples(
+    program.command('playbook'),
+    'socless playbook list',
+    'socless playbook validate',
+  ).description('list, compile, validate, graph and test playbooks');
   const dirHelp = 'playbooks folder (default: the repository playbooks/)';
   const configHelp =
     'configuration JSON with integrations.external, stage and variables (default: cdk.json context "socless")';
 
-  playbook
-    .command('list')
+  withExamples(playbook.command('list'), 'socless playbook list', 'socless playbook list --dir ./my-playbooks --json')
     .description('list playbooks with their workflow type, triggers and integrations')
     .option('--dir <path>', dirHelp)
     .option('--config <file>', configHelp)
@@ -147,14 +156,17 @@ export function registerPlaybookCommand(program: Command, catalog: CatalogProvid
         rows.map((r) =>
           r.ok
             ? `${r.name}  ${r.workflow}  ${r.triggers} trigger(s)  ${(r.integrations ?? []).join(', ') || '-'}`
-            : `${r.name}  BROKEN (${r.problems} problem(s): run "socless playbook validate ${r.name}")`,
+            : `${r.name}  BROKEN (${r.problems} problem(s): run "socless playbook validate ${r.name}${sameFlags(opts)}")`,
         ),
       );
       if (rows.some((r) => !r.ok)) process.exitCode = 1;
     });
 
-  playbook
-    .command('compile')
+  withExamples(
+    playbook.command('compile'),
+    'socless playbook compile guardduty-triage',
+    'socless playbook compile ./my-playbooks/triage --json',
+  )
     .description('print the compiled Amazon States Language of a playbook')
     .argument('<playbook>', 'playbook name (its folder under --dir) or path (playbook.json or its folder)')
     .option('--dir <path>', dirHelp)
@@ -167,8 +179,11 @@ export function registerPlaybookCommand(program: Command, catalog: CatalogProvid
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     });
 
-  playbook
-    .command('validate')
+  withExamples(
+    playbook.command('validate'),
+    'socless playbook validate',
+    'socless playbook validate guardduty-triage remediate-finding --json',
+  )
     .description('validate playbooks (all when no name is given) and report every problem')
     .argument('[playbooks...]', 'playbook names, or paths (a playbook.json, a playbook folder, a folder of playbooks)')
     .option('--dir <path>', dirHelp)
@@ -214,8 +229,7 @@ export function registerPlaybookCommand(program: Command, catalog: CatalogProvid
       write(process.stdout, lines);
     });
 
-  playbook
-    .command('graph')
+  withExamples(playbook.command('graph'), 'socless playbook graph guardduty-triage')
     .description('print a Mermaid flowchart of a compiled playbook')
     .argument('<playbook>', 'playbook name (its folder under --dir) or path (playbook.json or its folder)')
     .option('--dir <path>', dirHelp)

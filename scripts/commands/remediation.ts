@@ -64,9 +64,9 @@ export function remediationListText(registry: readonly Remediation[] = REMEDIATI
 }
 
 export function registerRemediationCommand(program: Command): void {
-  const remediation = program
-    .command('remediation')
-    .description('the remediation kit: list remediations, undo a change');
+  const remediation = withExamples(program.command('remediation'), 'socless remediation list').description(
+    'the remediation kit: list remediations, undo a change',
+  );
   withExamples(remediation.command('list'), 'socless remediation list', 'socless remediation list --json')
     .description('every remediation: id, title, triggers, IAM actions, whether it can undo')
     .option('--json', 'print a JSON array')
