@@ -64,5 +64,9 @@ export const securityGroupOpenIngress = defineRemediation<{ groupId: string }, {
     return fromTrail.length > 0 ? { rules: fromTrail } : undefined;
   },
   plan: (state, { target }) => ruleCalls(target.groupId, state.rules.filter(opensRiskyPortToWorld), 'Revoke'),
+  describeFix({ target }, event) {
+    const ports = event.kind.includes('restricted-ssh') ? 'port 22' : `a high-risk port (${RISKY_PORTS.join(', ')})`;
+    return `DescribeSecurityGroupRules for ${target.groupId}, then RevokeSecurityGroupIngress for every ingress rule of ${target.groupId} open to 0.0.0.0/0 or ::/0 on ${ports}`;
+  },
   undo: (before, { target }) => ruleCalls(target.groupId, before.rules.filter(opensRiskyPortToWorld), 'Authorize'),
 });

@@ -7,6 +7,10 @@ interface RemediationSummary {
   readonly effectiveAction?: string;
   readonly actions: unknown[];
   readonly stateSource?: string;
+  /** For `not-applicable`: why. */
+  readonly notApplicable?: string;
+  /** For a plan made without reading the account: what a live run would read and change. */
+  readonly intent?: string;
 }
 
 /** The remediation one run performed or planned, from the result of its remediate state (any state name). */
@@ -22,6 +26,12 @@ function remediationOfRun(run: LocalExecution, outcome: LocalOutcome): Remediati
         ...(typeof r.effectiveAction === 'string' ? { effectiveAction: r.effectiveAction } : {}),
         actions: Array.isArray(r.actions) ? r.actions : [],
         ...(typeof r.stateSource === 'string' ? { stateSource: r.stateSource } : {}),
+        ...(typeof (r.notApplicable as { reason?: unknown } | undefined)?.reason === 'string'
+          ? { notApplicable: (r.notApplicable as { reason: string }).reason }
+          : {}),
+        ...(typeof (r.intent as { summary?: unknown } | undefined)?.summary === 'string'
+          ? { intent: (r.intent as { summary: string }).summary }
+          : {}),
       };
     }
   }
@@ -37,14 +47,35 @@ export function remediationOf(outcome: LocalOutcome): RemediationSummary | undef
   return undefined;
 }
 
+/**
+ * Why a run failed, as a person needs it: the failing Task and its own error and message (what the execution
+ * history would show), not the Fail state's pointer to the history.
+ */
+export function failureOf(run: LocalExecution): { error: string; cause: string; state?: string } | undefined {
+  const result = run.result;
+  if (!result || result.status === 'SUCCEEDED') return undefined;
+  if (result.failure) {
+    return {
+      state: result.failure.state,
+      error: `${result.failure.state}: ${result.failure.error}`,
+      cause: result.failure.cause,
+    };
+  }
+  if (!result.error) return undefined;
+  return { error: result.error, cause: result.cause ?? '' };
+}
+
 /** An execution as `--json` shows it: WAITING (with the interaction to answer) while parked on a person. */
 function executionView(run: LocalExecution): Record<string, unknown> {
+  const failure = failureOf(run);
   return {
     playbook: run.playbook,
     name: run.name,
     status: run.result?.status ?? (run.waitingOn ? 'WAITING' : 'RUNNING'),
     states: run.result?.states ?? [],
-    ...(run.result?.error ? { error: run.result.error, cause: run.result.cause } : {}),
+    ...(failure
+      ? { error: failure.error, cause: failure.cause, ...(failure.state ? { failedState: failure.state } : {}) }
+      : {}),
     ...(run.waitingOn ? { interaction: run.waitingOn } : {}),
   };
 }
@@ -55,6 +86,7 @@ export function outcomeLine(input: string, outcomes: readonly LocalOutcome[]): R
   if (!first) return { input, status: 'rejected', error: 'the input produced no event' };
   const line = (o: LocalOutcome): Record<string, unknown> => {
     const fix = remediationOf(o);
+    const failed = o.runs.map((r) => ({ run: r, failure: failureOf(r) })).find((f) => f.failure);
     return {
       eventId: o.eventId,
       status: o.status,
@@ -66,13 +98,30 @@ export function outcomeLine(input: string, outcomes: readonly LocalOutcome[]): R
       execution: o.runs[0] ? executionView(o.runs[0]) : null,
       ...(o.runs.length > 1 ? { executions: o.runs.map(executionView) } : {}),
       ...(fix ? { remediation: fix } : {}),
+      ...(o.previousInvestigationId ? { previousInvestigationId: o.previousInvestigationId } : {}),
+      ...(o.regression ? { regression: true } : {}),
       ...(o.status === 'rejected' || o.status === 'pending' ? { error: o.reason ?? 'no reason recorded' } : {}),
+      ...(o.status === 'unrouted' && o.reason ? { reason: o.reason } : {}),
+      // A playbook that failed after its retries: which one, at which state, and the state's own message.
+      ...(failed?.failure && o.status !== 'rejected' && o.status !== 'pending'
+        ? { error: `${failed.run.playbook} failed at ${failed.failure.error}`, cause: failed.failure.cause }
+        : {}),
       ...(o.status === 'self' && o.reason ? { reason: o.reason } : {}),
       ...(o.flags && o.flags.length > 0 ? { flags: o.flags } : {}),
       ...(o.redelivered ? { redelivered: true } : {}),
     };
   };
   return { input, ...line(first), ...(outcomes.length > 1 ? { events: outcomes.map(line) } : {}) };
+}
+
+/** A remediation in one phrase; a plan made without reading the account says what it would do, never "0 calls". */
+function remediationText(fix: RemediationSummary): string {
+  const action = fix.effectiveAction ?? fix.mode;
+  if (fix.notApplicable) return `not applicable (${fix.notApplicable})`;
+  if (action === 'compliant') return 'already compliant, nothing to do';
+  if (action === 'ignored') return 'ignored (mode off)';
+  if (fix.actions.length === 0 && fix.intent) return `${action}, state not read: would ${fix.intent}`;
+  return `${action}, ${fix.actions.length} call(s)${fix.stateSource === 'finding' ? ' (planned from the finding)' : ''}`;
 }
 
 function pad(s: string, n: number): string {
@@ -91,10 +140,9 @@ function runText(run: LocalExecution, outcome: LocalOutcome, answerFlags: string
   }
   const status = run.result ? `${run.result.status} after ${run.result.states.length} states` : 'RUNNING';
   const fix = remediationOfRun(run, outcome);
-  const fixText = fix
-    ? `; ${fix.id}: ${fix.effectiveAction ?? fix.mode}, ${fix.actions.length} call(s)${fix.stateSource === 'finding' ? ' (planned from the finding)' : ''}`
-    : '';
-  const error = run.result?.error ? ` (${run.result.error})` : '';
+  const fixText = fix ? `; ${fix.id}: ${remediationText(fix)}` : '';
+  const failure = failureOf(run);
+  const error = failure ? ` at ${failure.error}: ${failure.cause}` : '';
   return `${status}${error}${fixText}`;
 }
 

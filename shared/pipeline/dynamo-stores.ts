@@ -6,6 +6,14 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { TABLES } from '../tables.ts';
+import {
+  decideOccurrence,
+  type InvestigationState,
+  type LifecycleDecision,
+  type Occurrence,
+  openedBy,
+  resolvedBySource,
+} from './lifecycle.ts';
 import type { DedupStore, EventRecord, EventStatus, EventStore, EventUpdate } from './types.ts';
 
 function isConditionFailure(err: unknown): boolean {
@@ -109,8 +117,10 @@ export class DynamoEventStore implements EventStore {
 }
 
 /**
- * The `dedup` table. Expiry is checked in the condition itself, so correctness never depends on DynamoDB's
- * TTL deletion (which is lazy in AWS and absent in dynalite).
+ * The `dedup` table: one item per finding identity holding its current investigation (lifecycle.ts). A new
+ * finding is one conditional put; a repeat reads the item and writes it back conditioned on its version, so two
+ * endpoints deciding at once cannot both open or both escalate. Expiry is checked against the stored last run,
+ * never left to DynamoDB's TTL deletion (lazy in AWS, absent in dynalite).
  */
 export class DynamoDedupStore implements DedupStore {
   constructor(
@@ -118,43 +128,99 @@ export class DynamoDedupStore implements DedupStore {
     private readonly tableName: string,
   ) {}
 
-  async claim(
+  async claim(occurrence: Occurrence, nowMs: number, windowMs: number): Promise<LifecycleDecision> {
+    // The common case, a finding seen for the first time: one write.
+    if (await this.write(openedBy(occurrence, nowMs, windowMs), undefined)) {
+      return { kind: 'new', investigationId: occurrence.eventId };
+    }
+    for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
+      const state = await this.read(occurrence.dedupKey);
+      if (!state) {
+        if (await this.write(openedBy(occurrence, nowMs, windowMs), undefined)) {
+          return { kind: 'new', investigationId: occurrence.eventId };
+        }
+        continue;
+      }
+      const step = decideOccurrence(state, occurrence, nowMs, windowMs);
+      if (!step.next || (await this.write(step.next, state.version))) return step.decision;
+    }
+    throw new Error(`dedup record ${occurrence.dedupKey}: ${MAX_CONFLICTS} concurrent updates in a row; retry`);
+  }
+
+  async resolve(
     dedupKey: string,
-    investigationId: string,
+    eventId: string,
     nowMs: number,
     windowMs: number,
-  ): Promise<{ claimed: true } | { claimed: false; investigationId: string }> {
-    const nowSec = Math.floor(nowMs / 1000);
+  ): Promise<{ investigationId: string } | undefined> {
+    for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
+      const state = await this.read(dedupKey);
+      if (!state) return undefined;
+      const closed = resolvedBySource(state, eventId, nowMs, windowMs);
+      if (!closed) return undefined;
+      if (!closed.next || (await this.write(closed.next, state.version))) {
+        return { investigationId: closed.investigationId };
+      }
+    }
+    throw new Error(`dedup record ${dedupKey}: ${MAX_CONFLICTS} concurrent updates in a row; retry`);
+  }
+
+  /** The item, with records written before the lifecycle fields existed read as open investigations. */
+  async read(dedupKey: string): Promise<InvestigationState | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { dedupKey }, ConsistentRead: true }),
+    );
+    const item = out.Item as (Partial<InvestigationState> & { dedupKey: string }) | undefined;
+    if (!item) return undefined;
+    if (typeof item.investigationId !== 'string') {
+      throw new Error(`dedup record ${dedupKey} exists but has no investigation id`);
+    }
+    const openedAt = item.openedAt ?? new Date(0).toISOString();
+    return {
+      ...item,
+      investigationId: item.investigationId,
+      status: item.status === 'closed' ? 'closed' : 'open',
+      openedAt,
+      lastRunAt: item.lastRunAt ?? openedAt,
+      lastRunEventId: item.lastRunEventId ?? item.investigationId,
+      runSeverity: item.runSeverity ?? 'INFORMATIONAL',
+      latestSeverity: item.latestSeverity ?? item.runSeverity ?? 'INFORMATIONAL',
+      occurrences: item.occurrences ?? 1,
+      lastSeen: item.lastSeen ?? openedAt,
+      lastEventId: item.lastEventId ?? item.investigationId,
+      version: item.version ?? 0,
+      expiresAt: item.expiresAt ?? 0,
+    };
+  }
+
+  /** Writes the whole item if it is absent (`version` undefined) or still at `version`; false when it moved on. */
+  private async write(item: InvestigationState, version: number | undefined): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            dedupKey,
-            investigationId,
-            status: 'open',
-            openedAt: new Date(nowMs).toISOString(),
-            expiresAt: nowSec + Math.ceil(windowMs / 1000),
-          },
-          ConditionExpression: 'attribute_not_exists(#k) OR #exp < :now OR #status = :closed OR #inv = :inv',
-          ExpressionAttributeNames: {
-            '#k': 'dedupKey',
-            '#exp': 'expiresAt',
-            '#status': 'status',
-            '#inv': 'investigationId',
-          },
-          ExpressionAttributeValues: { ':now': nowSec, ':closed': 'closed', ':inv': investigationId },
+          Item: item,
+          ...(version === undefined
+            ? { ConditionExpression: 'attribute_not_exists(#k)', ExpressionAttributeNames: { '#k': 'dedupKey' } }
+            : version === 0
+              ? {
+                  ConditionExpression: 'attribute_exists(#k) AND attribute_not_exists(#v)',
+                  ExpressionAttributeNames: { '#k': 'dedupKey', '#v': 'version' },
+                }
+              : {
+                  ConditionExpression: '#v = :v',
+                  ExpressionAttributeNames: { '#v': 'version' },
+                  ExpressionAttributeValues: { ':v': version },
+                }),
         }),
       );
-      return { claimed: true };
+      return true;
     } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-      const out = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: { dedupKey }, ConsistentRead: true }),
-      );
-      const open = out.Item?.investigationId;
-      if (typeof open !== 'string') throw new Error(`dedup record ${dedupKey} exists but has no investigation id`);
-      return { claimed: false, investigationId: open };
+      if (isConditionFailure(err)) return false;
+      throw err;
     }
   }
 }
+
+/** Concurrent writers one decision may lose to before it gives up (the queue then retries the event). */
+const MAX_CONFLICTS = 8;

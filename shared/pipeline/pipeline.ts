@@ -10,6 +10,7 @@ import {
 import { type AccountTrust, checkAccountTrust } from './account-trust.ts';
 import { executionInputForEvent } from './execution-input.ts';
 import { executionName } from './execution-name.ts';
+import { isOverSignal } from './lifecycle.ts';
 import type { Router } from './router.ts';
 import type {
   AccountModeResolver,
@@ -72,9 +73,21 @@ export interface EventOutcome {
   readonly flags?: readonly EventFlag[];
   /** True when this delivery was already recorded (same event id): nothing was done again. */
   readonly redelivered?: boolean;
+  /** A new investigation that follows an earlier one of the same finding (a regression, or a new window). */
+  readonly previousInvestigationId?: string;
+  /** The earlier investigation was closed as gone (`remediated`, `resolved-by-source`): the problem came back. */
+  readonly regression?: boolean;
 }
 
-const TERMINAL: ReadonlySet<EventStatus> = new Set(['rejected', 'self', 'unrouted', 'duplicate', 'dispatched']);
+const TERMINAL: ReadonlySet<EventStatus> = new Set([
+  'rejected',
+  'self',
+  'unrouted',
+  'duplicate',
+  'dispatched',
+  'escalated',
+  'resolved',
+]);
 
 /**
  * Runs one input (an EventBridge event as text or parsed JSON) through the pipeline:
@@ -223,6 +236,8 @@ export async function advance(
       return outcomeOf({ ...record, ...fields } as EventRecord, false);
     }
   }
+  // The source says the finding is over: close its investigation; nothing is routed (never remediated).
+  if (isOverSignal(event.status)) return resolveBySource(event, record, deps);
   const playbooks = deps.router.route(event.raw);
   if (playbooks.length === 0) {
     await settle(deps, record, { status: 'unrouted', updatedAt: new Date(now()).toISOString() });
@@ -235,11 +250,15 @@ export async function advance(
       ...flagsOf(record),
     };
   }
-  const claim = await deps.dedup.claim(event.dedupKey, event.id, now(), deps.dedupWindowMs);
-  if (!claim.claimed) {
+  const decision = await deps.dedup.claim(
+    { dedupKey: event.dedupKey, eventId: event.id, severity: event.severity.label },
+    now(),
+    deps.dedupWindowMs,
+  );
+  if (decision.kind === 'duplicate') {
     await settle(deps, record, {
       status: 'duplicate',
-      investigationId: claim.investigationId,
+      investigationId: decision.investigationId,
       playbooks,
       updatedAt: new Date(now()).toISOString(),
     });
@@ -248,11 +267,19 @@ export async function advance(
       status: 'duplicate',
       playbooks,
       executions: [],
-      investigationId: claim.investigationId,
+      investigationId: decision.investigationId,
       account: event.account,
       ...flagsOf(record),
     };
   }
+  const investigationId = decision.investigationId;
+  const linked: { previousInvestigationId?: string; regression?: boolean } =
+    decision.kind === 'new' && decision.previousInvestigationId
+      ? {
+          previousInvestigationId: decision.previousInvestigationId,
+          ...(decision.regression ? { regression: true } : {}),
+        }
+      : {};
   const mode = await deps.accountMode(event.account);
   const already = new Map((record.executions ?? []).filter((e) => e.arn).map((e) => [e.playbook, e]));
   const executions: ExecutionRef[] = [];
@@ -268,6 +295,7 @@ export async function advance(
       playbook,
       executionName: name,
       account: { id: event.account, mode },
+      investigationId,
     }) as unknown as Record<string, unknown>;
     try {
       const started = await deps.dispatcher.start({ playbook, name, input });
@@ -277,13 +305,15 @@ export async function advance(
       failures.push(`${playbook}: ${errorText(err)}`);
     }
   }
-  const status: EventStatus = failures.length === 0 ? 'dispatched' : 'pending';
+  const ran: EventStatus = decision.kind === 'escalated' ? 'escalated' : 'dispatched';
+  const status: EventStatus = failures.length === 0 ? ran : 'pending';
   await settle(deps, record, {
     status,
-    investigationId: event.id,
+    investigationId,
     playbooks,
     executions,
     updatedAt: new Date(now()).toISOString(),
+    ...(linked.previousInvestigationId ? { previousInvestigationId: linked.previousInvestigationId } : {}),
     ...(failures.length > 0
       ? { lastError: failures.join('; ').slice(0, 1000), dispatchAttempts: (record.dispatchAttempts ?? 0) + 1 }
       : {}),
@@ -293,10 +323,51 @@ export async function advance(
     status,
     playbooks,
     executions,
-    investigationId: event.id,
+    investigationId,
     account: event.account,
     mode,
+    ...linked,
     ...(failures.length > 0 ? { reason: failures.join('; ') } : {}),
+    ...flagsOf(record),
+  };
+}
+
+/**
+ * Security Hub RESOLVED/SUPPRESSED/ARCHIVED/PASSED, GuardDuty archived, Config COMPLIANT, Access Analyzer
+ * RESOLVED/ARCHIVED: the open investigation of the finding closes as `resolved-by-source` (`resolved`); with none
+ * open the signal is recorded as `unrouted` with the reason. Never routed to a playbook.
+ */
+async function resolveBySource(event: SecurityEvent, record: EventRecord, deps: PipelineDeps): Promise<EventOutcome> {
+  const now = deps.now ?? Date.now;
+  const closed = await deps.dedup.resolve(event.dedupKey, event.id, now(), deps.dedupWindowMs);
+  const stamp = new Date(now()).toISOString();
+  if (!closed) {
+    const reason = `the source reports the finding ${event.status}, and no investigation of it is open`;
+    await settle(deps, record, { status: 'unrouted', reason, updatedAt: stamp });
+    return {
+      eventId: event.id,
+      status: 'unrouted',
+      playbooks: [],
+      executions: [],
+      account: event.account,
+      reason,
+      ...flagsOf(record),
+    };
+  }
+  await deps.events.update(closed.investigationId, {
+    investigationStatus: 'closed',
+    resolution: 'resolved-by-source',
+    closedBy: 'source',
+    closedAt: stamp,
+  });
+  await settle(deps, record, { status: 'resolved', investigationId: closed.investigationId, updatedAt: stamp });
+  return {
+    eventId: event.id,
+    status: 'resolved',
+    playbooks: [],
+    executions: [],
+    investigationId: closed.investigationId,
+    account: event.account,
     ...flagsOf(record),
   };
 }
@@ -338,6 +409,7 @@ function outcomeOf(record: EventRecord, redelivered: boolean): EventOutcome {
     ...(record.account ? { account: record.account } : {}),
     ...(record.reason ? { reason: record.reason } : {}),
     ...(record.field ? { field: record.field } : {}),
+    ...(record.previousInvestigationId ? { previousInvestigationId: record.previousInvestigationId } : {}),
     ...flagsOf(record),
     ...(redelivered ? { redelivered } : {}),
   };

@@ -1,9 +1,12 @@
 import type { RemediationMode } from '../config.ts';
 import type { EventFlag } from '../events/types.ts';
+import type { ClosedBy, LifecycleDecision, Occurrence, Resolution } from './lifecycle.ts';
 
 /**
  * Where an event is in its life. `received` and `pending` are the states a sweeper re-drives; `self` is an event
- * the hub's own spoke session caused (recorded, never routed).
+ * the hub's own spoke session caused (recorded, never routed); `duplicate` a repeat absorbed by its open
+ * investigation; `escalated` a repeat whose severity rose, which ran the playbooks again; `resolved` the source's
+ * "it is over" signal, which closed the open investigation.
  */
 export const EVENT_STATUSES = [
   'received',
@@ -13,6 +16,8 @@ export const EVENT_STATUSES = [
   'duplicate',
   'pending',
   'dispatched',
+  'escalated',
+  'resolved',
 ] as const;
 export type EventStatus = (typeof EVENT_STATUSES)[number];
 
@@ -56,6 +61,13 @@ export interface EventRecord {
   readonly flags?: readonly EventFlag[];
   /** For `pending`: why dispatch failed the last time. */
   readonly lastError?: string;
+  /** On an investigation's opening event: the investigation it follows (a regression or a new window). */
+  readonly previousInvestigationId?: string;
+  /** On an investigation's opening event: where it stands (`open`, `closed`...), set by playbooks and people. */
+  readonly investigationStatus?: string;
+  readonly resolution?: Resolution;
+  readonly closedBy?: ClosedBy;
+  readonly closedAt?: string;
   readonly dispatchAttempts?: number;
   /** The raw input as received (JSON text), when it is small enough to keep in the item. */
   readonly raw?: string;
@@ -81,18 +93,24 @@ export interface EventStore {
   listByStatus(status: EventStatus, receivedBefore: string, limit: number): Promise<EventRecord[]>;
 }
 
-/** The `dedup` table: one open investigation per finding identity. */
+/** The `dedup` table: the current investigation of each finding identity (see lifecycle.ts). */
 export interface DedupStore {
   /**
-   * Opens an investigation for a finding identity unless one is open and unexpired. Claiming again with the
-   * same investigation id succeeds (a re-drive of the same event is not its own duplicate).
+   * Records an occurrence of a finding and says what it means: a new investigation (first, after the window, or a
+   * regression), a duplicate of the open one, or an escalation. Safe to call again for the same event (a re-drive
+   * gets the same answer and counts nothing twice).
    */
-  claim(
+  claim(occurrence: Occurrence, nowMs: number, windowMs: number): Promise<LifecycleDecision>;
+  /**
+   * The source says the finding is over: closes its investigation as `resolved-by-source` when one is open (or
+   * closed only by its playbook within the window). Returns it, or undefined when there was none to close.
+   */
+  resolve(
     dedupKey: string,
-    investigationId: string,
+    eventId: string,
     nowMs: number,
     windowMs: number,
-  ): Promise<{ claimed: true } | { claimed: false; investigationId: string }>;
+  ): Promise<{ investigationId: string } | undefined>;
 }
 
 /** Large payloads go here: the S3 vault in AWS, the local vault in the local hub. */

@@ -17,7 +17,7 @@
 import { type RemediationMode, SEVERITY_LABELS, type SeverityLabel } from '../config.ts';
 import type { NewRemediationRecord, RemediationRecord, RemediationRecordsRepository } from '../store/remediations.ts';
 import { awsErrorCode, CALLS, callKey, plainOutput } from './calls.ts';
-import { RemediationApiError } from './errors.ts';
+import { RemediationApiError, RemediationTargetError } from './errors.ts';
 import type { BlastRadiusGuard, KillSwitch } from './guard.ts';
 import { planHash } from './plan-hash.ts';
 import { callsFor } from './policy.ts';
@@ -26,6 +26,7 @@ import type {
   CallRunner,
   HoldReason,
   PlanContext,
+  PlanIntent,
   PlannedCall,
   Remediation,
   RemediationEvent,
@@ -61,7 +62,7 @@ export interface RemediationRunRequest {
   readonly playbook?: string;
   readonly state?: string;
   /**
-   * A human approved this run (the approve-then-remediate playbook). A `notify` account is then remediated
+   * A human approved this run (remediate-finding's approval branch). A `notify` account is then remediated
    * once as `auto`, without the severity floor (a person decided), but still held by the kill switch,
    * never-auto remediations and the blast-radius guard. Other modes are unchanged: `off` stays ignored and
    * `dry-run` stays a plan, since those are the account's explicit choice.
@@ -136,7 +137,19 @@ export async function runRemediation(
     return { ...base, effectiveAction: 'ignored', actions: [], held: { reason: 'origin-refused', detail } };
   }
 
-  const target = remediation.target(event);
+  // A finding the remediation cannot act on is an answer, not a failure: the run succeeds as not-applicable.
+  let target: object;
+  try {
+    target = remediation.target(event);
+  } catch (err) {
+    if (!(err instanceof RemediationTargetError)) throw err;
+    return {
+      ...base,
+      effectiveAction: 'not-applicable',
+      actions: [],
+      notApplicable: { reason: err.message, field: err.field },
+    };
+  }
   const ctx: PlanContext<object> = {
     target,
     account: event.account,
@@ -159,7 +172,22 @@ export async function runRemediation(
   let call: CallRunner | undefined;
   if (live && runtime.sessions) call = await openCalls(request, runtime.sessions, 'read', target);
   const stateSource: StateSource = call ? 'live' : 'finding';
-  const before = call ? await remediation.readState(call, ctx) : remediation.stateFromFinding(event, ctx);
+  let before: unknown;
+  try {
+    before = call ? await remediation.readState(call, ctx) : remediation.stateFromFinding(event, ctx);
+  } catch (err) {
+    // The resource the finding names is gone: nothing to fix, and nothing failed.
+    if (err instanceof RemediationApiError && isNotFound(err.code)) {
+      return {
+        ...withTarget,
+        stateSource,
+        effectiveAction: 'not-applicable',
+        actions: [],
+        notApplicable: { reason: `the resource is gone: ${err.message}` },
+      };
+    }
+    throw err;
+  }
   const sourced = {
     ...withTarget,
     stateSource,
@@ -169,15 +197,18 @@ export async function runRemediation(
             before === undefined
               ? 'no spoke session, and the finding does not describe the current state: a live read is needed to plan'
               : FINDING_STATE_ASSUMPTION,
+          intent: planIntent(remediation, ctx, event),
         }
       : {}),
     ...(before !== undefined ? { before } : {}),
   };
   const planned = before === undefined ? [] : remediation.plan(before, ctx);
+  // Only a state that was read (or that the finding describes) and plans nothing is compliant.
   const compliant = before !== undefined && planned.length === 0;
+  if (compliant) return { ...sourced, effectiveAction: 'compliant', actions: [], compliant };
 
   if (mode === 'notify') return { ...sourced, effectiveAction: 'notified', actions: planned, compliant };
-  if (mode === 'dry-run' || compliant || before === undefined) {
+  if (mode === 'dry-run' || before === undefined) {
     return { ...sourced, effectiveAction: 'planned', actions: planned, compliant };
   }
 
@@ -231,6 +262,24 @@ export async function runRemediation(
     ...sourced,
     compliant,
   });
+}
+
+/** AWS error codes that mean the resource a finding names no longer exists. */
+export function isNotFound(code: string): boolean {
+  return /NotFound|NoSuch(?!PublicAccessBlock|BucketPolicy|Tagging|LifecycleConfiguration)|DoesNotExist/.test(code);
+}
+
+/** What a live run would read and write, for a plan built without reading the account. */
+export function planIntent(remediation: Remediation, ctx: PlanContext<object>, event: RemediationEvent): PlanIntent {
+  const reads = remediation.permissions.filter((g) => g.purpose === undefined).flatMap((g) => g.calls);
+  const writes = remediation.permissions.filter((g) => g.purpose === 'fix').flatMap((g) => g.calls);
+  const on = Object.entries(ctx.target as Record<string, unknown>)
+    .map(([k, v]) => `${k} ${String(v)}`)
+    .join(', ');
+  const summary =
+    remediation.describeFix?.(ctx, event) ??
+    `${reads.join(', ')} on ${on || `account ${ctx.account}`}, then ${writes.join(', ')} where it does not comply (${remediation.title})`;
+  return { reads, writes, summary };
 }
 
 function requireRecords(runtime: RemediationRuntime): RemediationRecordsRepository {

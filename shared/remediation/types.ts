@@ -112,6 +112,12 @@ export interface RemediationDefinition<T extends object = object, S = unknown> {
   plan(state: S, ctx: PlanContext<T>): PlannedCall[];
   /** The calls that restore `before` after `plan(before)` was applied; absent when the change cannot be reversed. */
   undo?(before: S, ctx: PlanContext<T>): PlannedCall[];
+  /**
+   * What a live run would change on `target`, in words (`RevokeSecurityGroupIngress for every rule of sg-1 open
+   * to 0.0.0.0/0 or ::/0 on port 22`); shown when the state could not be read.
+   * @default the fix-direction calls on the target
+   */
+  describeFix?(ctx: PlanContext<T>, event: RemediationEvent): string;
 }
 
 /** Any remediation, as the registry holds them. */
@@ -167,8 +173,20 @@ export function defineRemediation<T extends object, S>(
   return definition;
 }
 
-/** How far a run went. */
-export const EFFECTIVE_ACTIONS = ['ignored', 'notified', 'planned', 'applied', 'guarded'] as const;
+/**
+ * How far a run went. `not-applicable`: the remediation cannot act on what the finding names (wrong kind of
+ * credential, resource gone, not in scope), with the reason; `compliant`: the resource already complies. Both are
+ * outcomes of a successful run, not failures.
+ */
+export const EFFECTIVE_ACTIONS = [
+  'ignored',
+  'notified',
+  'planned',
+  'applied',
+  'guarded',
+  'not-applicable',
+  'compliant',
+] as const;
 export type EffectiveAction = (typeof EFFECTIVE_ACTIONS)[number];
 
 /**
@@ -187,7 +205,8 @@ export type HoldReason =
   | 'in-progress'
   | 'undone-by-operator'
   | 'origin-refused'
-  | 'account-mismatch';
+  | 'account-mismatch'
+  | 'needs-approval';
 
 /** What a run did, as the remediate integration returns it and the results table keeps it. */
 export interface RemediationOutcome {
@@ -213,4 +232,21 @@ export interface RemediationOutcome {
   readonly severity?: string;
   /** Who approved this run (request_approval): a notify-mode account was remediated once as auto. */
   readonly approvedBy?: string;
+  /** For `not-applicable`: why the remediation cannot act, and the event field it could not use. */
+  readonly notApplicable?: { readonly reason: string; readonly field?: string };
+  /**
+   * Set when the plan was built without reading the account (no spoke session): what a live run would read and
+   * which calls it would make for which rules, so an empty `actions` never reads as "nothing to do".
+   */
+  readonly intent?: PlanIntent;
+}
+
+/** What a remediation would read and write, in words, when its state was not read. */
+export interface PlanIntent {
+  /** Read calls a live run makes first (`ec2:DescribeSecurityGroups`). */
+  readonly reads: readonly string[];
+  /** Fix-direction calls a live run may make (`ec2:RevokeSecurityGroupIngress`). */
+  readonly writes: readonly string[];
+  /** One sentence: which calls for which rules on which target. */
+  readonly summary: string;
 }

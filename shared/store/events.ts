@@ -5,6 +5,22 @@ import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamod
 export const INVESTIGATION_STATUSES = ['open', 'active', 'closed', 'whitelisted'] as const;
 export type InvestigationStatus = (typeof INVESTIGATION_STATUSES)[number];
 
+/** What a closing step records on the investigation besides its status. */
+export interface InvestigationNote {
+  /** Why it was closed (`remediated`, `resolved-by-source`, `accepted-risk`, `false-positive`, `duplicate-of`). */
+  readonly resolution?: string;
+  /** What the remediation concluded when it did not fix anything (`not-applicable`, `compliant`). */
+  readonly outcome?: string;
+  readonly reason?: string;
+  /** `playbook`, `source` or `person`. */
+  readonly closedBy?: string;
+  /** The person, or the playbook, that closed it. */
+  readonly closedByName?: string;
+  readonly closedAt?: string;
+  /** For `duplicate-of`: the investigation this one duplicates. */
+  readonly duplicateOf?: string;
+}
+
 export class EventsStatusRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -19,16 +35,26 @@ export class EventsStatusRepository {
     eventId: string,
     status: InvestigationStatus,
     at: string,
+    extra: InvestigationNote = {},
   ): Promise<{ dedupKey?: string; investigationId?: string } | undefined> {
+    const names: Record<string, string> = { '#s': 'investigationStatus', '#at': 'investigationStatusAt', '#id': 'id' };
+    const values: Record<string, unknown> = { ':s': status, ':at': at };
+    const sets = ['#s = :s', '#at = :at'];
+    for (const [i, [key, value]] of Object.entries(extra).entries()) {
+      if (value === undefined) continue;
+      names[`#x${i}`] = key;
+      values[`:x${i}`] = value;
+      sets.push(`#x${i} = :x${i}`);
+    }
     try {
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { id: eventId },
-          UpdateExpression: 'SET #s = :s, #at = :at',
+          UpdateExpression: `SET ${sets.join(', ')}`,
           ConditionExpression: 'attribute_exists(#id)',
-          ExpressionAttributeNames: { '#s': 'investigationStatus', '#at': 'investigationStatusAt', '#id': 'id' },
-          ExpressionAttributeValues: { ':s': status, ':at': at },
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
       );

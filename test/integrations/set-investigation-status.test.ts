@@ -45,11 +45,45 @@ describe('set_investigation_status', () => {
     const out = await h.invoke(
       setInvestigationStatus,
       { status: 'closed' },
-      { context: { artifacts: { event: { id: 'evt-1', details: { dedupKey: 'gd#abc' } } }, results: {} } },
+      {
+        investigationId: 'evt-1',
+        context: { artifacts: { event: { id: 'evt-1', details: { dedupKey: 'gd#abc' } } }, results: {} },
+      },
     );
     expect(out).toEqual({ event_id: 'evt-1', status: 'closed', dedup_key: 'gd#abc', dedup_closed: true });
     expect(await get('dedup', { dedupKey: 'gd#abc' })).toMatchObject({ status: 'closed' });
     expect(await get('events', { id: 'evt-1' })).toMatchObject({ investigationStatus: 'closed', status: 'dispatched' });
+  });
+
+  it('closes the investigation, not the later event, when an escalation runs the playbook, with its resolution', async () => {
+    const put = (table: string, item: Record<string, unknown>) =>
+      h.dynamo.client.send(new PutCommand({ TableName: table, Item: item }));
+    await put('events', { id: 'inv-9', status: 'dispatched', receivedAt: '2025-01-01T00:00:00Z', dedupKey: 'gd#esc' });
+    await put('events', { id: 'evt-9b', status: 'escalated', receivedAt: '2025-01-01T00:10:00Z', dedupKey: 'gd#esc' });
+    await put('dedup', { dedupKey: 'gd#esc', investigationId: 'inv-9', status: 'open', version: 3 });
+    const out = await h.invoke(
+      setInvestigationStatus,
+      { status: 'closed', resolution: 'remediated' },
+      {
+        investigationId: 'inv-9',
+        context: { artifacts: { event: { id: 'evt-9b', details: { dedupKey: 'gd#esc' } } }, results: {} },
+      },
+    );
+    expect(out).toMatchObject({ event_id: 'inv-9', resolution: 'remediated', dedup_closed: true });
+    expect(await get('events', { id: 'inv-9' })).toMatchObject({
+      investigationStatus: 'closed',
+      resolution: 'remediated',
+      closedBy: 'playbook',
+      closedByName: 'test-playbook',
+    });
+    expect((await get('events', { id: 'evt-9b' }))?.investigationStatus).toBeUndefined();
+    // The version moves, so a pipeline decision read before the close cannot write the record back open.
+    expect(await get('dedup', { dedupKey: 'gd#esc' })).toMatchObject({
+      status: 'closed',
+      resolution: 'remediated',
+      closedBy: 'playbook',
+      version: 4,
+    });
   });
 
   it('leaves a dedup record alone when a newer investigation owns it', async () => {

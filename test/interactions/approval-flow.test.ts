@@ -22,7 +22,7 @@ const WEBHOOK_SECRET = 'webhook-signing-secret-0123456789';
 const EVENT = JSON.parse(
   readFileSync(
     new URL(
-      '../../playbooks/approve-then-remediate/events/securityhub-s3-bucket-public-notify-account.json',
+      '../../playbooks/remediate-finding/events/securityhub-s3-bucket-public-notify-account.json',
       import.meta.url,
     ),
     'utf8',
@@ -112,7 +112,7 @@ describe('approval flow in the local hub', () => {
     });
   };
 
-  const approvalRun = () => [...hub.dispatcher.runs.values()].find((r) => r.playbook === 'approve-then-remediate');
+  const approvalRun = () => [...hub.dispatcher.runs.values()].find((r) => r.playbook === 'remediate-finding');
 
   it('asks in Slack, takes a signed click from an allowed user, and remediates once (a plan, with no spoke session)', async () => {
     slack.groups.set('S0SOC00001', ['U0BOB00001']);
@@ -145,12 +145,12 @@ describe('approval flow in the local hub', () => {
     const run = approvalRun()?.result;
     expect(run?.status).toBe('SUCCEEDED');
     expect(run?.states).toEqual([
-      'Plan',
-      'Needs_Approval',
+      'Remediate',
+      'Route_By_Outcome',
       'Plan_To_Approve',
       'Ask_Approval',
       'Remediate_Approved',
-      'Route_By_Outcome',
+      'Route_Approved_Outcome',
       'Notify_Planned',
       'Close_Investigation',
     ]);
@@ -189,8 +189,8 @@ describe('approval flow in the local hub', () => {
 
     const run = approvalRun()?.result;
     expect(run?.states).toEqual([
-      'Plan',
-      'Needs_Approval',
+      'Remediate',
+      'Route_By_Outcome',
       'Plan_To_Approve',
       'Ask_Approval',
       'Notify_Rejected',
@@ -228,7 +228,7 @@ describe('approval flow in the local hub', () => {
     expect(results.Ask_Approval).toMatchObject({
       responder: LOCAL_WEBHOOK_RESPONDER,
       responder_note: 'soc-lead@example.com',
-      plan_hash: results.Plan ? expect.stringMatching(/^[0-9a-f]{64}$/) : undefined,
+      plan_hash: results.Remediate ? expect.stringMatching(/^[0-9a-f]{64}$/) : undefined,
     });
     expect(results.Remediate_Approved?.remediation).toMatchObject({ approvedBy: LOCAL_WEBHOOK_RESPONDER });
   });

@@ -82,6 +82,19 @@ describe('event inputs', () => {
   });
 });
 
+/**
+ * A sample event as a new finding (its own event id and finding id): the samples ran already, and a repeat of a
+ * finding within the window is a duplicate of its investigation.
+ */
+function withNewFinding(body: unknown, id: string): Record<string, unknown> {
+  const event = structuredClone(body) as { id: string; detail: Record<string, unknown> };
+  event.id = id;
+  const findings = event.detail.findings as Array<Record<string, unknown>> | undefined;
+  if (findings) for (const f of findings) f.Id = `${String(f.Id)}-${id}`;
+  else event.detail.id = `${String(event.detail.id)}-${id}`;
+  return event as unknown as Record<string, unknown>;
+}
+
 describe('LocalHub', () => {
   let hub: LocalHub;
   beforeAll(async () => {
@@ -105,7 +118,7 @@ describe('LocalHub', () => {
     const [input] = bundledSampleInputs(DEFAULT_PLAYBOOKS_DIR).filter((i) =>
       i.input.includes('sg-rdp-open-critical-web'),
     );
-    const event = { ...(input!.body as Record<string, unknown>), id: 'local-hub-remediation-1' };
+    const event = withNewFinding(input!.body, 'local-hub-remediation-1');
     const line = outcomeLine('rdp.json', await hub.submit(event, 'test'));
     expect(line.remediation).toMatchObject({
       id: 'security-group-open-ingress',
@@ -116,7 +129,7 @@ describe('LocalHub', () => {
 
   it('answers the same delivery twice with the first record and no second execution', async () => {
     const [input] = bundledSampleInputs(DEFAULT_PLAYBOOKS_DIR);
-    const event = { ...(input!.body as Record<string, unknown>), id: 'local-hub-redelivery' };
+    const event = withNewFinding(input!.body, 'local-hub-redelivery');
     const first = await hub.submit(event, 'test');
     const again = await hub.submit(event, 'test');
     expect(again[0]).toMatchObject({ eventId: first[0]?.eventId, status: 'dispatched', redelivered: true });

@@ -158,10 +158,11 @@ describe('who may speak for an account', () => {
     expect(refused[1]?.reason).toMatch(/^detail\.findings\[1\]\.AwsAccountId names 210987654321/);
     const again = { ...event, id: `sh-${unique()}` };
     const honoured = await processInput(again, 'test', deps({ securityhub: ['123456789012'] }));
-    // The first finding repeats the one above (same dedup key): a duplicate, not a refusal.
+    // The first finding repeats the one above (same dedup key): a duplicate, not a refusal; the second is
+    // honoured for its account and, suppressed with no investigation open, recorded as unrouted.
     expect(honoured.map((o) => [o.status, o.account])).toEqual([
       ['duplicate', '123456789012'],
-      ['dispatched', MEMBER],
+      ['unrouted', MEMBER],
     ]);
   });
 

@@ -36,13 +36,14 @@ describe('pipeline under faults', () => {
     deps.dispatcher.failNext = () => random() < 0.1;
     const crashIds = new Set<string>();
     const crashing: DedupStore = {
-      claim: async (key, investigation, now, window) => {
-        if (crashIds.has(investigation)) {
-          crashIds.delete(investigation);
+      claim: async (occurrence, now, window) => {
+        if (crashIds.has(occurrence.eventId)) {
+          crashIds.delete(occurrence.eventId);
           throw new Error('Task timed out after 30.00 seconds');
         }
-        return deps.dedup.claim(key, investigation, now, window);
+        return deps.dedup.claim(occurrence, now, window);
       },
+      resolve: (...args) => deps.dedup.resolve(...args),
     };
     const gd = fixture('guardduty-ssh-bruteforce.json');
     const cfg = fixture('config-noncompliant.json');

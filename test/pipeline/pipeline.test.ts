@@ -157,6 +157,9 @@ describe('processInput', () => {
       claim: async () => {
         throw new Error('Lambda timed out');
       },
+      resolve: async () => {
+        throw new Error('Lambda timed out');
+      },
     };
     const event = guardDuty();
     await expect(processInput(event, 'test', { ...deps, dedup: crashing })).rejects.toThrow(/timed out/);

@@ -162,7 +162,7 @@ describe('remediate integration', () => {
   it('treats a compliant resource in auto mode as nothing to do, without using the guard budget', async () => {
     s3.on(GetPublicAccessBlockCommand).resolves({ PublicAccessBlockConfiguration: BLOCK_ALL });
     const { out } = await invoke('auto', { sessions: new RecordingSessionFactory(), limits: { account: 1, org: 1 } });
-    expect(out.remediation).toMatchObject({ effectiveAction: 'planned', compliant: true, actions: [] });
+    expect(out.remediation).toMatchObject({ effectiveAction: 'compliant', compliant: true, actions: [] });
   });
 
   it('falls back to a dry-run when the kill switch parameter is on', async () => {

@@ -1,5 +1,5 @@
 /**
- * approve-then-remediate with a live spoke session (mocked EC2): the approval is bound to the plan the approver
+ * remediate-finding in a notify account, with a live spoke session (mocked EC2): the approval is bound to the plan the approver
  * saw. The finding reports one open port, the account has two: the approved plan is not applied, a human is
  * asked again with the live plan, and only that re-approved plan is applied, once.
  */
@@ -34,7 +34,7 @@ const world = (port: number): SecurityGroupRule => ({
 
 const repo = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
-describe('approve-then-remediate: the approval binds the plan', () => {
+describe('remediate-finding: the approval binds the plan', () => {
   let root: string;
   let result: PlaybookTestResult | undefined;
   let rules: SecurityGroupRule[];
@@ -50,10 +50,10 @@ describe('approve-then-remediate: the approval binds the plan', () => {
     });
 
     root = mkdtempSync(join(tmpdir(), 'socless-plan-'));
-    const dir = join(root, 'approve-then-remediate');
+    const dir = join(root, 'remediate-finding');
     mkdirSync(join(dir, 'events'), { recursive: true });
     mkdirSync(join(dir, 'tests'));
-    cpSync(repo('playbooks/approve-then-remediate/playbook.json'), join(dir, 'playbook.json'));
+    cpSync(repo('playbooks/remediate-finding/playbook.json'), join(dir, 'playbook.json'));
     cpSync(
       repo('playbooks/remediate-finding/events/securityhub-sg-rdp-open-critical.json'),
       join(dir, 'events', 'sg.json'),
@@ -68,20 +68,20 @@ describe('approve-then-remediate: the approval binds the plan', () => {
         expect: {
           status: 'SUCCEEDED',
           states: [
-            'Plan',
-            'Needs_Approval',
+            'Remediate',
+            'Route_By_Outcome',
             'Plan_To_Approve',
             'Ask_Approval',
             'Remediate_Approved',
-            'Route_By_Outcome',
+            'Route_Approved_Outcome',
             'Plan_Changed',
             'Replan_To_Approve',
             'Ask_Approval',
             'Remediate_Approved',
-            'Route_By_Outcome',
+            'Route_Approved_Outcome',
             'Check_Verified',
-            'Notify_Applied',
-            'Close_Investigation',
+            'Notify_Approved_Applied',
+            'Close_Remediated',
           ],
           output: {
             results: {
