@@ -1,4 +1,4 @@
-import { CfnParameter, CfnStackSet, type CfnStackSetProps, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnParameter, CfnStackSet, type CfnStackSetProps, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { SoclessConfig } from '../shared/config.ts';
 import { NAMES } from '../shared/names.ts';
@@ -79,6 +79,10 @@ export class OrgRolloutStack extends Stack {
 
     this.regionalStackSet = new CfnStackSet(this, 'SpokeRegionalStackSet', {
       ...common,
+      // An account that joins a target OU later gets both spokes from auto-deployment; its regional rules name
+      // the forwarding role the global spoke creates, so that operation waits for the global one
+      // (AutoDeployment.DependsOn, a list of StackSet ARNs).
+      autoDeployment: { ...autoDeploymentOf(config), dependsOn: [stackSetArn(this.globalStackSet)] },
       stackSetName: NAMES.stackSets.regional,
       description: 'SOCless spoke (regional): forward security events to the hub bus, every enabled region',
       templateBody: JSON.stringify(templates.regional),
@@ -102,7 +106,7 @@ function stackSetCommon(
     permissionModel: 'SERVICE_MANAGED',
     callAs: config.rollout.callAs,
     capabilities: ['CAPABILITY_NAMED_IAM'],
-    autoDeployment: { enabled: true, retainStacksOnAccountRemoval: config.rollout.retainStacksOnAccountRemoval },
+    autoDeployment: autoDeploymentOf(config),
     managedExecution: { Active: true },
     operationPreferences: {
       regionConcurrencyType: 'PARALLEL',
@@ -111,4 +115,17 @@ function stackSetCommon(
       concurrencyMode: 'SOFT_FAILURE_TOLERANCE',
     },
   };
+}
+
+/** Auto-deployment on: an account that joins a target OU gets its spoke without anyone acting. */
+function autoDeploymentOf(config: SoclessConfig): CfnStackSet.AutoDeploymentProperty {
+  return { enabled: true, retainStacksOnAccountRemoval: config.rollout.retainStacksOnAccountRemoval };
+}
+
+/** The ARN of a StackSet of this stack (`StackSetId` is `<name>:<uuid>`), in the account that deploys it. */
+function stackSetArn(stackSet: CfnStackSet): string {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not a JS template
+  return Fn.sub('arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stackset/${Id}', {
+    Id: stackSet.attrStackSetId,
+  });
 }

@@ -1,4 +1,4 @@
-import { BootstraplessSynthesizer, type Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { BootstraplessSynthesizer, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { SoclessConfig } from '../shared/config.ts';
 import { NAMES } from '../shared/names.ts';
@@ -11,22 +11,12 @@ import { addHubBusArnParameter } from './spoke-parameters.ts';
 export interface SpokeRegionalStackProps extends StackProps {
   /** The validated configuration: the hub bus default and `riskyApiNames` come from it. */
   readonly config: SoclessConfig;
-  /**
-   * How long EventBridge retries delivery to the hub bus before dead-lettering.
-   * @default Duration.hours(24)
-   */
-  readonly maxEventAge?: Duration;
-  /**
-   * How many times EventBridge retries delivery to the hub bus.
-   * @default 185
-   */
-  readonly retryAttempts?: number;
 }
 
 /**
  * The spoke's per-region part, deployed in every member account and enabled region: rules on the default bus
- * that forward security events to the hub bus through the account's forwarding role, with retries and a
- * dead-letter queue. CloudTrail API-call events reach EventBridge only while a trail logs the account.
+ * that forward security events to the hub bus through the account's forwarding role, with EventBridge's
+ * default retries (24 hours, 185 attempts) and a dead-letter queue. CloudTrail API-call events reach EventBridge only while a trail logs the account.
  */
 export class SpokeRegionalStack extends Stack {
   readonly deadLetterQueue: ForwardingDeadLetterQueue;
@@ -51,8 +41,6 @@ export class SpokeRegionalStack extends Stack {
           hubBusArn,
           roleArn,
           deadLetterQueue: this.deadLetterQueue,
-          ...(props.maxEventAge ? { maxEventAge: props.maxEventAge } : {}),
-          ...(props.retryAttempts !== undefined ? { retryAttempts: props.retryAttempts } : {}),
         }),
     );
   }

@@ -140,6 +140,23 @@ describe('OrgRolloutStack', () => {
     expect(rollout.regional.DependsOn).toEqual([rollout.global.id]);
   });
 
+  it('sequences auto-deployment of a new account: regional spoke after the global one (DependsOn by StackSet ARN)', () => {
+    expect(rollout.regional.Properties.AutoDeployment).toEqual({
+      Enabled: true,
+      RetainStacksOnAccountRemoval: true,
+      DependsOn: [
+        {
+          'Fn::Sub': [
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not a JS template
+            'arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stackset/${Id}',
+            { Id: { 'Fn::GetAtt': [rollout.global.id, 'StackSetId'] } },
+          ],
+        },
+      ],
+    });
+    expect(rollout.global.Properties.AutoDeployment).toEqual({ Enabled: true, RetainStacksOnAccountRemoval: true });
+  });
+
   it('pins the home region and leaves the account to the deployer', () => {
     expect(rollout.stack.region).toBe('eu-west-1');
     expect(Token.isUnresolved(rollout.stack.account)).toBe(true);
