@@ -27,6 +27,7 @@ import { remediate } from './remediate/integration.ts';
 import { requestApproval } from './request-approval/integration.ts';
 import { saveToVault } from './save-to-vault/integration.ts';
 import { setInvestigationStatus } from './set-investigation-status/integration.ts';
+import { soclessCore } from './socless-core/integration.ts';
 
 /** One registered integration and the Lambda handler file that serves it. */
 export interface RegisteredIntegration {
@@ -53,6 +54,7 @@ export const REGISTERED_INTEGRATIONS: readonly RegisteredIntegration[] = [
   { integration: createJiraIssue, entry: entry('create-jira-issue') },
   { integration: commentJiraIssue, entry: entry('comment-jira-issue') },
   { integration: enrichResource, entry: entry('enrich-resource') },
+  { integration: soclessCore, entry: entry('socless-core') },
 ];
 
 /** Every integration, by id. */
@@ -67,6 +69,7 @@ export const INTEGRATION_CATALOG: IntegrationCatalog = defineIntegrationCatalog(
     references: i.references,
     description: i.description,
     ...(i.interaction ? { interaction: true } : {}),
+    ...(i.operations ? { operations: i.operations } : {}),
   })),
 );
 

@@ -20,6 +20,17 @@ export interface IntegrationContext {
   readonly taskToken?: string;
   /** The execution's artifacts, when the invocation carried them (states with templates). */
   readonly artifacts?: Readonly<Record<string, unknown>>;
+  /** The operation a SOCless alias named (`CacheResults`), for an integration hosting several. */
+  readonly operation?: string;
+  /**
+   * Present for a SOCless-style playbook: what socless_python calls the execution context (artifacts, every
+   * state's result so far, errors), for operations that read it (Counter, legacy `{context.x}` text).
+   */
+  readonly soclessContext?: {
+    readonly artifacts: Readonly<Record<string, unknown>>;
+    readonly results: Readonly<Record<string, unknown>>;
+    readonly errors: Readonly<Record<string, unknown>>;
+  };
   readonly logger: Logger;
   readonly deps: IntegrationDeps;
   /** The physical name of a table this integration declared in `deployment.tables`. */
@@ -50,6 +61,8 @@ export interface IntegrationDefinition<
   readonly vaultParameters?: readonly string[];
   /** May be used by an Interaction state (it stores the task token and a human answers later). */
   readonly interaction?: boolean;
+  /** The SOCless operations it hosts (named by the alias table), for an integration that hosts several. */
+  readonly operations?: readonly string[];
   /** Environment variables it needs beyond its tables and the vault (checked at cold start). */
   readonly environment?: readonly string[];
   readonly deployment: IntegrationDeploymentSpec;

@@ -7,12 +7,13 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { TableAccess } from '../deploy-model.ts';
 import { jsonPath } from '../errors.ts';
-import { ResultsRepository, resultStateKey } from '../store/results.ts';
+import { ResultsRepository, resultStateKey, type StateResultRecord } from '../store/results.ts';
 import { TABLES, type TableKey } from '../tables.ts';
 import type { Integration, IntegrationContext } from './define.ts';
 import { type IntegrationDeps, NOTIFY_TOPIC_ENV, RESULTS_RETENTION_ENV, VAULT_BUCKET_ENV } from './deps.ts';
 import { IntegrationParameterError, MissingEnvironmentError } from './errors.ts';
 import { parseInvocation } from './invocation.ts';
+import { resolveSoclessParameters } from './socless-params.ts';
 import { resolveParameters } from './templates.ts';
 import type { VaultPointer } from './vault.ts';
 
@@ -67,6 +68,22 @@ function assertEnvironment(integration: Integration, deps: IntegrationDeps): voi
   if (missing.length > 0) throw new MissingEnvironmentError(integration.id, missing);
 }
 
+/**
+ * Each state's latest successful result of an execution, as socless_python's execution context holds them, plus
+ * `_Last_Saved_Results`. An offloaded result stays a vault pointer (templates read through it).
+ */
+function storedResults(records: readonly StateResultRecord[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let last: StateResultRecord | undefined;
+  for (const r of [...records].sort((a, b) => a.savedAt.localeCompare(b.savedAt))) {
+    if (r.status !== 'succeeded') continue;
+    out[r.state] = r.resultRef ? { vault_ref: r.resultRef, offloaded: true } : r.result;
+    last = r;
+  }
+  if (last) out._Last_Saved_Results = out[last.state];
+  return out;
+}
+
 function errorSummary(err: unknown): { name: string; message: string } {
   if (err instanceof Error) return { name: err.name, message: err.message };
   return { name: 'Error', message: String(err) };
@@ -112,16 +129,38 @@ export function toLambdaHandler(integration: Integration, deps: IntegrationDeps)
         ),
     };
     try {
-      const resolved = await resolveParameters(invocation.parameters, {
-        state: meta.state,
-        integration: integration.id,
-        ...(invocation.context ? { context: invocation.context } : {}),
-        ...(meta.templates ? { templatePaths: meta.templates } : {}),
-        secretParameters: integration.secretParameters ?? [],
-        vaultParameters: integration.vaultParameters ?? [],
-        secrets: deps.secrets,
-        ...(vault ? { vault } : {}),
-      });
+      const compat = meta.compat === 'socless';
+      const soclessContext = compat
+        ? {
+            artifacts: invocation.context?.artifacts ?? {},
+            results: {
+              ...storedResults(await results.listByExecution(meta.execution_id)),
+              ...(invocation.context?.results ?? {}),
+            },
+            errors: invocation.context?.errors ?? {},
+          }
+        : undefined;
+      const resolved = soclessContext
+        ? await resolveSoclessParameters(invocation.parameters, {
+            state: meta.state,
+            integration: integration.id,
+            context: { ...soclessContext, execution_id: meta.execution_id.split(':').at(-1) ?? meta.execution_id },
+            templatePaths: meta.templates ?? [],
+            secretParameters: integration.secretParameters ?? [],
+            secrets: deps.secrets,
+            ...(vault ? { vault } : {}),
+            now,
+          })
+        : await resolveParameters(invocation.parameters, {
+            state: meta.state,
+            integration: integration.id,
+            ...(invocation.context ? { context: invocation.context } : {}),
+            ...(meta.templates ? { templatePaths: meta.templates } : {}),
+            secretParameters: integration.secretParameters ?? [],
+            vaultParameters: integration.vaultParameters ?? [],
+            secrets: deps.secrets,
+            ...(vault ? { vault } : {}),
+          });
       const parsed = (integration.parameters as z.ZodType).safeParse(resolved);
       if (!parsed.success) {
         const [first] = parsed.error.issues;
@@ -142,6 +181,8 @@ export function toLambdaHandler(integration: Integration, deps: IntegrationDeps)
         investigationId: meta.investigation_id,
         ...(invocation.task_token ? { taskToken: invocation.task_token } : {}),
         ...(invocation.context ? { artifacts: invocation.context.artifacts } : {}),
+        ...(meta.operation !== undefined ? { operation: meta.operation } : {}),
+        ...(soclessContext ? { soclessContext } : {}),
         logger,
         deps,
         now,
@@ -172,7 +213,8 @@ export function toLambdaHandler(integration: Integration, deps: IntegrationDeps)
         ...(resultRef ? { resultRef } : { result }),
       });
       logger.info('state succeeded', { ms: now().getTime() - started.getTime() });
-      return output;
+      // SOCless data: the latest result both under its state's name and flattened (it replaces `results`).
+      return compat ? { [meta.state]: output, ...output } : output;
     } catch (err) {
       const error = errorSummary(err);
       logger.error('state failed', { error });

@@ -17,6 +17,10 @@ export const SoclessMetaSchema = z.object({
    * template-resolved, so a value that reached `parameters` through a `.$` path is never templated.
    */
   templates: z.array(z.string()).optional(),
+  /** `socless`: a SOCless-style playbook (socless_python parameter resolution, `{<State>: r, ...r}` result). */
+  compat: z.literal('socless').optional(),
+  /** The operation to run, for an integration that hosts several SOCless operations. */
+  operation: z.string().min(1).optional(),
 });
 
 export const IntegrationInvocationSchema = z.object({
@@ -26,6 +30,7 @@ export const IntegrationInvocationSchema = z.object({
     .object({
       artifacts: z.record(z.string(), z.unknown()).default({}),
       results: z.record(z.string(), z.unknown()).default({}),
+      errors: z.record(z.string(), z.unknown()).optional(),
     })
     .optional(),
   /** Present on an Interaction (`lambda:invoke.waitForTaskToken`): the token the answer is sent back with. */

@@ -96,7 +96,7 @@ export function integrationEnvironment(config: SoclessConfig): Record<string, Re
       [INTEGRATION_ENV.jiraIssueType]: config.jira.issueType,
     });
   }
-  add(['http_request'], { [INTEGRATION_ENV.httpAllowedHosts]: config.httpAllowedHosts.join(',') });
+  add(['http_request', 'socless_core'], { [INTEGRATION_ENV.httpAllowedHosts]: config.httpAllowedHosts.join(',') });
   return out;
 }
 

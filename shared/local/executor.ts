@@ -124,6 +124,23 @@ function causeText(err: unknown): string {
   return message;
 }
 
+/**
+ * A mock is written as the integration's own result. In a SOCless-style playbook a built-in returns it as
+ * `{<State>: r, ...r}` and an external returns the whole context with it in `results`: shape the mock the same
+ * way, so test cases stay written in the integration's terms.
+ */
+function soclessMockResult(state: string, taskInput: unknown, mock: unknown): unknown {
+  if (typeof mock !== 'object' || mock === null || Array.isArray(mock)) return mock;
+  const input = (taskInput ?? {}) as Record<string, unknown>;
+  const payload = (input.Payload ?? input) as Record<string, unknown>;
+  const flattened = { [state]: mock, ...(mock as Record<string, unknown>) };
+  if ((payload._socless as Record<string, unknown> | undefined)?.compat === 'socless') return flattened;
+  if (typeof payload.State_Config === 'object' && payload.State_Config !== null) {
+    return { artifacts: payload.artifacts, results: flattened, errors: payload.errors ?? {} };
+  }
+  return mock;
+}
+
 function namedError(name: string, cause: string): Error {
   const err = new Error(cause);
   err.name = name;
@@ -211,7 +228,7 @@ export async function runLocalExecution(
       if (options.mocks && Object.hasOwn(options.mocks, name)) {
         const mock = options.mocks[name];
         if (isErrorMock(mock)) throw namedError(mock.error, mock.cause ?? '');
-        return structuredClone(mock);
+        return soclessMockResult(name, taskInput, structuredClone(mock));
       }
       if (resource === WAIT_FOR_TASK_TOKEN) return runInteraction(name, taskInput as JsonObject);
       if (resource === LAMBDA_INVOKE) {

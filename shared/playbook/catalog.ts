@@ -19,6 +19,8 @@ export interface IntegrationCatalogEntry {
    * Lambda ARN state machines invoke, and the name it was declared under.
    */
   readonly external?: { readonly name: string; readonly arn: string };
+  /** The SOCless operations it hosts; an alias naming another operation is not served. @default any */
+  readonly operations?: readonly string[];
 }
 
 /** One `integrations.external` entry of the configuration. */
@@ -81,7 +83,9 @@ export function resolveResource(catalog: IntegrationCatalog, resource: string): 
     }
     const alias = soclessAlias(socless.name);
     if (alias) {
-      const entry = catalog.entries.find((e) => e.id === alias.integration && !e.external);
+      const entry = catalog.entries.find(
+        (e) => e.id === alias.integration && !e.external && (!e.operations || e.operations.includes(alias.operation)),
+      );
       if (entry) return { kind: 'integration', entry, via: 'alias', alias };
       return { kind: 'unknown', reference: qualified, soclessName: socless.name, missingBuiltIn: alias };
     }

@@ -5,6 +5,7 @@
  * Parameters instead of a helper Pass state.
  */
 import { integrationPlaceholder } from '../deploy-model.ts';
+import { jsonPath } from '../errors.ts';
 import { type IntegrationCatalog, resolveResource } from './catalog.ts';
 import {
   DEFAULT_RETRY,
@@ -123,8 +124,14 @@ class Renderer {
     if (resolved.kind === 'service') {
       out.Resource = resolved.arn;
       copy(def, out, ['InputPath', 'Parameters']);
+    } else if (resolved.kind === 'integration' && this.playbook.compat === 'socless' && resolved.entry.external) {
+      return this.soclessExternalTask(name, def, resolved.entry.id, placement, disabled);
     } else if (resolved.kind === 'integration') {
-      const payload = this.invocation(name, isObject(def.Parameters) ? def.Parameters : {}, placement);
+      const parameters = isObject(def.Parameters) ? def.Parameters : {};
+      const payload =
+        this.playbook.compat === 'socless'
+          ? this.soclessInvocation(name, parameters, placement, resolved.alias?.operation)
+          : this.invocation(name, parameters, placement);
       copy(def, out, ['InputPath']);
       if (def.Type === 'Interaction') {
         out.Resource = WAIT_FOR_TASK_TOKEN_RESOURCE;
@@ -138,7 +145,13 @@ class Renderer {
       }
     }
     copy(def, out, ['ResultSelector']);
-    out.ResultPath = def.ResultPath !== undefined ? def.ResultPath : memberPath('$.results', name);
+    // SOCless data: the integration returns `{<State>: r, ...r}`, which replaces `results` (the latest result,
+    // flattened and under its state's name); earlier results stay readable through the results table.
+    const defaultResultPath =
+      this.playbook.compat === 'socless' && resolved.kind === 'integration'
+        ? '$.results'
+        : memberPath('$.results', name);
+    out.ResultPath = def.ResultPath !== undefined ? def.ResultPath : defaultResultPath;
     copy(def, out, [
       'OutputPath',
       'TimeoutSeconds',
@@ -168,6 +181,85 @@ class Renderer {
       parameters: converted.parameters,
       ...(converted.templates.length > 0 ? { context: { 'artifacts.$': artifacts, 'results.$': '$.results' } } : {}),
     };
+  }
+
+  /**
+   * The invocation of a built-in integration in a SOCless-style playbook: every string the author wrote is
+   * resolved at run time as socless_python does (`$.` references to whole values, `vault:` ids, `{{ … }}`
+   * templates), against the execution's stored results; no native-path conversion.
+   */
+  soclessInvocation(name: string, parameters: JsonObject, placement: Placement, operation?: string): JsonObject {
+    const templates = soclessTemplatePaths(parameters);
+    const artifacts = placement.inMap ? '$$.Execution.Input.artifacts' : '$.artifacts';
+    const meta: JsonObject = {
+      state: name,
+      playbook: this.playbook.name,
+      'execution_id.$': '$$.Execution.Id',
+      'investigation_id.$': `${artifacts}.investigation_id`,
+      compat: 'socless',
+      ...(operation !== undefined ? { operation } : {}),
+      templates,
+    };
+    return {
+      _socless: meta,
+      parameters: structuredClone(parameters),
+      context: { 'artifacts.$': artifacts, 'results.$': '$.results', 'errors.$': '$.errors' },
+    };
+  }
+
+  /**
+   * An external integration in a SOCless-style playbook gets exactly what SOCless's renderer gives a Lambda
+   * (`execution_id`, `artifacts`, `errors`, `results`, `State_Config: {Name, Parameters}`) and returns the whole
+   * context back, as socless_python does. Only its `results` and `errors` are kept: the artifacts are restored
+   * from the execution input, so an external cannot rewrite the event or the account a later state acts in.
+   */
+  soclessExternalTask(
+    name: string,
+    def: JsonObject,
+    integrationId: string,
+    placement: Placement,
+    retryDisabled: boolean,
+  ): JsonObject {
+    const out: JsonObject = { Type: 'Task' };
+    if (def.Comment !== undefined) out.Comment = def.Comment;
+    const payload: JsonObject = {
+      'execution_id.$': '$$.Execution.Name',
+      'artifacts.$': placement.inMap ? '$$.Execution.Input.artifacts' : '$.artifacts',
+      'results.$': '$.results',
+      'errors.$': '$.errors',
+      State_Config: { Name: name, Parameters: isObject(def.Parameters) ? structuredClone(def.Parameters) : {} },
+    };
+    copy(def, out, ['InputPath']);
+    if (def.Type === 'Interaction') {
+      out.Resource = WAIT_FOR_TASK_TOKEN_RESOURCE;
+      out.Parameters = {
+        FunctionName: integrationPlaceholder(integrationId),
+        Payload: { ...payload, 'task_token.$': '$$.Task.Token' },
+      };
+    } else {
+      out.Resource = integrationPlaceholder(integrationId);
+      out.Parameters = payload;
+    }
+    // No ResultPath: the default ("$") replaces the state's data with the selected result.
+    if (def.ResultSelector !== undefined || def.ResultPath !== undefined) {
+      copy(def, out, ['ResultSelector', 'ResultPath']);
+    } else {
+      out.ResultSelector = {
+        'artifacts.$': '$$.Execution.Input.artifacts',
+        'results.$': '$.results',
+        'errors.$': '$.errors',
+      };
+    }
+    copy(def, out, [
+      'OutputPath',
+      'TimeoutSeconds',
+      'TimeoutSecondsPath',
+      'HeartbeatSeconds',
+      'HeartbeatSecondsPath',
+      'Credentials',
+    ]);
+    this.errorHandling(name, def, out, placement, !retryDisabled);
+    return transition(def, out);
   }
 
   errorHandling(name: string, def: JsonObject, out: JsonObject, placement: Placement, defaultRetry: boolean): void {
@@ -250,6 +342,33 @@ class Renderer {
     if (isObject(def.Parameters)) out.Parameters = convertTemplates(def.Parameters).parameters;
     return out;
   }
+}
+
+/** Paths (under the parameters, `$.a.b`) of every string a SOCless-style state resolves at run time. */
+function soclessTemplatePaths(parameters: JsonObject): string[] {
+  const paths: string[] = [];
+  const walk = (node: unknown, path: readonly PropertyKey[]): void => {
+    if (typeof node === 'string') {
+      if (isSoclessRuntimeString(node)) paths.push(jsonPath(path));
+      return;
+    }
+    if (Array.isArray(node)) {
+      node.forEach((item, i) => {
+        walk(item, [...path, i]);
+      });
+      return;
+    }
+    if (!isObject(node)) return;
+    // A "key.$" value is a Step Functions path: Step Functions resolves it, never the runtime.
+    for (const [key, value] of Object.entries(node)) if (!key.endsWith('.$')) walk(value, [...path, key]);
+  };
+  walk(parameters, []);
+  return paths;
+}
+
+/** `$.` references, `vault:` ids and `{{ … }}` templates: what socless_python resolves in a parameter string. */
+export function isSoclessRuntimeString(value: string): boolean {
+  return value.startsWith('$.') || value.startsWith('vault:') || /\{\{[\s\S]*?\}\}/.test(value);
 }
 
 /** `States.JsonMerge` over every branch's `field`, nested because the intrinsic takes two objects. */

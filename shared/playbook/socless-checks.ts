@@ -19,7 +19,7 @@ export function unknownResourceReason(
   known: readonly string[],
 ): string {
   if (resolved.missingBuiltIn) {
-    return `SOCless integration "${resolved.soclessName}" maps to the built-in integration "${resolved.missingBuiltIn.integration}", which this build does not include`;
+    return `SOCless integration "${resolved.soclessName}" maps to the built-in integration "${resolved.missingBuiltIn.integration}" (operation ${resolved.missingBuiltIn.operation}), which this build does not include: declare your own Lambda for it in integrations.external meanwhile`;
   }
   if (resolved.soclessName !== undefined) {
     const example = JSON.stringify({

@@ -90,7 +90,7 @@ describe('SOCless reference forms', () => {
     );
     expect(result.ok).toBe(false);
     expect(!result.ok && result.problems[0]?.reason).toBe(
-      'SOCless integration "Counter" maps to the built-in integration "socless_core", which this build does not include',
+      'SOCless integration "Counter" maps to the built-in integration "socless_core" (operation Counter), which this build does not include: declare your own Lambda for it in integrations.external meanwhile',
     );
   });
 });
