@@ -1,5 +1,6 @@
 import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { ISecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { type IGrantable, type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -105,7 +106,8 @@ export interface SoclessFunctionProps extends SoclessFunctionDefaults {
 
 /**
  * The one Lambda wrapper of the hub. It sets the defaults once — newest Node.js runtime, ARM64, X-Ray, ESM
- * bundle, an encrypted log group, private subnets with its own security group, an encrypted async-invoke DLQ,
+ * bundle, an encrypted log group, private subnets with the hub Lambdas' shared egress-only security group, an
+ * encrypted async-invoke DLQ,
  * its own role — and offers `bindX` helpers that set an environment variable and the matching grant together.
  */
 export class SoclessFunction extends Construct {
@@ -148,7 +150,7 @@ export class SoclessFunction extends Construct {
       logGroup: this.logGroup,
       vpc: props.network.vpc,
       vpcSubnets: props.network.lambdaSubnets,
-      securityGroups: [props.network.newLambdaSecurityGroup(this, 'SecurityGroup', `SOCless ${id} Lambda`)],
+      securityGroups: [sharedLambdaSecurityGroup(props.network)],
       deadLetterQueue: this.deadLetterQueue.queue,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: {
@@ -333,6 +335,22 @@ export class SoclessFunction extends Construct {
         : ['kms:Decrypt', 'kms:DescribeKey'];
     key.grant(this.role, ...actions);
   }
+}
+
+const LAMBDA_SECURITY_GROUPS = new WeakMap<HubNetwork, ISecurityGroup>();
+
+/**
+ * The one security group of every hub Lambda in `network` (egress only, no ingress rule): a group per function
+ * allowed nothing more, cost a resource each against the stack's 500, and Lambda creates a network interface per
+ * distinct subnet and security-group combination, so one group also means fewer interfaces.
+ */
+export function sharedLambdaSecurityGroup(network: HubNetwork): ISecurityGroup {
+  let group = LAMBDA_SECURITY_GROUPS.get(network);
+  if (!group) {
+    group = network.newLambdaSecurityGroup(network, 'LambdaSecurityGroup', 'SOCless hub Lambdas (egress only)');
+    LAMBDA_SECURITY_GROUPS.set(network, group);
+  }
+  return group;
 }
 
 /** IAM role descriptions allow Latin-1 printable characters only, up to 1000 of them. */
