@@ -1,6 +1,6 @@
 import '../shared/polyfills.ts';
 import { Command, CommanderError } from 'commander';
-import { debugRequested, EXIT_CODES, reportCliError } from './cli-errors.ts';
+import { debugRequested, EXIT_CODES, reportCliError, withExamples } from './cli-errors.ts';
 import { COMMANDS } from './commands/index.ts';
 
 /** Every command below `root` (itself included), depth first. */
@@ -20,7 +20,7 @@ Exit codes: ${EXIT_CODES.ok} ok, ${EXIT_CODES.failure} failure (one line on stde
 Add --debug to any command to print the stack trace of a failure.`;
 
 /** A usage error commander reported, with the command it belongs to (for a "see --help" pointer). */
-interface UsageReport {
+export interface UsageReport {
   text: string;
   command: string;
 }
@@ -33,13 +33,19 @@ export function buildProgram(usage: { last?: UsageReport } = {}): Command {
     .option('--debug', 'print the stack trace of a failure')
     .exitOverride();
   for (const register of COMMANDS) register(program);
-  program.addHelpText('after', EXIT_CODES_HELP);
+  withExamples(
+    program,
+    'socless local --once --json',
+    'socless playbook validate',
+    'socless org status --profile security-admin',
+  ).addHelpText('after', EXIT_CODES_HELP);
   for (const cmd of allCommands(program)) {
     // Commander's own errors (unknown option, missing argument...) are kept for the boundary, which prints
     // them as one line with the command whose help explains it.
     cmd.configureOutput({
       outputError: (text) => {
-        usage.last = { text: text.trim(), command: commandPath(cmd) };
+        // Commander puts its "(Did you mean …?)" on a line of its own: keep the report to one line.
+        usage.last = { text: text.trim().replace(/\s*\n\s*/g, ' '), command: commandPath(cmd) };
       },
     });
     cmd.showHelpAfterError(false);
