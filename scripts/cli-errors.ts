@@ -7,6 +7,9 @@ import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, formatProblem, SoclessError } from '../shared/errors.ts';
+import { jsonErrorText } from '../shared/json-text.ts';
+
+export { jsonErrorText, lineColumn } from '../shared/json-text.ts';
 
 /** The exit codes of `socless` (README "Exit codes", `socless --help`). */
 export const EXIT_CODES = { ok: 0, failure: 1, usage: 2 } as const;
@@ -168,23 +171,6 @@ export function reportCliError(err: unknown, debug: boolean, stderr: NodeJS.Writ
   stderr.write(`${lines.map((l) => `error: ${l}`).join('\n')}\n`);
   if (debug) stderr.write(`${debugText(err)}\n`);
   return failure.exitCode;
-}
-
-/** `line L, column C` of a character offset in a text (both from 1). */
-export function lineColumn(text: string, offset: number): string {
-  const before = text.slice(0, Math.max(0, offset));
-  const line = before.split('\n').length;
-  const column = offset - (before.lastIndexOf('\n') + 1) + 1;
-  return `line ${line}, column ${column}`;
-}
-
-/** A JSON.parse error message with "at position N" turned into "at line L, column C". */
-export function jsonErrorText(text: string, err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const at = /\s*(?:in JSON )?at position (\d+)(?: \(line \d+ column \d+\))?/.exec(message);
-  if (!at) return message;
-  const where = lineColumn(text, Number(at[1]));
-  return `${message.slice(0, at.index)} at ${where}${message.slice(at.index + at[0].length)}`.trim();
 }
 
 /** A reason that quotes a JSON "position N" in `file`, with the line and column instead (when the file reads). */

@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Problem, SoclessError } from '../errors.ts';
+import { jsonErrorText } from '../json-text.ts';
 
 /** The repository's `playbooks/` folder, found from this module's location (not the working directory). */
 export const DEFAULT_PLAYBOOKS_DIR = fileURLToPath(new URL('../../playbooks/', import.meta.url));
@@ -42,7 +43,7 @@ export function parsePlaybookText(name: string, dir: string, file: string, text:
   try {
     return { name, dir, file, json: JSON.parse(text) as unknown, problems: [] };
   } catch (err) {
-    const reason = `not valid JSON: ${err instanceof Error ? err.message : String(err)}`;
+    const reason = `not valid JSON: ${jsonErrorText(text, err)}`;
     return { name, dir, file, problems: [{ file, path: '$', reason }] };
   }
 }

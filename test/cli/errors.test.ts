@@ -10,6 +10,7 @@ import {
   UsageError,
 } from '../../scripts/cli-errors.ts';
 import { ConfigError, SoclessError } from '../../shared/errors.ts';
+import { parsePlaybookText } from '../../shared/playbook/loader.ts';
 
 /** An error shaped like the AWS SDK's service exceptions. */
 function awsError(name: string, message: string, status = 400): Error {
@@ -116,6 +117,11 @@ describe('JSON errors', () => {
     expect(message).toMatch(/at line 3, column 3$/);
     expect(message).not.toMatch(/position/);
     expect(() => parseJsonText(text, 'f.json')).toThrow(/^f\.json: not valid JSON \(.* at line 3, column 3\)$/);
+  });
+
+  it('reports a broken playbook.json by line and column', () => {
+    const source = parsePlaybookText('p', '/p', '/p/playbook.json', '{\n  "StartAt": "A",\n  "States": {,}\n}');
+    expect(source.problems[0]?.reason).toMatch(/^not valid JSON: .* at line 3, column 14$/);
   });
 });
 
