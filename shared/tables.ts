@@ -13,6 +13,12 @@ export interface IndexDefinition {
   readonly indexName: string;
   readonly partitionKey: KeyAttribute;
   readonly sortKey?: KeyAttribute;
+  /**
+   * What the index copies of each item. Every write of an item is billed again for each index it lands in, at
+   * the size of the projected entry: an index nobody reads whole should not copy whole items.
+   * @default 'ALL'
+   */
+  readonly projection?: 'ALL' | 'KEYS_ONLY';
 }
 
 export interface TableDefinition {
@@ -47,7 +53,13 @@ export const TABLES: Readonly<Record<TableKey, TableDefinition>> = {
     indexes: [
       // The sweeper finds `pending` events older than a threshold; the CLI lists by status and time.
       { indexName: 'status-index', partitionKey: S('status'), sortKey: S('receivedAt') },
-      { indexName: 'investigation-index', partitionKey: S('investigationId'), sortKey: S('receivedAt') },
+      // Keys only: no code reads items through it, and a full copy doubled the cost of every event write.
+      {
+        indexName: 'investigation-index',
+        partitionKey: S('investigationId'),
+        sortKey: S('receivedAt'),
+        projection: 'KEYS_ONLY',
+      },
       // The operator CLI's "last event seen from this account" is one Limit-1 query, not a scan.
       { indexName: 'account-index', partitionKey: S('account'), sortKey: S('receivedAt') },
     ],
@@ -59,7 +71,15 @@ export const TABLES: Readonly<Record<TableKey, TableDefinition>> = {
     partitionKey: S('executionId'),
     sortKey: S('stateKey'),
     ttlAttribute: 'expiresAt',
-    indexes: [{ indexName: 'investigation-index', partitionKey: S('investigationId'), sortKey: S('savedAt') }],
+    // Keys only: finds an investigation's results (then read by key) without a second copy of every output.
+    indexes: [
+      {
+        indexName: 'investigation-index',
+        partitionKey: S('investigationId'),
+        sortKey: S('savedAt'),
+        projection: 'KEYS_ONLY',
+      },
+    ],
     description: "Audit trail: every state's output per execution, and remediation before/after records.",
   },
   dedup: {

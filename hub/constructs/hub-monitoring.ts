@@ -5,6 +5,7 @@ import {
   Dashboard,
   GraphWidget,
   type IMetric,
+  LogQueryWidget,
   MathExpression,
   Metric,
   Stats,
@@ -150,7 +151,20 @@ export class HubMonitoring extends Construct {
       });
     this.dashboard.addWidgets(
       new GraphWidget({ title: 'Events ingested per source', left: [search('Source', 'by source')], width: 12 }),
-      new GraphWidget({ title: 'Events ingested per account', left: [search('Account', 'by account')], width: 12 }),
+      // Account is a property of the endpoint's metric lines, not a dimension (a metric per account is billed
+      // per account): per-account counts come from Logs Insights over the endpoint's log group.
+      new LogQueryWidget({
+        title: 'Events ingested per account',
+        logGroupNames: [props.endpoint.logGroup.logGroupName],
+        queryLines: [
+          `fields Account, ${METRIC_NAMES.ingested}`,
+          `filter ispresent(${METRIC_NAMES.ingested})`,
+          `stats sum(${METRIC_NAMES.ingested}) as events by Account`,
+          'sort events desc',
+          'limit 25',
+        ],
+        width: 12,
+      }),
     );
     if (props.playbooks.length > 0) {
       const per = (pick: (p: PlaybookStateMachine) => IMetric): IMetric[] => props.playbooks.map(pick);

@@ -12,6 +12,7 @@ import {
   referencedIntegrations,
 } from '../../shared/deploy-model.ts';
 import { SoclessError } from '../../shared/errors.ts';
+import { STATE_MACHINE_LOGGING } from '../../shared/state-machine-logging.ts';
 
 /** Prefix of every playbook state machine name: `socless-<playbook>`. */
 export const STATE_MACHINE_NAME_PREFIX = 'socless-';
@@ -34,8 +35,9 @@ export interface PlaybookStateMachineProps {
 /**
  * One playbook as a state machine, named `socless-<playbook>` so the endpoint can build its ARN. The compiled
  * ASL is deployed as written, with each `${fn_<id>}` placeholder substituted by the function's ARN; the role may
- * invoke exactly the referenced functions. Logs every event with execution data (the audit trail of what the
- * playbook saw and did) to an encrypted group, and traces with X-Ray.
+ * invoke exactly the referenced functions. Logs to an encrypted group at the level shared/state-machine-logging.ts
+ * sets per workflow type (errors with their data: every state's output is in the results table, and a Standard
+ * execution's history in Step Functions), and traces with X-Ray.
  */
 export class PlaybookStateMachine extends Construct {
   readonly stateMachine: StateMachine;
@@ -77,19 +79,30 @@ export class PlaybookStateMachine extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    const logging = STATE_MACHINE_LOGGING[playbook.workflow];
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName: name,
       comment: `SOCless playbook ${playbook.name}`,
       definitionBody: DefinitionBody.fromString(JSON.stringify(playbook.definition)),
       definitionSubstitutions: substitutions,
       stateMachineType: playbook.workflow === 'express' ? StateMachineType.EXPRESS : StateMachineType.STANDARD,
-      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+      logs: {
+        destination: logGroup,
+        level: LogLevel[logging.level],
+        includeExecutionData: logging.includeExecutionData,
+      },
       tracingEnabled: true,
     });
     if (functions.length > 0) {
       this.stateMachine.addToRolePolicy(
         new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: functions.map((f) => f.functionArn) }),
       );
+    }
+    if (logging.level !== 'ALL') {
+      Validations.of(this.stateMachine).acknowledge({
+        id: 'AwsSolutions-SF1',
+        reason: `Logs at ${logging.level} with execution data (shared/state-machine-logging.ts): ALL with data cost more than the state machine itself (npm run bench -- cost); every state's output is kept in the results table, and a Standard execution's history in Step Functions.`,
+      });
     }
     Validations.of(this.stateMachine.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

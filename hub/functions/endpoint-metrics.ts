@@ -54,7 +54,10 @@ export function knownMetricSources(
   return sources;
 }
 
-/** Emits the outcome counts of one batch as EMF: ingested per source and per account, and each other status. */
+/**
+ * Emits the outcome counts of one batch as EMF: ingested per source (the line carries the account as a
+ * property), and each other status.
+ */
 export function emitOutcomeMetrics(
   outcomes: ReadonlyArray<EventOutcome & { source?: string }>,
   sink: MetricSink,
@@ -96,7 +99,10 @@ export function emitOutcomeMetrics(
           CloudWatchMetrics: [
             {
               Namespace: METRICS_NAMESPACE,
-              Dimensions: [['Source'], ['Account']],
+              // Account is a property, not a dimension: one metric per account would be a custom metric per
+              // account, billed by the hour (the cost model's largest line at 1,000 accounts). Per-account counts
+              // come from Logs Insights over these lines (the hub dashboard's per-account widget).
+              Dimensions: [['Source']],
               Metrics: [{ Name: METRIC_NAMES.ingested, Unit: 'Count' }],
             },
           ],

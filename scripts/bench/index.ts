@@ -1,3 +1,5 @@
+import { costBenchmark } from './cost.ts';
+import { latencyBenchmark } from './latency.ts';
 import { orgScanBenchmark } from './org-scan.ts';
 import { pipelineBenchmark } from './pipeline.ts';
 import { playbooksBenchmark } from './playbooks.ts';
@@ -10,4 +12,10 @@ export interface Benchmark {
 }
 
 /** Every benchmark `npm run bench` runs, in order: adding one is adding a file and a line. */
-export const BENCHMARKS: readonly Benchmark[] = [playbooksBenchmark, pipelineBenchmark, orgScanBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [
+  playbooksBenchmark,
+  pipelineBenchmark,
+  orgScanBenchmark,
+  costBenchmark,
+  latencyBenchmark,
+];

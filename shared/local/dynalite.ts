@@ -66,7 +66,7 @@ export function createTableInput(def: TableDefinition, tableName: string = def.n
               { AttributeName: ix.partitionKey.name, KeyType: 'HASH' as const },
               ...(ix.sortKey ? [{ AttributeName: ix.sortKey.name, KeyType: 'RANGE' as const }] : []),
             ],
-            Projection: { ProjectionType: 'ALL' as const },
+            Projection: { ProjectionType: ix.projection ?? 'ALL' },
           })),
         }
       : {}),

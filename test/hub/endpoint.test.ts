@@ -356,6 +356,28 @@ describe('endpoint metrics', () => {
     );
   });
 
+  it('makes Source the only dimension: the account is a property, not a metric per account', () => {
+    const lines: string[] = [];
+    emitOutcomeMetrics(
+      [
+        {
+          eventId: 'e',
+          playbooks: [],
+          executions: [],
+          status: 'dispatched',
+          source: 'aws.guardduty',
+          account: '210987654321',
+        },
+      ],
+      (line) => lines.push(line),
+      NOW,
+      { sources: knownMetricSources([]), accounts: new Set(['210987654321']) },
+    );
+    const ingested = lines.map((l) => JSON.parse(l)).find((m) => m.EventsIngested !== undefined);
+    expect(ingested._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Source']]);
+    expect(ingested.Account).toBe('210987654321');
+  });
+
   it('publishes an SQS event from an account outside the registry under Account "other"', async () => {
     const lines: string[] = [];
     const { deps } = makeDeps(lines, { isOrgAccount: async () => false });

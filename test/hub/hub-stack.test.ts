@@ -8,6 +8,7 @@ import { SECURITY_EVENT_SOURCES } from '../../hub/constructs/socless-bus.ts';
 import { SoclessFunction } from '../../hub/constructs/socless-function.ts';
 import { HubStack } from '../../hub/hub-stack.ts';
 import { NAMES } from '../../shared/names.ts';
+import { STATE_MACHINE_LOGGING } from '../../shared/state-machine-logging.ts';
 import { TABLE_KEYS, TABLES } from '../../shared/tables.ts';
 import { type SynthesizedHub, synthHub } from './synth-hub.ts';
 
@@ -117,6 +118,12 @@ describe('HubTables', () => {
     expect((p.GlobalSecondaryIndexes ?? []).map((g: { IndexName: string }) => g.IndexName)).toEqual(
       def.indexes.map((i) => i.indexName),
     );
+    // Each index copies what its definition says (an unread index keeps keys only: it is billed on every write).
+    expect(
+      (p.GlobalSecondaryIndexes ?? []).map(
+        (g: { Projection: { ProjectionType: string } }) => g.Projection.ProjectionType,
+      ),
+    ).toEqual(def.indexes.map((i) => i.projection ?? 'ALL'));
     if (def.ttlAttribute) expect(p.TimeToLiveSpecification).toEqual({ AttributeName: def.ttlAttribute, Enabled: true });
     else expect(p.TimeToLiveSpecification).toBeUndefined();
   });
@@ -372,10 +379,12 @@ describe('hub remediation role', () => {
 });
 
 describe('PlaybookStateMachine (in the hub)', () => {
-  it('logs ALL events with execution data and traces every playbook', () => {
+  it("logs each playbook at its workflow type's level, with execution data, and traces every playbook", () => {
     for (const playbook of hub.stack.playbooks) {
+      const logging = STATE_MACHINE_LOGGING[playbook.playbook.workflow];
+      expect(logging.level).toBe('ERROR');
       expect(props(playbook.stateMachine)).toMatchObject({
-        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+        LoggingConfiguration: { Level: logging.level, IncludeExecutionData: true },
         TracingConfiguration: { Enabled: true },
       });
     }
@@ -488,10 +497,12 @@ describe('HubMonitoring', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: hub.config.alarmEmail });
   });
 
-  it('graphs events ingested per source and per account from the Socless namespace', () => {
+  it('graphs events ingested per source from the Socless namespace and per account from the endpoint logs', () => {
     const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
     expect(body).toContain(`SEARCH('{Socless,Source} MetricName=\\\\\\"EventsIngested\\\\\\"'`);
-    expect(body).toContain(`SEARCH('{Socless,Account} MetricName=\\\\\\"EventsIngested\\\\\\"'`);
+    // Per account from Logs Insights: an Account dimension would be a billed custom metric per account.
+    expect(body).not.toContain('{Socless,Account}');
+    expect(body).toContain('stats sum(EventsIngested) as events by Account');
   });
 });
 

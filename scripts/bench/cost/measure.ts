@@ -1,0 +1,360 @@
+/**
+ * Runs every sample event (each shipped playbook's `events/` and the test fixtures) through the local hub — the
+ * endpoint's pipeline, then the compiled playbooks on the local executor with the real integrations on
+ * dynalite — and records, per event, what it did: DynamoDB commands and request units (endpoint and playbook
+ * apart), vault reads and writes, notifications, executions with their workflow type, transitions and Lambda
+ * tasks, the bytes of execution input and output, and the endpoint's own time. Each event is then sent again
+ * under a new envelope id, which the pipeline answers as a duplicate (or as a new event: both are recorded as
+ * what they are). The cost model prices these profiles; nothing per event is typed in by hand.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { emitOutcomeMetrics } from '../../../hub/functions/endpoint-metrics.ts';
+import type { CompiledPlaybook, WorkflowType } from '../../../shared/deploy-model.ts';
+import { processInput } from '../../../shared/pipeline/pipeline.ts';
+import { LocalHub } from '../../local/hub.ts';
+import { addDynamo, countDynamo, countVault, type DynamoCounts } from './counters.ts';
+
+/** What one event class costs in operations, per event. */
+export type EventClass = 'unrouted' | 'duplicate' | 'notified' | 'remediated' | 'asked' | 'rejected';
+
+export const EVENT_CLASSES: readonly EventClass[] = [
+  'unrouted',
+  'duplicate',
+  'notified',
+  'remediated',
+  'asked',
+  'rejected',
+];
+
+/** One execution as the cost model needs it. */
+export interface ExecutionProfile {
+  readonly playbook: string;
+  readonly workflow: WorkflowType;
+  readonly status: string;
+  readonly transitions: number;
+  /** Lambda task invocations by integration id (an Interaction counts: its Lambda is invoked once). */
+  readonly invocations: Readonly<Record<string, number>>;
+  /** Entered states by type (Task, Choice, Pass, ...): Step Functions logs a fixed set of events per type. */
+  readonly statesByType: Readonly<Record<string, number>>;
+  /** Tasks that waited for a person (`lambda:invoke.waitForTaskToken`). */
+  readonly callbacks: number;
+  readonly inputBytes: number;
+  readonly outputBytes: number;
+  /** Wall time on the local executor (dynalite in process). */
+  readonly localMs: number;
+}
+
+/** Everything one sample event did. */
+export interface EventProfile {
+  readonly file: string;
+  readonly cls: EventClass;
+  readonly status: string;
+  readonly source: string;
+  readonly bytes: number;
+  /** DynamoDB operations of the endpoint (pipeline) and of the playbooks. */
+  readonly dynamo: { readonly endpoint: DynamoCounts; readonly playbooks: DynamoCounts };
+  readonly vault: { readonly puts: number; readonly gets: number; readonly bytesPut: number };
+  readonly notifications: number;
+  readonly executions: readonly ExecutionProfile[];
+  /** Calls the remediation makes in the spoke (its plan's actions), when one ran. */
+  readonly remediationCalls: number;
+  /** Bytes of CloudWatch embedded-metric lines the endpoint writes for this event. */
+  readonly metricLogBytes: number;
+  readonly endpointMs: number;
+}
+
+/** Every state of a definition by name, Parallel branches and Map iterators included. */
+export function statesOf(definition: Record<string, unknown>): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  const visit = (def: unknown) => {
+    const states = (def as { States?: Record<string, Record<string, unknown>> } | undefined)?.States ?? {};
+    for (const [name, state] of Object.entries(states)) {
+      out.set(name, state);
+      for (const branch of (state.Branches as unknown[] | undefined) ?? []) visit(branch);
+      visit(state.Iterator ?? state.ItemProcessor);
+    }
+  };
+  visit(definition);
+  return out;
+}
+
+const PLACEHOLDER = /\$\{fn_([^}]+)\}/;
+
+function profileExecution(
+  playbook: CompiledPlaybook,
+  result: { status: string; states: readonly string[]; transitions: number; durationMs: number; output?: unknown },
+  inputBytes: number,
+): ExecutionProfile {
+  const states = statesOf(playbook.definition);
+  const invocations: Record<string, number> = {};
+  const statesByType: Record<string, number> = {};
+  let callbacks = 0;
+  for (const name of result.states) {
+    const state = states.get(name);
+    const type = String(state?.Type ?? 'Unknown');
+    statesByType[type] = (statesByType[type] ?? 0) + 1;
+    // A plain Task names its function as the Resource; a callback Task in Parameters.FunctionName.
+    const fn = `${String(state?.Resource ?? '')} ${JSON.stringify((state?.Parameters as Record<string, unknown> | undefined)?.FunctionName ?? '')}`;
+    const id = PLACEHOLDER.exec(fn)?.[1];
+    if (type === 'Task' && id) invocations[id] = (invocations[id] ?? 0) + 1;
+    if (String(state?.Resource ?? '').endsWith('.waitForTaskToken')) callbacks++;
+  }
+  return {
+    playbook: playbook.name,
+    workflow: playbook.workflow,
+    status: result.status,
+    transitions: result.transitions,
+    invocations,
+    statesByType,
+    callbacks,
+    inputBytes,
+    outputBytes: Buffer.byteLength(JSON.stringify(result.output ?? null)),
+    localMs: result.durationMs,
+  };
+}
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The sample events: every playbook's `events/*.json`, then the event fixtures. */
+export function sampleEventFiles(playbooksDir = join(REPO, 'playbooks')): string[] {
+  const files: string[] = [];
+  for (const dir of readdirSync(playbooksDir, { withFileTypes: true })) {
+    if (!dir.isDirectory()) continue;
+    const events = join(playbooksDir, dir.name, 'events');
+    try {
+      for (const f of readdirSync(events)) if (f.endsWith('.json')) files.push(join(events, f));
+    } catch {
+      // a playbook without sample events
+    }
+  }
+  const fixtures = join(REPO, 'test/fixtures/events');
+  for (const f of readdirSync(fixtures)) if (f.endsWith('.json')) files.push(join(fixtures, f));
+  return files.sort();
+}
+
+function classify(status: string, executions: readonly ExecutionProfile[], remediationCalls: number): EventClass {
+  if (status === 'duplicate') return 'duplicate';
+  if (status === 'rejected') return 'rejected';
+  if (executions.length === 0) return 'unrouted';
+  if (executions.some((e) => e.callbacks > 0)) return 'asked';
+  return remediationCalls > 0 ? 'remediated' : 'notified';
+}
+
+/** The plan's actions of the first remediation a run returned (the remediate integration's result). */
+function remediationCallsOf(outputs: readonly unknown[]): number {
+  let calls = 0;
+  const visit = (v: unknown, depth: number) => {
+    if (calls > 0 || depth > 6 || typeof v !== 'object' || v === null) return;
+    const r = (v as { remediation?: { actions?: unknown[]; intent?: string; effectiveAction?: string } }).remediation;
+    if (r && typeof r === 'object' && r.effectiveAction !== 'not-applicable') {
+      // A plan made without reading the account names its intent: a read and a fix at least.
+      calls = Array.isArray(r.actions) && r.actions.length > 0 ? r.actions.length : r.intent ? 1 : 0;
+      return;
+    }
+    for (const child of Object.values(v)) visit(child, depth + 1);
+  };
+  for (const o of outputs) visit(o, 0);
+  return calls;
+}
+
+/** Runs the samples; `rounds` repeats each (with fresh ids) for steadier endpoint timings. */
+export async function measureEventProfiles(
+  options: {
+    rounds?: number;
+    files?: string[];
+    /** Changes the local hub before the run (tests: the counts follow what the code does). */
+    configure?: (hub: LocalHub) => void;
+  } = {},
+): Promise<{
+  profiles: EventProfile[];
+  endpointMs: number[];
+  playbooks: CompiledPlaybook[];
+  /** One sweep of the events table after the run (what the scheduled sweeper does every few minutes). */
+  sweepMs: number;
+  /** The metrics the endpoint published, each with the dimension names of one of its dimension sets. */
+  metricSeries: MetricSeries[];
+}> {
+  const rounds = options.rounds ?? 1;
+  const hub = await LocalHub.start({ interactionTimeoutMs: 0 });
+  options.configure?.(hub);
+  const dynamo = countDynamo(hub.integrationDeps.documentClient);
+  const vault = countVault(hub.integrationDeps.vault);
+  const inputs = new Map<string, number>();
+  const start = hub.dispatcher.start.bind(hub.dispatcher);
+  hub.dispatcher.start = async (request) => {
+    inputs.set(request.name, Buffer.byteLength(JSON.stringify(request.input)));
+    return start(request);
+  };
+  const playbooks = new Map(hub.playbooks.map((p) => [p.name, p]));
+  const profiles: EventProfile[] = [];
+  const endpointMs: number[] = [];
+  let sweepMs = 0;
+  const series = new Map<string, MetricSeries>();
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const file of options.files ?? sampleEventFiles()) {
+        const text = readFileSync(file, 'utf8');
+        const parsed = JSON.parse(text) as unknown;
+        const events = Array.isArray(parsed) ? parsed : [parsed];
+        for (const [i, event] of events.entries()) {
+          const base = event as Record<string, unknown>;
+          // Ids unique per file and round: two sample files with one envelope id would read as a redelivery.
+          const id = `${file.split('/').slice(-3).join('/')}-r${round}-${i}`;
+          // The event as it first arrives, then the same finding again under a new envelope id.
+          for (const copy of [
+            { ...base, id },
+            { ...base, id: `${id}-again` },
+          ]) {
+            const p = await profileOne(copy, `${file.split('/').slice(-3).join('/')}`);
+            if (p) {
+              profiles.push(p);
+              endpointMs.push(p.endpointMs);
+            }
+          }
+        }
+      }
+    }
+    const t = performance.now();
+    await hub.sweep(0);
+    sweepMs = performance.now() - t;
+  } finally {
+    dynamo.detach();
+    vault.detach();
+    await hub.close();
+  }
+  return { profiles, endpointMs, playbooks: [...hub.playbooks], sweepMs, metricSeries: [...series.values()] };
+
+  async function profileOne(event: Record<string, unknown>, file: string): Promise<EventProfile | undefined> {
+    const snapshot = () => JSON.parse(JSON.stringify(dynamo.counts)) as DynamoCounts;
+    const diff = (after: DynamoCounts, before: DynamoCounts): DynamoCounts => {
+      const out: DynamoCounts = {};
+      for (const [k, v] of Object.entries(after)) {
+        const b = before[k] ?? { calls: 0, wru: 0, rru: 0 };
+        if (v.calls > b.calls) out[k] = { calls: v.calls - b.calls, wru: v.wru - b.wru, rru: v.rru - b.rru };
+      }
+      return out;
+    };
+    const v0 = { ...vault.counts };
+    const n0 = hub.integrationDeps.notifier.sent.length;
+    const d0 = snapshot();
+    const release = hub.dispatcher.hold();
+    const t = performance.now();
+    const outcomes = await processInput(event, 'cost-bench', hub.pipeline);
+    const ms = performance.now() - t;
+    const d1 = snapshot();
+    release();
+    await hub.dispatcher.drain();
+    const d2 = snapshot();
+    const outcome = outcomes[0];
+    if (!outcome) return undefined;
+    const executions: ExecutionProfile[] = [];
+    const outputs: unknown[] = [];
+    for (const o of outcomes) {
+      for (const e of o.executions) {
+        const run = hub.dispatcher.runs.get(e.name);
+        const playbook = playbooks.get(e.playbook);
+        if (!run?.result || !playbook) continue;
+        executions.push(profileExecution(playbook, run.result, inputs.get(e.name) ?? 0));
+        outputs.push(run.result.output);
+      }
+    }
+    const remediationCalls = remediationCallsOf(outputs);
+    let metricLogBytes = 0;
+    emitOutcomeMetrics(
+      outcomes.map((o) => ({ ...o, source: String(event.source ?? '') })),
+      (line) => {
+        metricLogBytes += Buffer.byteLength(line) + 1;
+        for (const s of metricSeriesOf(line)) series.set(`${s.metric}|${s.dimensions.join(',')}`, s);
+      },
+      new Date(),
+      { sources: new Set([String(event.source ?? '')]), accounts: new Set([String(event.account ?? '')]) },
+    );
+    return {
+      file,
+      cls: classify(outcome.status, executions, remediationCalls),
+      status: outcome.status,
+      source: String(event.source ?? ''),
+      bytes: Buffer.byteLength(JSON.stringify(event)),
+      dynamo: { endpoint: diff(d1, d0), playbooks: diff(d2, d1) },
+      vault: {
+        puts: vault.counts.puts - v0.puts,
+        gets: vault.counts.gets - v0.gets,
+        bytesPut: vault.counts.bytesPut - v0.bytesPut,
+      },
+      notifications: hub.integrationDeps.notifier.sent.length - n0,
+      executions,
+      remediationCalls,
+      metricLogBytes,
+      endpointMs: ms,
+    };
+  }
+}
+
+/** One metric under one dimension set (each distinct value combination is a billed custom metric). */
+export interface MetricSeries {
+  readonly metric: string;
+  readonly dimensions: readonly string[];
+}
+
+/** The metric/dimension-set pairs an embedded-metric-format line declares. */
+export function metricSeriesOf(line: string): MetricSeries[] {
+  const emf = JSON.parse(line) as {
+    _aws?: { CloudWatchMetrics?: { Dimensions?: string[][]; Metrics?: { Name: string }[] }[] };
+  };
+  return (emf._aws?.CloudWatchMetrics ?? []).flatMap((d) =>
+    (d.Metrics ?? []).flatMap((m) => (d.Dimensions ?? [[]]).map((dims) => ({ metric: m.Name, dimensions: dims }))),
+  );
+}
+
+/** Per class: the mean of its profiles' operations (what one event of that class does). */
+export interface ClassProfile {
+  readonly cls: EventClass;
+  readonly samples: number;
+  readonly files: readonly string[];
+  readonly sources: readonly string[];
+  readonly dynamoEndpoint: DynamoCounts;
+  readonly dynamoPlaybooks: DynamoCounts;
+  readonly vaultPuts: number;
+  readonly vaultGets: number;
+  readonly vaultBytes: number;
+  readonly notifications: number;
+  /** Executions per event of the class: each weighted by 1 / samples. */
+  readonly executions: readonly (ExecutionProfile & { readonly weight: number })[];
+  readonly remediationCalls: number;
+  readonly metricLogBytes: number;
+  readonly eventBytes: number;
+}
+
+/** Averages the profiles of each class (executions are kept as a list weighted by 1/samples). */
+export function classProfiles(profiles: readonly EventProfile[]): Map<EventClass, ClassProfile> {
+  const out = new Map<EventClass, ClassProfile>();
+  for (const cls of EVENT_CLASSES) {
+    const of = profiles.filter((p) => p.cls === cls);
+    if (of.length === 0) continue;
+    const n = of.length;
+    const scale = (d: DynamoCounts): DynamoCounts =>
+      Object.fromEntries(
+        Object.entries(d).map(([k, v]) => [k, { calls: v.calls / n, wru: v.wru / n, rru: v.rru / n }]),
+      );
+    const sum = (f: (p: EventProfile) => number) => of.reduce((s, p) => s + f(p), 0) / n;
+    out.set(cls, {
+      cls,
+      samples: n,
+      files: [...new Set(of.map((p) => p.file))],
+      sources: [...new Set(of.map((p) => p.source))],
+      dynamoEndpoint: scale(of.reduce((acc, p) => addDynamo(acc, p.dynamo.endpoint), {} as DynamoCounts)),
+      dynamoPlaybooks: scale(of.reduce((acc, p) => addDynamo(acc, p.dynamo.playbooks), {} as DynamoCounts)),
+      vaultPuts: sum((p) => p.vault.puts),
+      vaultGets: sum((p) => p.vault.gets),
+      vaultBytes: sum((p) => p.vault.bytesPut),
+      notifications: sum((p) => p.notifications),
+      executions: of.flatMap((p) => p.executions.map((e) => ({ ...e, weight: 1 / n }))),
+      remediationCalls: sum((p) => p.remediationCalls),
+      metricLogBytes: sum((p) => p.metricLogBytes),
+      eventBytes: sum((p) => p.bytes),
+    });
+  }
+  return out;
+}
