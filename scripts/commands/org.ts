@@ -171,6 +171,13 @@ export function registerOrgCommand(program: Command): void {
       onProgress: (p) => bar.update(p),
     });
     bar.done();
+    const [first] = report.failures;
+    if (report.accounts.length === 0 && first) {
+      // Nothing was read: an empty table and "0 of 0 accounts covered" would read as an empty organization.
+      throw new SoclessError(
+        `cannot read the organization (${first.operation} on ${first.scope}: ${first.error}): use credentials of the management account or a delegated administrator, or pass --org-role <arn>`,
+      );
+    }
     if (opts.json) {
       process.stdout.write(`${JSON.stringify({ ...report, summary: coverageText(report) }, null, 2)}\n`);
     } else {
