@@ -42,6 +42,7 @@ import {
   REASON_BLOCK_ID,
   REJECT_ACTION_ID,
 } from '../../shared/integrations/slack-blocks.ts';
+import { soclessConfirmationOutput } from '../../shared/integrations/socless-answers.ts';
 import { TABLES } from '../../shared/tables.ts';
 import {
   createDocumentClient,
@@ -364,7 +365,11 @@ async function deliverAnswer(
   const tasks = deps.tasks ?? (deps.sfn ? sfnTaskResponder(deps.sfn) : undefined);
   if (!tasks) throw new Error('interactions: neither a Step Functions client nor a task responder was given');
   try {
-    if (answer.decision === 'approve') {
+    if (item.answerShape === 'socless-confirmation') {
+      // A socless-slack PromptForConfirmation: yes and no both resume the playbook, with SOCless data.
+      const output = soclessConfirmationOutput(String(item.state), answer);
+      await tasks.succeed(item.taskToken, JSON.stringify(output));
+    } else if (answer.decision === 'approve') {
       await tasks.succeed(item.taskToken, JSON.stringify(result));
     } else {
       await tasks.fail(item.taskToken, REJECTED_ERROR, JSON.stringify(result));

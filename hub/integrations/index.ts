@@ -28,6 +28,8 @@ import { requestApproval } from './request-approval/integration.ts';
 import { saveToVault } from './save-to-vault/integration.ts';
 import { setInvestigationStatus } from './set-investigation-status/integration.ts';
 import { soclessCore } from './socless-core/integration.ts';
+import { soclessSlack } from './socless-slack/integration.ts';
+import { soclessSlackPrompt } from './socless-slack-prompt/integration.ts';
 
 /** One registered integration and the Lambda handler file that serves it. */
 export interface RegisteredIntegration {
@@ -55,6 +57,8 @@ export const REGISTERED_INTEGRATIONS: readonly RegisteredIntegration[] = [
   { integration: commentJiraIssue, entry: entry('comment-jira-issue') },
   { integration: enrichResource, entry: entry('enrich-resource') },
   { integration: soclessCore, entry: entry('socless-core') },
+  { integration: soclessSlack, entry: entry('socless-slack') },
+  { integration: soclessSlackPrompt, entry: entry('socless-slack-prompt') },
 ];
 
 /** Every integration, by id. */

@@ -66,7 +66,7 @@ export async function readSecret(secrets: SecretResolver, id: string, jsonKey?: 
 
 /** Which integrations need which secret (the stack grants read on exactly these). */
 export const SECRET_USERS = {
-  slackBotToken: ['request_approval', 'interaction_timeout', 'notify_slack'],
+  slackBotToken: ['request_approval', 'interaction_timeout', 'notify_slack', 'socless_slack', 'socless_slack_prompt'],
   slackWebhook: ['notify_slack'],
   jiraCredentials: ['create_jira_issue', 'comment_jira_issue'],
 } as const;

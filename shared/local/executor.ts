@@ -16,7 +16,8 @@ import {
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
 import type { IntegrationHandler } from '../integration-runtime/handler.ts';
-import type { LocalCallbackStore } from './callback-store.ts';
+import { soclessConfirmationOutput } from '../integrations/socless-answers.ts';
+import { INTERACTION_REJECTED_ERROR, type LocalCallbackStore } from './callback-store.ts';
 
 export const LOCAL_ACCOUNT_ID = '000000000000';
 export const WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
@@ -274,8 +275,19 @@ export async function runLocalExecution(
       callbacks.cancel(id);
       throw lambdaError(err);
     }
+    const meta = (payload._socless ?? {}) as JsonObject;
+    const confirmation = meta.compat === 'socless' && meta.operation === 'PromptForConfirmation';
     try {
-      return await result;
+      const answer = await result;
+      if (!confirmation) return answer;
+      const responder = String((answer as JsonObject | undefined)?.responder ?? 'local');
+      return soclessConfirmationOutput(state, { decision: 'approve', responder, messageId: id });
+    } catch (err) {
+      // A "no" to a SOCless PromptForConfirmation is an answer ("false"), as the deployed interactions function does.
+      if (confirmation && (err as Error).name === INTERACTION_REJECTED_ERROR) {
+        return soclessConfirmationOutput(state, { decision: 'reject', responder: 'local', messageId: id });
+      }
+      throw err;
     } finally {
       interactions.delete(id);
       callbacks.cancel(id);

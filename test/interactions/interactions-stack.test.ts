@@ -74,6 +74,8 @@ describe('interactions and Slack wiring in the hub stack', () => {
       'IntegrationsInteractionTimeout',
       'IntegrationsNotifySlack',
       'IntegrationsRequestApproval',
+      'IntegrationsSoclessSlackPrompt',
+      'IntegrationsSoclessSlack',
       'Interactions',
     ]);
     t.hasResourceProperties('AWS::Lambda::Function', {

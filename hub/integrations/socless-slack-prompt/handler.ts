@@ -1,0 +1,6 @@
+/** Lambda entry of the socless_slack_prompt integration: the shared wrapper with production clients. */
+import { createDefaultDeps } from '../../../shared/integration-runtime/deps.ts';
+import { toLambdaHandler } from '../../../shared/integration-runtime/handler.ts';
+import { soclessSlackPrompt } from './integration.ts';
+
+export const handler = toLambdaHandler(soclessSlackPrompt, createDefaultDeps());

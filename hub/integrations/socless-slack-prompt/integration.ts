@@ -1,0 +1,101 @@
+/**
+ * socless_slack_prompt (Interaction): socless-slack's PromptForConfirmation. It records the task token in
+ * `message_responses` (answer shape `socless-confirmation`) before it posts the question with a yes and a no
+ * button, so a click can never find no record. The interactions function checks the signed click and who may
+ * answer, as for every approval, and resumes the playbook with `actions.value` "true" or "false".
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { defineIntegration } from '../../../shared/integration-runtime/define.ts';
+import { MessageResponsesRepository } from '../../../shared/integrations/message-responses.ts';
+import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../../../shared/integrations/slack-blocks.ts';
+import { SOCLESS_SLACK_PROMPT_INTEGRATION } from '../../../shared/playbook/socless-aliases.ts';
+import { fail, legacyText, parse, resolveTarget, slackFor, TargetType } from '../socless-slack/operations.ts';
+
+const PromptForConfirmationParameters = z.object({
+  target: z.string().min(1),
+  target_type: TargetType,
+  text: z.string().min(1),
+  receiver: z.string().min(1).optional(),
+  prompt_text: z.string().min(1).default('Please confirm'),
+  yes_text: z.string().min(1).max(75).default('Yes'),
+  no_text: z.string().min(1).max(75).default('No'),
+  /** Slack user ids who may answer, besides interactions.slack.allowedUserIds. */
+  approvers: z.array(z.string().regex(/^[UW][A-Z0-9]{6,}$/, 'must be a Slack user id such as U0123ABCD')).default([]),
+  /** How long the question can be answered; keep it equal to the state's TimeoutSeconds. @default 86400 */
+  timeout_seconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(365 * 86_400)
+    .default(86_400),
+  token: z.string().min(1).optional(),
+});
+
+export const soclessSlackPrompt = defineIntegration({
+  id: SOCLESS_SLACK_PROMPT_INTEGRATION,
+  references: [],
+  operations: ['PromptForConfirmation'],
+  interaction: true,
+  description: 'socless-slack PromptForConfirmation: asks yes/no in Slack and waits for the click.',
+  parameters: z.record(z.string(), z.unknown()),
+  secretParameters: ['token'],
+  deployment: { tables: [{ table: 'message_responses', access: 'rw' }], timeoutSeconds: 30 },
+  async run(params, ctx) {
+    if (ctx.operation !== 'PromptForConfirmation') {
+      return fail(ctx, '(state)', `socless_slack_prompt has no operation "${ctx.operation ?? '(none)'}"`);
+    }
+    if (!ctx.taskToken) return fail(ctx, '(state)', 'PromptForConfirmation must run in an Interaction state');
+    const p = parse(PromptForConfirmationParameters, params, ctx);
+    const slack = await slackFor(params, ctx);
+    const channel = await resolveTarget(slack, p.target, p.target_type, ctx);
+    const text = legacyText(p.text, 'text', ctx);
+    const messageId = `prompt-${(ctx.deps.newId ?? randomUUID)()}`;
+    const now = ctx.now();
+    const expiresAt = Math.floor(now.getTime() / 1000) + p.timeout_seconds;
+    const repo = new MessageResponsesRepository(ctx.deps.documentClient, ctx.tableName('message_responses'));
+    await repo.create({
+      messageId,
+      taskToken: ctx.taskToken,
+      investigationId: ctx.investigationId,
+      executionId: ctx.executionId,
+      playbook: ctx.playbook,
+      // SOCless's receiver is the state the answer belongs to.
+      state: ctx.state,
+      status: 'pending',
+      provider: 'slack',
+      title: text.slice(0, 200),
+      createdAt: now.toISOString(),
+      expiresAt,
+      answerShape: 'socless-confirmation',
+      ...(p.approvers.length > 0 ? { approvers: p.approvers } : {}),
+    });
+    const blocks = [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      {
+        type: 'actions',
+        block_id: 'socless_decision',
+        elements: [
+          {
+            type: 'button',
+            action_id: APPROVE_ACTION_ID,
+            value: messageId,
+            style: 'primary',
+            text: { type: 'plain_text', text: p.yes_text },
+          },
+          {
+            type: 'button',
+            action_id: REJECT_ACTION_ID,
+            value: messageId,
+            text: { type: 'plain_text', text: p.no_text },
+          },
+        ],
+      },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: p.prompt_text }] },
+    ];
+    const response = await slack.call('chat.postMessage', { channel, text, blocks });
+    const postedChannel = typeof response.channel === 'string' ? response.channel : channel;
+    if (typeof response.ts === 'string') await repo.attachSlackMessage(messageId, postedChannel, response.ts);
+    return { message_id: messageId, slack_id: postedChannel, receiver: p.receiver ?? ctx.state };
+  },
+});

@@ -1,0 +1,22 @@
+/**
+ * How an answer to a socless-slack PromptForConfirmation reaches the playbook: SOCless data, with the click in
+ * `actions.value` ("true" for the yes button, "false" for no) both flattened into `results` and under the
+ * state's name, so a SOCless playbook branches on `$.results.actions.value`. A "no" is an answer, not a failure.
+ * The interactions function (deployed) and the local executor both build it here.
+ */
+
+/** What the answered state returns: `{<State>: r, ...r}`. */
+export function soclessConfirmationOutput(
+  state: string,
+  answer: { readonly decision: 'approve' | 'reject'; readonly responder: string; readonly messageId: string },
+): Record<string, unknown> {
+  const r = {
+    actions: { value: answer.decision === 'approve' ? 'true' : 'false' },
+    user: { id: answer.responder },
+    message_id: answer.messageId,
+  };
+  return { [state]: r, ...r };
+}
+
+/** The answer shape a message_responses item asks for. */
+export type AnswerShape = 'socless-confirmation';
