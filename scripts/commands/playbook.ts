@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { CONFIG_CONTEXT_KEY, loadConfigFile, parseConfig, type SoclessConfig } from '../../shared/config.ts';
@@ -13,12 +13,14 @@ import {
   loadPlaybookPath,
   loadPlaybookSources,
   looksLikePlaybookPath,
+  PLAYBOOK_FILE,
   type PlaybookSource,
   playbookToMermaid,
   playbookVariablesFrom,
   withExternalIntegrations,
 } from '../../shared/playbook/index.ts';
-import { withExamples } from '../cli-errors.ts';
+import { UsageError, withExamples } from '../cli-errors.ts';
+import { registerPlaybookImportSubcommand } from './playbook-import.ts';
 import { registerPlaybookTestSubcommand } from './playbook-test.ts';
 
 /** Where the playbook commands get the integration catalog (tests pass their own). */
@@ -78,6 +80,12 @@ function write(stream: NodeJS.WriteStream, lines: readonly string[]): void {
  */
 export function sourcesFor(opts: { readonly dir?: string }, args: readonly string[]): PlaybookSource[] {
   const dir = resolve(opts.dir ?? DEFAULT_PLAYBOOKS_DIR);
+  if (opts.dir && existsSync(join(dir, PLAYBOOK_FILE))) {
+    // Its events/ and tests/ folders would otherwise be reported as playbooks without a playbook.json.
+    throw new UsageError(
+      `--dir ${opts.dir} is one playbook's folder, not a folder of playbooks: pass --dir ${relative(process.cwd(), dirname(dir)) || '.'}, or give the folder itself as the playbook argument`,
+    );
+  }
   const byPath = args.filter((a) => looksLikePlaybookPath(a));
   const names = args.filter((a) => !looksLikePlaybookPath(a));
   if (args.length > 0 && names.length === 0) return byPath.flatMap((p) => loadPlaybookPath(p));
@@ -240,4 +248,5 @@ export function registerPlaybookCommand(program: Command, catalog: CatalogProvid
     });
 
   registerPlaybookTestSubcommand(playbook);
+  registerPlaybookImportSubcommand(playbook, catalog);
 }
