@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBenchCommand } from './bench.ts';
+import { registerDoctorCommand } from './doctor.ts';
 import { registerExecCommand } from './exec.ts';
 import { registerLocalCommand } from './local.ts';
 import { registerOrgCommand } from './org.ts';
@@ -14,4 +15,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerRemediationCommand,
   registerOrgCommand,
   registerExecCommand,
+  registerDoctorCommand,
 ];
