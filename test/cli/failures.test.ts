@@ -227,6 +227,12 @@ const CASES: readonly FailureCase[] = [
     exit: 2,
     says: /required option '--mode <mode>' not specified \(see: socless org opt-in --help\)/,
   },
+  {
+    name: "playbook validate with --dir naming one playbook's folder",
+    args: () => ['playbook', 'validate', '--dir', 'playbooks/guardduty-triage'],
+    exit: 2,
+    says: /--dir playbooks\/guardduty-triage is one playbook's folder.*pass --dir playbooks,/,
+  },
   { name: 'an unknown command', args: () => ['nosuch'], exit: 2, says: /unknown command 'nosuch'/ },
 ];
 
