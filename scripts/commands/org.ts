@@ -23,6 +23,7 @@ import { parseSince } from '../org/executions.ts';
 import { type ApiGates, createGates, parseRates } from '../org/gates.ts';
 import { AccountIndexLastEvents, type LastEventSource, StatusIndexLastEvents } from '../org/last-events.ts';
 import { applyOptIn, describeChange, planOptIn } from '../org/opt-in.ts';
+import { AccountsTableTags } from '../org/registry-tags.ts';
 import { confirm, progressBar, statusTable } from '../org/report.ts';
 import { coverageText, type OrgScanDeps, scanOrganization } from '../org/scan.ts';
 
@@ -106,6 +107,7 @@ export async function tableName(
 }
 
 interface StatusOptions extends AwsCliOptions {
+  tagsFrom: string;
   ou?: string;
   json?: boolean;
   hubRole?: string;
@@ -135,10 +137,16 @@ export function registerOrgCommand(program: Command): void {
       .option('--ou <id>', 'only the accounts under this OU (or root)')
       .option('--json', 'print one JSON document instead of a table')
       .option('--hub-role <arn>', 'role spoke roles trust, assumed to probe them (default: the hub remediation role)')
-      .option('--events-since <duration>', 'how far back the events table is read for the last event', '7d'),
+      .option('--events-since <duration>', 'how far back the events table is read for the last event', '7d')
+      .option(
+        '--tags-from <source>',
+        'account tags from the hub accounts registry (accounts it does not know from Organizations) or from Organizations (one call per account)',
+        'registry',
+      ),
   ).action(async (opts: StatusOptions) => {
     if (opts.ou) checkOrgTarget(opts.ou, '--ou');
     asUsage(() => parseSince(opts.eventsSince, Date.now(), '--events-since'));
+    asUsage(() => checkTagsFrom(opts.tagsFrom));
     const { config, gates, aws } = await setUp(opts);
     const hubRole = opts.hubRole ?? hubRemediationRoleArn(config.hubAccountId);
     const hubCredentials = assumedRoleCredentials(aws.sts, gates, hubRole, 'socless-org-status');
@@ -153,6 +161,7 @@ export function registerOrgCommand(program: Command): void {
         : { sts: new STSClient({ ...aws.settings, credentials: hubCredentials }) }),
       stsWithCredentials: (credentials) => new STSClient({ ...aws.settings, credentials }),
       ...(await eventsSource(opts, aws, gates)),
+      ...(await tagSource(opts, aws, gates)),
       gates,
     };
     const bar = progressBar(process.stderr, 'scanning');
@@ -186,7 +195,8 @@ export function registerOrgCommand(program: Command): void {
       const throttled = Object.values(report.api).reduce((n, s) => n + s.throttled, 0);
       process.stdout.write(
         `Scanned ${report.accounts.length} accounts in ${(report.elapsedMs / 1000).toFixed(1)} s` +
-          `${throttled ? ` (${throttled} throttled requests retried)` : ''}; last events from ${report.eventsSource ?? 'nowhere (no events table)'}.\n`,
+          `${throttled ? ` (${throttled} throttled requests retried)` : ''}; last events from ${report.eventsSource ?? 'nowhere (no events table)'}; ` +
+          `tags: ${report.tags.fromRegistry} from the ${report.tags.source}${report.tags.oldestUpdatedAt ? ` (oldest written ${report.tags.oldestUpdatedAt})` : ''}, ${report.tags.fromOrganizations} from Organizations${report.tags.error ? ` (registry unreadable: ${report.tags.error})` : ''}.\n`,
       );
     }
     process.exitCode = report.complete ? 0 : 1;
@@ -266,6 +276,21 @@ export function registerOrgCommand(program: Command): void {
 }
 
 /** The last-event source: `account-index` when the table has that GSI, else bounded status-index queries. */
+/** Account tags from the accounts registry unless `--tags-from organizations` (or no accounts table is found). */
+function checkTagsFrom(value: string): void {
+  if (value !== 'registry' && value !== 'organizations') {
+    throw new SoclessError(`--tags-from must be registry or organizations, got "${value}"`);
+  }
+}
+
+async function tagSource(opts: StatusOptions, aws: AwsContext, gates: ApiGates): Promise<Pick<OrgScanDeps, 'tags'>> {
+  if (opts.tagsFrom === 'organizations') return {};
+  const table = await tableName(opts.accountsTable, HUB_OUTPUTS.accountsTable, aws, gates, false);
+  return table
+    ? { tags: new AccountsTableTags({ client: aws.documents, tableName: table, gate: gates.dynamodb }) }
+    : {};
+}
+
 async function eventsSource(
   opts: StatusOptions,
   aws: AwsContext,

@@ -19,6 +19,7 @@ import {
 } from '../../shared/org/organizations.ts';
 import { type ApiGates, type ApiName, gateStats } from './gates.ts';
 import type { LastEvent, LastEventSource } from './last-events.ts';
+import type { AccountTagSource, RegistryTags } from './registry-tags.ts';
 
 /** Temporary credentials of an assumed role, as SDK clients take them. */
 export interface SessionCredentials {
@@ -43,6 +44,11 @@ export interface OrgScanDeps {
   readonly stsWithCredentials: (credentials: SessionCredentials) => STSClient;
   /** Last event per account; undefined when the events table is unknown. */
   readonly events?: LastEventSource;
+  /**
+   * Account tags from the hub's accounts registry; an account it does not know is read from Organizations.
+   * @default every account's tags from Organizations (one ListTagsForResource each)
+   */
+  readonly tags?: AccountTagSource;
   readonly gates: ApiGates;
 }
 
@@ -86,7 +92,10 @@ export interface SpokeInstance {
 
 /** Whether the hub can act in the account. */
 export type RoleState =
-  /** AssumeRole and GetCallerIdentity with the session both worked. */
+  /**
+   * AssumeRole worked and its session is in the account (the AssumedRoleUser ARN AssumeRole returns; a
+   * GetCallerIdentity with the session only when AssumeRole returned no ARN).
+   */
   | 'assumable'
   /** AssumeRole was denied although the mode needs the role. */
   | 'denied'
@@ -106,6 +115,10 @@ export interface AccountStatus {
   readonly ouPath: readonly string[];
   readonly ouNames: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
+  /** Where the tags (and so a tag-set mode) came from. */
+  readonly tagsFrom: 'registry' | 'organizations';
+  /** For registry tags: when the registry last wrote them. */
+  readonly tagsUpdatedAt?: string;
   /** `hub`, `management` (service-managed StackSets never deploy there) or `member`. */
   readonly kind: 'hub' | 'management' | 'member';
   /** Under one of the configured target OUs (the StackSets deploy to it). */
@@ -135,10 +148,26 @@ export interface OrgScanReport {
   /** Parts of the tree or of the deployment that could not be read at all. */
   readonly failures: readonly ScanFailure[];
   readonly eventsSource?: string;
+  /** Where account tags came from, and how old the registry's are. */
+  readonly tags: TagsSummary;
   /** True only when every account was checked and nothing failed: the CLI's exit code 0. */
   readonly complete: boolean;
   readonly coverage: CoverageSummary;
   readonly api: Readonly<Record<ApiName, ApiGateStats>>;
+}
+
+/** How a scan got account tags. */
+export interface TagsSummary {
+  /** The registry read (or `Organizations ListTagsForResource` when none was given). */
+  readonly source: string;
+  readonly fromRegistry: number;
+  /** Accounts read from Organizations: all of them without a registry, else those it does not know. */
+  readonly fromOrganizations: number;
+  /** The oldest and newest registry write among the accounts reported. */
+  readonly oldestUpdatedAt?: string;
+  readonly newestUpdatedAt?: string;
+  /** Why the registry could not be read (every account then read from Organizations). */
+  readonly error?: string;
 }
 
 /** A failure that is not about one account. */
@@ -214,6 +243,14 @@ export async function scanOrganization(deps: OrgScanDeps, options: OrgScanOption
       },
     ),
   );
+  // The registry is read once, while the tree is walked; a failed read falls back to Organizations per account.
+  let registryError: string | undefined;
+  const registry: Promise<Map<string, RegistryTags>> = deps.tags
+    ? deps.tags.load().catch((err: unknown) => {
+        registryError = errorText(err);
+        return new Map<string, RegistryTags>();
+      })
+    : Promise.resolve(new Map<string, RegistryTags>());
   const eventsReady = deps.events?.prefetch().then(
     () => undefined,
     (err: unknown) => {
@@ -232,6 +269,8 @@ export async function scanOrganization(deps: OrgScanDeps, options: OrgScanOption
   const walk = await walker
     .walk({
       ...(options.from ? { from: options.from } : {}),
+      // With a registry, tags are taken from it (and from Organizations only for accounts it does not know).
+      tags: deps.tags === undefined,
       onAccount: (account) => {
         found++;
         report();
@@ -272,13 +311,15 @@ export async function scanOrganization(deps: OrgScanDeps, options: OrgScanOption
     accounts,
     failures,
     ...(deps.events ? { eventsSource: deps.events.description } : {}),
+    tags: summarizeTags(accounts, deps.tags?.description, registryError),
     complete: walk !== undefined && failures.length === 0 && accounts.every((a) => a.checked),
     coverage,
     api: gateStats(deps.gates),
   };
 
-  async function checkAccount(account: OrgAccount): Promise<AccountStatus> {
+  async function checkAccount(walked: OrgAccount): Promise<AccountStatus> {
     const problems: string[] = [];
+    const { account, tagsFrom, tagsUpdatedAt } = await withTags(walked);
     if (account.tagsError) problems.push(`tags unreadable (mode may be wrong): ${account.tagsError}`);
     const mode = effectiveMode(config, {
       accountId: account.accountId,
@@ -296,6 +337,8 @@ export async function scanOrganization(deps: OrgScanDeps, options: OrgScanOption
     if (role.state === 'error') problems.push(`remediation role: ${role.detail}`);
     return {
       ...accountIdentity(account, config, managementId),
+      tagsFrom,
+      ...(tagsUpdatedAt ? { tagsUpdatedAt } : {}),
       spoke: spoke.instances,
       role,
       mode,
@@ -303,6 +346,26 @@ export async function scanOrganization(deps: OrgScanDeps, options: OrgScanOption
       checked: problems.length === 0,
       problems,
     };
+  }
+
+  /** The account with its tags: the registry's when it knows the account, else one Organizations read. */
+  async function withTags(
+    account: OrgAccount,
+  ): Promise<{ account: OrgAccount; tagsFrom: AccountStatus['tagsFrom']; tagsUpdatedAt?: string }> {
+    if (!deps.tags) return { account, tagsFrom: 'organizations' };
+    const known = (await registry).get(account.accountId);
+    if (known) {
+      return {
+        account: { ...account, tags: known.tags },
+        tagsFrom: 'registry',
+        ...(known.updatedAt ? { tagsUpdatedAt: known.updatedAt } : {}),
+      };
+    }
+    try {
+      return { account: { ...account, tags: await walker.tagsOf(account.accountId) }, tagsFrom: 'organizations' };
+    } catch (err) {
+      return { account: { ...account, tagsError: errorText(err) }, tagsFrom: 'organizations' };
+    }
   }
 
   async function spokeOf(accountId: string): Promise<{ instances: SpokeInstance[]; problems: string[] }> {
@@ -340,6 +403,14 @@ export async function scanOrganization(deps: OrgScanDeps, options: OrgScanOption
       const c = out.Credentials;
       if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
         return { state: 'error', detail: 'AssumeRole returned no credentials' };
+      }
+      // AssumeRole names the session it made (arn:aws:sts::<account>:assumed-role/...): that answers which
+      // account the hub can act in without a second STS call per account.
+      const sessionAccount = /^arn:[^:]+:sts::(\d{12}):assumed-role\//.exec(out.AssumedRoleUser?.Arn ?? '')?.[1];
+      if (sessionAccount) {
+        return sessionAccount === accountId
+          ? { state: 'assumable' }
+          : { state: 'error', detail: `the session belongs to account ${sessionAccount}, not ${accountId}` };
       }
       credentials = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
     } catch (err) {
@@ -400,11 +471,31 @@ function accountIdentity(
 function uncheckedStatus(account: OrgAccount, config: SoclessConfig, error: string): AccountStatus {
   return {
     ...accountIdentity(account, config),
+    tagsFrom: 'organizations',
     spoke: [],
     role: { state: 'error', detail: error },
     mode: effectiveMode(config, { accountId: account.accountId, ouPath: [...account.ouPath], tags: account.tags }),
     checked: false,
     problems: [error],
+  };
+}
+
+function summarizeTags(
+  accounts: readonly AccountStatus[],
+  source: string | undefined,
+  error: string | undefined,
+): TagsSummary {
+  const times = accounts
+    .map((a) => a.tagsUpdatedAt)
+    .filter((t): t is string => t !== undefined)
+    .sort();
+  const fromRegistry = accounts.filter((a) => a.tagsFrom === 'registry').length;
+  return {
+    source: source ?? 'Organizations ListTagsForResource',
+    fromRegistry,
+    fromOrganizations: accounts.length - fromRegistry,
+    ...(times.length ? { oldestUpdatedAt: times[0], newestUpdatedAt: times.at(-1) } : {}),
+    ...(error ? { error } : {}),
   };
 }
 

@@ -26,7 +26,7 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { NAMES } from '../../shared/names.ts';
 import type { Clock } from '../../shared/org/organizations.ts';
@@ -68,6 +68,8 @@ export interface SimulatedOrg {
   /** Accounts whose SoclessRemediationRole denies AssumeRole. */
   readonly deniedRoles: Set<string>;
   readonly events: SimulatedEvent[];
+  /** The hub's accounts registry (the `accounts` table): tags as last synced, by account id. */
+  readonly registry: Map<string, { tags: Record<string, string>; updatedAt: string }>;
 }
 
 /** Shape of a simulated organization. */
@@ -131,6 +133,10 @@ export function buildSimulatedOrg(options: SimulatedOrgOptions): SimulatedOrg {
     },
     deniedRoles: new Set(),
     events,
+    // In sync with Organizations as of an hour ago: what tag-change events keep it at.
+    registry: new Map(
+      accounts.map((a) => [a.id, { tags: { ...a.tags }, updatedAt: new Date(Date.now() - 3_600_000).toISOString() }]),
+    ),
   };
 }
 
@@ -328,6 +334,10 @@ export function installSimulatedAws(org: SimulatedOrg, behaviour: SimulatedBehav
     const key = `ASIA${account}`;
     sessions.set(key, account);
     return {
+      AssumedRoleUser: {
+        Arn: `arn:aws:sts::${account}:assumed-role/${NAMES.spokeRemediationRoleName}/${input.RoleSessionName ?? 'x'}`,
+        AssumedRoleId: `AROA${account}:${input.RoleSessionName ?? 'x'}`,
+      },
       Credentials: {
         AccessKeyId: key,
         SecretAccessKey: 'simulated',
@@ -364,6 +374,22 @@ export function installSimulatedAws(org: SimulatedOrg, behaviour: SimulatedBehav
     return {
       Items: slice.map((e) => ({ ...e })),
       ...(start + size < sorted.length ? { LastEvaluatedKey: { offset: start + size } } : {}),
+    };
+  });
+
+  // The accounts registry: paged like a DynamoDB Scan (by size; a page of registry items holds a few hundred).
+  dynamodb.on(ScanCommand).callsFake(async (input) => {
+    await serve('dynamodb');
+    const items = [...org.registry].map(([accountId, r]) => ({
+      accountId,
+      tags: { ...r.tags },
+      updatedAt: r.updatedAt,
+    }));
+    const start = input.ExclusiveStartKey ? Number(input.ExclusiveStartKey.offset) : 0;
+    const size = 500;
+    return {
+      Items: items.slice(start, start + size),
+      ...(start + size < items.length ? { LastEvaluatedKey: { offset: start + size } } : {}),
     };
   });
 

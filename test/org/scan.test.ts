@@ -4,8 +4,10 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fewestCalls } from '../../scripts/bench/org-scan.ts';
 import { createGates } from '../../scripts/org/gates.ts';
 import { StatusIndexLastEvents } from '../../scripts/org/last-events.ts';
+import { AccountsTableTags } from '../../scripts/org/registry-tags.ts';
 import { coverageText, type OrgScanDeps, scanOrganization } from '../../scripts/org/scan.ts';
 import {
   buildSimulatedOrg,
@@ -63,7 +65,8 @@ describe('scanOrganization', () => {
     const org = largeOrg();
     aws = installSimulatedAws(org, {
       clock,
-      throttleEvery: { organizations: 7, sts: 11, cloudformation: 3, dynamodb: 2 },
+      // One STS call per account (AssumeRole names the session's account): every 9th throttled keeps >100.
+      throttleEvery: { organizations: 7, sts: 9, cloudformation: 3, dynamodb: 2 },
     });
 
     const report = await scanOrganization(depsFor(clock), { config: testConfig() });
@@ -182,5 +185,80 @@ describe('scanOrganization', () => {
     expect(report.failures.map((f) => f.scope)).toEqual([`StackSet ${NAMES.stackSets.regional}`]);
     expect(report.accounts.every((a) => !a.checked && a.role.state === 'assumable')).toBe(true);
     expect(report.complete).toBe(false);
+  });
+});
+
+describe('scanOrganization with the accounts registry', () => {
+  function withRegistry(clock: ReturnType<typeof virtualClock>): OrgScanDeps {
+    const deps = depsFor(clock, false);
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: HOME }));
+    return { ...deps, tags: new AccountsTableTags({ client: doc, tableName: 'accounts', gate: deps.gates.dynamodb }) };
+  }
+
+  it('takes tags from the registry with their age, and reads Organizations only for accounts it does not know', async () => {
+    const clock = virtualClock();
+    const org = buildSimulatedOrg({ accounts: 40, ous: 4, homeRegion: HOME, regions: REGIONS });
+    const known = org.accounts[5]!.id;
+    const unknown = org.accounts[6]!.id;
+    org.registry.set(known, { tags: { [NAMES.remediationModeTag]: 'auto' }, updatedAt: '2026-12-01T00:00:00.000Z' });
+    org.registry.delete(unknown);
+    org.accounts[6]!.tags[NAMES.remediationModeTag] = 'dry-run';
+    aws = installSimulatedAws(org, { clock });
+
+    const report = await scanOrganization(withRegistry(clock), { config: testConfig() });
+
+    const a5 = report.accounts.find((a) => a.accountId === known)!;
+    expect(a5).toMatchObject({ tagsFrom: 'registry', tagsUpdatedAt: '2026-12-01T00:00:00.000Z' });
+    expect(a5.mode).toEqual({ mode: 'auto', source: 'tag' });
+    const a6 = report.accounts.find((a) => a.accountId === unknown)!;
+    expect(a6.tagsFrom).toBe('organizations');
+    expect(a6.mode).toEqual({ mode: 'dry-run', source: 'tag' });
+    const { ListTagsForResourceCommand } = await import('@aws-sdk/client-organizations');
+    expect(aws.organizations.commandCalls(ListTagsForResourceCommand).map((c) => c.args[0].input.ResourceId)).toEqual([
+      unknown,
+    ]);
+    expect(report.tags).toMatchObject({ fromRegistry: 39, fromOrganizations: 1 });
+    expect(report.tags.oldestUpdatedAt).toBeDefined();
+    expect(report.complete).toBe(true);
+  });
+
+  it('falls back to Organizations for every account when the registry cannot be read, and says why', async () => {
+    const clock = virtualClock();
+    const org = buildSimulatedOrg({ accounts: 10, ous: 2, homeRegion: HOME, regions: REGIONS });
+    aws = installSimulatedAws(org, { clock });
+    const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+    aws.dynamodb
+      .on(ScanCommand)
+      .rejects(Object.assign(new Error('no such table'), { name: 'ResourceNotFoundException' }));
+
+    const report = await scanOrganization(withRegistry(clock), { config: testConfig() });
+
+    expect(report.accounts.every((a) => a.tagsFrom === 'organizations')).toBe(true);
+    expect(report.tags.error).toMatch(/no such table/);
+    expect(report.complete).toBe(true);
+  });
+
+  it('answers whether the role can be assumed with one AssumeRole per active account, no second STS call', async () => {
+    const clock = virtualClock();
+    const org = buildSimulatedOrg({ accounts: 30, ous: 3, homeRegion: HOME, regions: REGIONS });
+    org.accounts[3]!.state = 'SUSPENDED';
+    aws = installSimulatedAws(org, { clock });
+
+    const report = await scanOrganization(withRegistry(clock), { config: testConfig() });
+
+    const { AssumeRoleCommand, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+    expect(aws.sts.commandCalls(AssumeRoleCommand)).toHaveLength(29);
+    expect(aws.sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(0);
+    expect(report.coverage.roleAssumable).toBe(29);
+  });
+});
+
+describe('org-scan benchmark bound', () => {
+  it('counts the fewest calls: the tree walk pages and one AssumeRole per active account, no tag reads', () => {
+    const org = buildSimulatedOrg({ accounts: 1000, ous: 20, homeRegion: HOME, regions: REGIONS });
+    org.accounts[9]!.state = 'SUSPENDED';
+    // DescribeOrganization + ListRoots; root: 1 page of 20 OUs, 1 (empty) page of accounts; each OU: 1 page of
+    // child OUs, 3 pages of 50 accounts.
+    expect(fewestCalls(org)).toEqual({ organizations: 2 + 2 + 20 * 4, sts: 999 });
   });
 });
