@@ -32,8 +32,9 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildProgram } from '../../scripts/cli.ts';
+import { registerDoctorCommand } from '../../scripts/commands/doctor.ts';
 import { STACKSETS_PRINCIPAL } from '../../scripts/doctor/checks-deploy.ts';
 import { createDoctorGates, type DoctorClients, type DoctorDeps } from '../../scripts/doctor/deps.ts';
 import { ALL_CHECKS, runCheck, runDoctor } from '../../scripts/doctor/run.ts';
@@ -665,7 +666,9 @@ describe('socless doctor: spoke-instances (the org-status scan)', () => {
 
 describe('socless doctor --help', () => {
   it('has examples and says what the exit code means', () => {
-    const doctor = buildProgram().commands.find((c) => c.name() === 'doctor');
+    const program = new Command('socless');
+    registerDoctorCommand(program);
+    const doctor = program.commands.find((c) => c.name() === 'doctor');
     let help = '';
     doctor?.configureOutput({
       writeOut: (s) => {
