@@ -9,18 +9,36 @@ import { spokeRoleStatementSets } from '../../shared/remediation/policy.ts';
 import { answersFinding } from '../../shared/remediation/triggers.ts';
 import type { Remediation, RemediationEvent } from '../../shared/remediation/types.ts';
 import type { SpokeRoleStatements } from '../../spoke/remediation-statements.ts';
+import { cloudTrailLogFileValidation } from './cloudtrail-log-file-validation.ts';
 import { cloudTrailLogging } from './cloudtrail-logging.ts';
+import { codeBuildNoPrivilegedMode } from './codebuild-no-privileged-mode.ts';
 import { defaultSecurityGroupClosed } from './default-security-group-closed.ts';
+import { dynamoDbDeletionProtection } from './dynamodb-deletion-protection.ts';
 import { ebsEncryptionByDefault } from './ebs-encryption-by-default.ts';
 import { ebsSnapshotPrivate } from './ebs-snapshot-private.ts';
+import { ec2Imdsv2Required } from './ec2-imdsv2-required.ts';
+import { ec2InstanceIsolate } from './ec2-instance-isolate.ts';
+import { ec2TransitGatewayNoAutoAccept } from './ec2-transit-gateway-no-auto-accept.ts';
+import { ecrScanOnPush } from './ecr-scan-on-push.ts';
+import { guardDutyEnabled } from './guardduty-enabled.ts';
 import { iamAccessKeyDeactivate } from './iam-access-key-deactivate.ts';
+import { iamPasswordPolicy } from './iam-password-policy.ts';
+import { iamRoleRevokeSessions } from './iam-role-revoke-sessions.ts';
 import { kmsKeyRotation } from './kms-key-rotation.ts';
 import { lambdaPublicPolicy } from './lambda-public-policy.ts';
+import { rdsAutoMinorVersionUpgrade } from './rds-auto-minor-version-upgrade.ts';
+import { rdsDeletionProtection } from './rds-deletion-protection.ts';
+import { rdsInstanceNotPublic } from './rds-instance-not-public.ts';
 import { rdsSnapshotPrivate } from './rds-snapshot-private.ts';
+import { redshiftClusterNotPublic } from './redshift-cluster-not-public.ts';
 import { s3AccountPublicAccessBlock } from './s3-account-public-access-block.ts';
+import { s3BucketAclsDisabled } from './s3-bucket-acls-disabled.ts';
 import { s3BucketPublicAccessBlock } from './s3-bucket-public-access-block.ts';
 import { s3BucketRequireTls } from './s3-bucket-require-tls.ts';
 import { securityGroupOpenIngress } from './security-group-open-ingress.ts';
+import { sqsQueueEncryption } from './sqs-queue-encryption.ts';
+import { ssmBlockPublicSharing } from './ssm-block-public-sharing.ts';
+import { ssmDocumentNotPublic } from './ssm-document-not-public.ts';
 
 /** Every remediation, in the order they are tried against a finding. */
 export const REMEDIATIONS: readonly Remediation[] = [
@@ -36,6 +54,24 @@ export const REMEDIATIONS: readonly Remediation[] = [
   cloudTrailLogging,
   lambdaPublicPolicy,
   s3BucketRequireTls,
+  iamRoleRevokeSessions,
+  ec2InstanceIsolate,
+  rdsInstanceNotPublic,
+  redshiftClusterNotPublic,
+  ssmDocumentNotPublic,
+  ssmBlockPublicSharing,
+  ec2Imdsv2Required,
+  cloudTrailLogFileValidation,
+  guardDutyEnabled,
+  iamPasswordPolicy,
+  codeBuildNoPrivilegedMode,
+  sqsQueueEncryption,
+  rdsAutoMinorVersionUpgrade,
+  rdsDeletionProtection,
+  dynamoDbDeletionProtection,
+  ec2TransitGatewayNoAutoAccept,
+  ecrScanOnPush,
+  s3BucketAclsDisabled,
 ];
 
 /** The remediation with this id; throws UnknownRemediationError listing the known ids. */

@@ -71,3 +71,43 @@ export function checkId(remediationId: string, field: string, value: string, pat
   }
   return value;
 }
+
+/** An RDS identifier (DB instance or cluster): a letter, then letters, digits and single hyphens, at most 63. */
+const RDS_IDENTIFIER = /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}$/;
+
+/**
+ * The DB instance or cluster a finding names (its ARN `...:db:<id>` / `...:cluster:<id>`, or the bare identifier),
+ * checked as an RDS identifier; a RemediationTargetError names the field otherwise.
+ */
+export function rdsTarget(
+  remediationId: string,
+  event: RemediationEvent,
+  kinds: ReadonlyArray<'instance' | 'cluster'>,
+): { kind: 'instance' | 'cluster'; identifier: string } {
+  const types = {
+    instance: ['AwsRdsDbInstance', 'AWS::RDS::DBInstance'],
+    cluster: ['AwsRdsDbCluster', 'AWS::RDS::DBCluster'],
+  } as const;
+  for (const kind of kinds) {
+    const found = findResource(event, types[kind]);
+    if (!found) continue;
+    const field = `resources[${found.index}].id`;
+    const identifier = lastSegment(found.resource.id, /:/);
+    return {
+      kind,
+      identifier: checkId(remediationId, field, identifier, RDS_IDENTIFIER, `an RDS DB ${kind} identifier`),
+    };
+  }
+  throw new RemediationTargetError(
+    remediationId,
+    'resources',
+    `names no resource of type ${kinds.flatMap((k) => types[k]).join(' or ')}`,
+  );
+}
+
+/** The resource name after `marker` in an ARN (`...:project/<name>`), or the id itself when it is no ARN. */
+export function arnName(id: string, marker: string): string {
+  if (!id.startsWith('arn:')) return id;
+  const at = id.indexOf(marker);
+  return at < 0 ? '' : id.slice(at + marker.length);
+}

@@ -5,30 +5,61 @@
  */
 import {
   CloudTrailClient,
+  GetTrailCommand,
   GetTrailStatusCommand,
   StartLoggingCommand,
   StopLoggingCommand,
+  UpdateTrailCommand,
 } from '@aws-sdk/client-cloudtrail';
+import { BatchGetProjectsCommand, CodeBuildClient, UpdateProjectCommand } from '@aws-sdk/client-codebuild';
+import { DescribeTableCommand, DynamoDBClient, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   AuthorizeSecurityGroupEgressCommand,
   AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  CreateSnapshotCommand,
+  CreateTagsCommand,
+  DeleteTagsCommand,
+  DescribeInstanceAttributeCommand,
+  DescribeInstancesCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSnapshotAttributeCommand,
   DescribeSnapshotsCommand,
+  DescribeTransitGatewaysCommand,
   DisableEbsEncryptionByDefaultCommand,
   EC2Client,
   EnableEbsEncryptionByDefaultCommand,
   GetEbsEncryptionByDefaultCommand,
+  ModifyInstanceAttributeCommand,
+  ModifyInstanceMetadataOptionsCommand,
+  ModifyNetworkInterfaceAttributeCommand,
   ModifySnapshotAttributeCommand,
+  ModifyTransitGatewayCommand,
   RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
+import { DescribeRepositoriesCommand, ECRClient, PutImageScanningConfigurationCommand } from '@aws-sdk/client-ecr';
 import {
+  CreateDetectorCommand,
+  GetAdministratorAccountCommand,
+  GetDetectorCommand,
+  GuardDutyClient,
+  ListDetectorsCommand,
+  UpdateDetectorCommand,
+} from '@aws-sdk/client-guardduty';
+import {
+  DeleteAccountPasswordPolicyCommand,
+  DeleteRolePolicyCommand,
   GetAccessKeyLastUsedCommand,
+  GetAccountPasswordPolicyCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
   IAMClient,
   ListAccessKeysCommand,
+  PutRolePolicyCommand,
   UpdateAccessKeyCommand,
+  UpdateAccountPasswordPolicyCommand,
 } from '@aws-sdk/client-iam';
 import {
   DescribeKeyCommand,
@@ -38,12 +69,26 @@ import {
   KMSClient,
 } from '@aws-sdk/client-kms';
 import { AddPermissionCommand, GetPolicyCommand, LambdaClient, RemovePermissionCommand } from '@aws-sdk/client-lambda';
-import { DescribeDBSnapshotAttributesCommand, ModifyDBSnapshotAttributeCommand, RDSClient } from '@aws-sdk/client-rds';
 import {
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotAttributesCommand,
+  ModifyDBClusterCommand,
+  ModifyDBInstanceCommand,
+  ModifyDBSnapshotAttributeCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import { DescribeClustersCommand, ModifyClusterCommand, RedshiftClient } from '@aws-sdk/client-redshift';
+import {
+  DeleteBucketOwnershipControlsCommand,
   DeleteBucketPolicyCommand,
   DeletePublicAccessBlockCommand,
+  GetBucketAclCommand,
+  GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
   GetPublicAccessBlockCommand,
+  PutBucketAclCommand,
+  PutBucketOwnershipControlsCommand,
   PutBucketPolicyCommand,
   PutPublicAccessBlockCommand,
   S3Client,
@@ -54,6 +99,14 @@ import {
   PutPublicAccessBlockCommand as PutAccountPublicAccessBlockCommand,
   S3ControlClient,
 } from '@aws-sdk/client-s3-control';
+import { GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DescribeDocumentPermissionCommand,
+  GetServiceSettingCommand,
+  ModifyDocumentPermissionCommand,
+  SSMClient,
+  UpdateServiceSettingCommand,
+} from '@aws-sdk/client-ssm';
 import type { PlannedCall } from './types.ts';
 
 /** Temporary credentials of a spoke session. */
@@ -74,6 +127,13 @@ export interface SpokeClients {
   readonly kms: KMSClient;
   readonly cloudtrail: CloudTrailClient;
   readonly lambda: LambdaClient;
+  readonly redshift: RedshiftClient;
+  readonly ssm: SSMClient;
+  readonly guardduty: GuardDutyClient;
+  readonly codebuild: CodeBuildClient;
+  readonly sqs: SQSClient;
+  readonly dynamodb: DynamoDBClient;
+  readonly ecr: ECRClient;
 }
 
 export type SpokeService = keyof SpokeClients;
@@ -110,6 +170,27 @@ export function createSpokeClients(region: string, credentials?: SpokeCredential
     },
     get lambda() {
       return lazy('lambda', () => new LambdaClient(config));
+    },
+    get redshift() {
+      return lazy('redshift', () => new RedshiftClient(config));
+    },
+    get ssm() {
+      return lazy('ssm', () => new SSMClient(config));
+    },
+    get guardduty() {
+      return lazy('guardduty', () => new GuardDutyClient(config));
+    },
+    get codebuild() {
+      return lazy('codebuild', () => new CodeBuildClient(config));
+    },
+    get sqs() {
+      return lazy('sqs', () => new SQSClient(config));
+    },
+    get dynamodb() {
+      return lazy('dynamodb', () => new DynamoDBClient(config));
+    },
+    get ecr() {
+      return lazy('ecr', () => new ECRClient(config));
     },
   };
 }
@@ -232,6 +313,133 @@ export const CALLS: Readonly<Record<string, CallSpec>> = {
   'lambda:AddPermission': spec('lambda', 'lambda:AddPermission', true, (c, i) =>
     c.lambda.send(new AddPermissionCommand(i)),
   ),
+  'iam:GetRole': spec('iam', 'iam:GetRole', false, (c, i) => c.iam.send(new GetRoleCommand(i))),
+  'iam:GetRolePolicy': spec('iam', 'iam:GetRolePolicy', false, (c, i) => c.iam.send(new GetRolePolicyCommand(i))),
+  'iam:PutRolePolicy': spec('iam', 'iam:PutRolePolicy', true, (c, i) => c.iam.send(new PutRolePolicyCommand(i))),
+  'iam:DeleteRolePolicy': spec('iam', 'iam:DeleteRolePolicy', true, (c, i) =>
+    c.iam.send(new DeleteRolePolicyCommand(i)),
+  ),
+  'iam:GetAccountPasswordPolicy': spec('iam', 'iam:GetAccountPasswordPolicy', false, (c, i) =>
+    c.iam.send(new GetAccountPasswordPolicyCommand(i)),
+  ),
+  'iam:UpdateAccountPasswordPolicy': spec('iam', 'iam:UpdateAccountPasswordPolicy', true, (c, i) =>
+    c.iam.send(new UpdateAccountPasswordPolicyCommand(i)),
+  ),
+  'iam:DeleteAccountPasswordPolicy': spec('iam', 'iam:DeleteAccountPasswordPolicy', true, (c, i) =>
+    c.iam.send(new DeleteAccountPasswordPolicyCommand(i)),
+  ),
+  'ec2:DescribeInstances': spec('ec2', 'ec2:DescribeInstances', false, (c, i) =>
+    c.ec2.send(new DescribeInstancesCommand(i)),
+  ),
+  'ec2:DescribeInstanceAttribute': spec('ec2', 'ec2:DescribeInstanceAttribute', false, (c, i) =>
+    c.ec2.send(new DescribeInstanceAttributeCommand(i)),
+  ),
+  'ec2:CreateSecurityGroup': spec('ec2', 'ec2:CreateSecurityGroup', true, (c, i) =>
+    c.ec2.send(new CreateSecurityGroupCommand(i)),
+  ),
+  'ec2:ModifyNetworkInterfaceAttribute': spec('ec2', 'ec2:ModifyNetworkInterfaceAttribute', true, (c, i) =>
+    c.ec2.send(new ModifyNetworkInterfaceAttributeCommand(i)),
+  ),
+  'ec2:CreateSnapshot': spec('ec2', 'ec2:CreateSnapshot', true, (c, i) => c.ec2.send(new CreateSnapshotCommand(i))),
+  'ec2:ModifyInstanceAttribute': spec('ec2', 'ec2:ModifyInstanceAttribute', true, (c, i) =>
+    c.ec2.send(new ModifyInstanceAttributeCommand(i)),
+  ),
+  'ec2:CreateTags': spec('ec2', 'ec2:CreateTags', true, (c, i) => c.ec2.send(new CreateTagsCommand(i))),
+  'ec2:DeleteTags': spec('ec2', 'ec2:DeleteTags', true, (c, i) => c.ec2.send(new DeleteTagsCommand(i))),
+  'ec2:ModifyInstanceMetadataOptions': spec('ec2', 'ec2:ModifyInstanceMetadataOptions', true, (c, i) =>
+    c.ec2.send(new ModifyInstanceMetadataOptionsCommand(i)),
+  ),
+  'ec2:DescribeTransitGateways': spec('ec2', 'ec2:DescribeTransitGateways', false, (c, i) =>
+    c.ec2.send(new DescribeTransitGatewaysCommand(i)),
+  ),
+  'ec2:ModifyTransitGateway': spec('ec2', 'ec2:ModifyTransitGateway', true, (c, i) =>
+    c.ec2.send(new ModifyTransitGatewayCommand(i)),
+  ),
+  'rds:DescribeDBInstances': spec('rds', 'rds:DescribeDBInstances', false, (c, i) =>
+    c.rds.send(new DescribeDBInstancesCommand(i)),
+  ),
+  'rds:ModifyDBInstance': spec('rds', 'rds:ModifyDBInstance', true, (c, i) =>
+    c.rds.send(new ModifyDBInstanceCommand(i)),
+  ),
+  'rds:DescribeDBClusters': spec('rds', 'rds:DescribeDBClusters', false, (c, i) =>
+    c.rds.send(new DescribeDBClustersCommand(i)),
+  ),
+  'rds:ModifyDBCluster': spec('rds', 'rds:ModifyDBCluster', true, (c, i) => c.rds.send(new ModifyDBClusterCommand(i))),
+  'redshift:DescribeClusters': spec('redshift', 'redshift:DescribeClusters', false, (c, i) =>
+    c.redshift.send(new DescribeClustersCommand(i)),
+  ),
+  'redshift:ModifyCluster': spec('redshift', 'redshift:ModifyCluster', true, (c, i) =>
+    c.redshift.send(new ModifyClusterCommand(i)),
+  ),
+  'ssm:DescribeDocumentPermission': spec('ssm', 'ssm:DescribeDocumentPermission', false, (c, i) =>
+    c.ssm.send(new DescribeDocumentPermissionCommand(i)),
+  ),
+  'ssm:ModifyDocumentPermission': spec('ssm', 'ssm:ModifyDocumentPermission', true, (c, i) =>
+    c.ssm.send(new ModifyDocumentPermissionCommand(i)),
+  ),
+  'ssm:GetServiceSetting': spec('ssm', 'ssm:GetServiceSetting', false, (c, i) =>
+    c.ssm.send(new GetServiceSettingCommand(i)),
+  ),
+  'ssm:UpdateServiceSetting': spec('ssm', 'ssm:UpdateServiceSetting', true, (c, i) =>
+    c.ssm.send(new UpdateServiceSettingCommand(i)),
+  ),
+  'cloudtrail:GetTrail': spec('cloudtrail', 'cloudtrail:GetTrail', false, (c, i) =>
+    c.cloudtrail.send(new GetTrailCommand(i)),
+  ),
+  'cloudtrail:UpdateTrail': spec('cloudtrail', 'cloudtrail:UpdateTrail', true, (c, i) =>
+    c.cloudtrail.send(new UpdateTrailCommand(i)),
+  ),
+  'guardduty:ListDetectors': spec('guardduty', 'guardduty:ListDetectors', false, (c, i) =>
+    c.guardduty.send(new ListDetectorsCommand(i)),
+  ),
+  'guardduty:GetDetector': spec('guardduty', 'guardduty:GetDetector', false, (c, i) =>
+    c.guardduty.send(new GetDetectorCommand(i)),
+  ),
+  'guardduty:GetAdministratorAccount': spec('guardduty', 'guardduty:GetAdministratorAccount', false, (c, i) =>
+    c.guardduty.send(new GetAdministratorAccountCommand(i)),
+  ),
+  'guardduty:CreateDetector': spec('guardduty', 'guardduty:CreateDetector', true, (c, i) =>
+    c.guardduty.send(new CreateDetectorCommand(i)),
+  ),
+  'guardduty:UpdateDetector': spec('guardduty', 'guardduty:UpdateDetector', true, (c, i) =>
+    c.guardduty.send(new UpdateDetectorCommand(i)),
+  ),
+  'codebuild:BatchGetProjects': spec('codebuild', 'codebuild:BatchGetProjects', false, (c, i) =>
+    c.codebuild.send(new BatchGetProjectsCommand(i)),
+  ),
+  'codebuild:UpdateProject': spec('codebuild', 'codebuild:UpdateProject', true, (c, i) =>
+    c.codebuild.send(new UpdateProjectCommand(i)),
+  ),
+  'sqs:GetQueueAttributes': spec('sqs', 'sqs:GetQueueAttributes', false, (c, i) =>
+    c.sqs.send(new GetQueueAttributesCommand(i)),
+  ),
+  'sqs:SetQueueAttributes': spec('sqs', 'sqs:SetQueueAttributes', true, (c, i) =>
+    c.sqs.send(new SetQueueAttributesCommand(i)),
+  ),
+  'dynamodb:DescribeTable': spec('dynamodb', 'dynamodb:DescribeTable', false, (c, i) =>
+    c.dynamodb.send(new DescribeTableCommand(i)),
+  ),
+  'dynamodb:UpdateTable': spec('dynamodb', 'dynamodb:UpdateTable', true, (c, i) =>
+    c.dynamodb.send(new UpdateTableCommand(i)),
+  ),
+  'ecr:DescribeRepositories': spec('ecr', 'ecr:DescribeRepositories', false, (c, i) =>
+    c.ecr.send(new DescribeRepositoriesCommand(i)),
+  ),
+  'ecr:PutImageScanningConfiguration': spec('ecr', 'ecr:PutImageScanningConfiguration', true, (c, i) =>
+    c.ecr.send(new PutImageScanningConfigurationCommand(i)),
+  ),
+  's3:GetBucketOwnershipControls': spec('s3', 's3:GetBucketOwnershipControls', false, (c, i) =>
+    c.s3.send(new GetBucketOwnershipControlsCommand(i)),
+  ),
+  's3:PutBucketOwnershipControls': spec('s3', 's3:PutBucketOwnershipControls', true, (c, i) =>
+    c.s3.send(new PutBucketOwnershipControlsCommand(i)),
+  ),
+  // S3 authorizes deleting a bucket's ownership controls with the Put action.
+  's3:DeleteBucketOwnershipControls': spec('s3', 's3:PutBucketOwnershipControls', true, (c, i) =>
+    c.s3.send(new DeleteBucketOwnershipControlsCommand(i)),
+  ),
+  's3:GetBucketAcl': spec('s3', 's3:GetBucketAcl', false, (c, i) => c.s3.send(new GetBucketAclCommand(i))),
+  's3:PutBucketAcl': spec('s3', 's3:PutBucketAcl', true, (c, i) => c.s3.send(new PutBucketAclCommand(i))),
 };
 
 /** `service:Action` key of a planned call. */
@@ -259,4 +467,39 @@ export function plainOutput(out: unknown): Record<string, unknown> {
   if (typeof out !== 'object' || out === null) return {};
   const { $metadata: _m, ...rest } = out as Record<string, unknown>;
   return rest;
+}
+
+const OUTPUT_REF = /^<output:([a-z0-9-]+:[A-Za-z]+)\.([A-Za-z]+)>$/;
+
+/**
+ * A value of a planned call's input that stands for a field of an earlier call's output in the same run, for ids
+ * AWS assigns at apply time (the group CreateSecurityGroup creates). Plans stay data: the reference is what a
+ * dry-run records, and apply substitutes the output of the last such call its session made.
+ */
+export function outputRef(call: string, field: string): string {
+  const ref = `<output:${call}.${field}>`;
+  if (!OUTPUT_REF.test(ref)) throw new Error(`outputRef: "${call}" / "${field}" is not a call key and field`);
+  return ref;
+}
+
+/**
+ * `input` with every output reference replaced by the value `outputs` holds; throws naming the reference when an
+ * earlier call of this session did not produce it (e.g. a redriven run that resumed after the creating call:
+ * running the remediation again finds the created resource by its name).
+ */
+export function resolveOutputRefs(input: unknown, outputs: ReadonlyMap<string, Record<string, unknown>>): unknown {
+  if (typeof input === 'string') {
+    const m = OUTPUT_REF.exec(input);
+    if (!m) return input;
+    const value = outputs.get(m[1] as string)?.[m[2] as string];
+    if (typeof value !== 'string' || value === '') {
+      throw new Error(`${input}: no earlier ${m[1]} call of this session returned ${m[2]}; run the remediation again`);
+    }
+    return value;
+  }
+  if (Array.isArray(input)) return input.map((v) => resolveOutputRefs(v, outputs));
+  if (typeof input === 'object' && input !== null) {
+    return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, resolveOutputRefs(v, outputs)]));
+  }
+  return input;
 }

@@ -149,6 +149,14 @@ export const FIX_ROLE_DENIES: ReadonlyArray<RemediationStatement & { readonly re
     conditions: { NumericGreaterThan: { 'kms:RotationPeriodInDays': '365' } },
     reason: 'EnableKeyRotation with a RotationPeriodInDays above 365 stretches the rotation of a key',
   },
+  {
+    sid: 'DenyInlinePolicyOnProtectedRoles',
+    effect: 'Deny',
+    actions: ['iam:PutRolePolicy'],
+    // SOCless's own roles (with or without a path) and service-linked roles: the fix role can never widen them.
+    resources: ['arn:*:iam::*:role/Socless*', 'arn:*:iam::*:role/*/Socless*', 'arn:*:iam::*:role/aws-service-role/*'],
+    reason: "PutRolePolicy on SOCless's own roles or a service-linked role could grant them anything",
+  },
 ];
 
 /** How a fix action could hurt the account when someone who can act as the hub chooses its input. */
@@ -217,6 +225,145 @@ export const FIX_ROLE_RESIDUAL_RISKS: readonly FixRoleResidualRisk[] = [
     reason: 'Revoking egress only takes access away, but it can cut a workload off.',
   },
   {
+    action: 'iam:PutRolePolicy',
+    remediations: ['iam-role-revoke-sessions'],
+    impact: 'weakens',
+    reason:
+      "No condition key inspects an inline policy document, so the fix role can put an Allow policy on any role of the account other than SOCless's own and service-linked roles (denied by FIX_ROLE_DENIES): the strongest action of the fix role. Each run's session policy narrows it to the one role the finding names; an SCP that allows iam:PutRolePolicy only for the SoclessRevokeOlderSessions policy name is not possible (no policy-name key), so keep the hub remediation role's own trust tight.",
+  },
+  {
+    action: 'ec2:ModifyNetworkInterfaceAttribute',
+    remediations: ['ec2-instance-isolate'],
+    impact: 'weakens',
+    reason:
+      'The same action swaps in the isolation group (fix) and the original groups (undo), and can attach any security group of the account to any network interface, including an open one; it also changes source/destination checks.',
+  },
+  {
+    action: 'ec2:ModifyInstanceAttribute',
+    remediations: ['ec2-instance-isolate'],
+    impact: 'weakens',
+    reason:
+      "The fix sends only DisableApiTermination, but the action also changes an instance's user data, type and groups; no condition key used here limits the attribute, so the fix role could change them on any instance.",
+  },
+  {
+    action: 'ec2:CreateTags',
+    remediations: ['ec2-instance-isolate'],
+    impact: 'weakens',
+    reason:
+      'Tags can drive attribute-based access control: the fix role can tag any instance, security group or snapshot of the account, which weakens policies that trust tags.',
+  },
+  {
+    action: 'ec2:ModifyInstanceMetadataOptions',
+    remediations: ['ec2-imdsv2-required'],
+    impact: 'weakens',
+    reason:
+      'HttpTokens required (fix) and optional (undo) are one action, so the fix role can turn IMDSv1 back on for any instance of the account.',
+  },
+  {
+    action: 'ec2:ModifyTransitGateway',
+    remediations: ['ec2-transit-gateway-no-auto-accept'],
+    impact: 'weakens',
+    reason:
+      'AutoAcceptSharedAttachments disable (fix) and enable (undo) are one action, and it changes other transit gateway options too.',
+  },
+  {
+    action: 'rds:ModifyDBInstance',
+    remediations: ['rds-instance-not-public', 'rds-auto-minor-version-upgrade', 'rds-deletion-protection'],
+    impact: 'weakens',
+    reason:
+      'One action for every DB instance setting: the fix role can make an instance public, turn deletion protection or minor upgrades off, or change its security groups.',
+  },
+  {
+    action: 'rds:ModifyDBCluster',
+    remediations: ['rds-deletion-protection'],
+    impact: 'weakens',
+    reason:
+      "One action for every DB cluster setting: the fix role can turn deletion protection off or change the cluster's security groups.",
+  },
+  {
+    action: 'redshift:ModifyCluster',
+    remediations: ['redshift-cluster-not-public'],
+    impact: 'weakens',
+    reason:
+      'One action for every cluster setting: the fix role can make a cluster public or change its master password.',
+  },
+  {
+    action: 'ssm:ModifyDocumentPermission',
+    remediations: ['ssm-document-not-public'],
+    impact: 'weakens',
+    reason:
+      'AccountIdsToRemove (fix) and AccountIdsToAdd (undo) are one action: the fix role can share a document of the account publicly (unless ssm-block-public-sharing is on) or with any account.',
+  },
+  {
+    action: 'ssm:UpdateServiceSetting',
+    remediations: ['ssm-block-public-sharing'],
+    impact: 'weakens',
+    reason:
+      "Disable (fix) and Enable (undo) are one action on the public-sharing setting (the role's resource is that one setting), so the fix role can allow public sharing again.",
+  },
+  {
+    action: 'cloudtrail:UpdateTrail',
+    remediations: ['cloudtrail-log-file-validation'],
+    impact: 'weakens',
+    reason:
+      "UpdateTrail changes every trail setting: the fix role could turn validation off or send the trail's logs to another bucket.",
+  },
+  {
+    action: 'guardduty:UpdateDetector',
+    remediations: ['guardduty-enabled'],
+    impact: 'weakens',
+    reason:
+      'Enable true (fix) and false (undo) are one action: the fix role can suspend GuardDuty in the account (a detector managed by an administrator account resists, members cannot suspend it).',
+  },
+  {
+    action: 'iam:UpdateAccountPasswordPolicy',
+    remediations: ['iam-password-policy'],
+    impact: 'weakens',
+    reason: 'No condition key inspects the settings: the fix role can set a weak account password policy.',
+  },
+  {
+    action: 'codebuild:UpdateProject',
+    remediations: ['codebuild-no-privileged-mode'],
+    impact: 'weakens',
+    reason:
+      "UpdateProject changes every project setting, including the buildspec and source, which runs code with the project's service role: the fix role can turn any project into a way to use that role.",
+  },
+  {
+    action: 'sqs:SetQueueAttributes',
+    remediations: ['sqs-queue-encryption'],
+    impact: 'weakens',
+    reason:
+      'SetQueueAttributes sets every attribute, including the queue policy: the fix role can open a queue of the account to any principal or turn its encryption off.',
+  },
+  {
+    action: 'dynamodb:UpdateTable',
+    remediations: ['dynamodb-deletion-protection'],
+    impact: 'weakens',
+    reason:
+      'UpdateTable turns deletion protection off as well as on, and changes streams, capacity and encryption settings.',
+  },
+  {
+    action: 'ecr:PutImageScanningConfiguration',
+    remediations: ['ecr-scan-on-push'],
+    impact: 'weakens',
+    reason:
+      'scanOnPush true (fix) and false (undo) are one action: the fix role can turn scanning on push off for any repository.',
+  },
+  {
+    action: 's3:PutBucketAcl',
+    remediations: ['s3-bucket-acls-disabled'],
+    impact: 'weakens',
+    reason:
+      'The fix sends only the private canned ACL, but the action takes any grant: the fix role can grant a bucket to other accounts (BlockPublicAcls stops public grants where it is on).',
+  },
+  {
+    action: 's3:PutBucketOwnershipControls',
+    remediations: ['s3-bucket-acls-disabled'],
+    impact: 'weakens',
+    reason:
+      'BucketOwnerEnforced (fix) and the other settings (undo) are one action (it also authorizes DeleteBucketOwnershipControls): the fix role can turn ACLs back on for a bucket.',
+  },
+  {
     action: 'lambda:RemovePermission',
     remediations: ['lambda-public-policy'],
     impact: 'disrupts',
@@ -231,6 +378,11 @@ export const FIX_ACTIONS_CANNOT_WEAKEN: Readonly<Record<string, string>> = {
   'ec2:EnableEbsEncryptionByDefault': 'only turns encryption by default on',
   'kms:EnableKeyRotation': 'turns rotation on; a period above 365 days is denied by FIX_ROLE_DENIES',
   'ec2:ModifySnapshotAttribute': 'its add forms (the only weakening ones) are denied by FIX_ROLE_DENIES',
+  'ec2:CreateSecurityGroup': 'a new group has no ingress rule and is attached to nothing',
+  'ec2:CreateSnapshot':
+    'a new snapshot is private to the account; sharing it needs ModifySnapshotAttribute adds, which are denied',
+  'guardduty:CreateDetector':
+    'creates a detector only where there is none; a disabled one leaves the account as it was',
 };
 
 /** The spoke roles' statements for a registry: read, fix (with the fix role's denies) and undo. */

@@ -18,6 +18,9 @@ describe('socless remediation list', () => {
     expect(text).toContain(
       'default-security-group-closed  Default security group: remove all rules  (never automatic)  undo: yes',
     );
-    expect(text.split('\n').filter((l) => !l.startsWith(' '))).toHaveLength(12);
+    expect(text.split('\n').filter((l) => !l.startsWith(' '))).toHaveLength(30);
+    // The containment actions say they never run on their own.
+    expect(text).toContain('ec2-instance-isolate  EC2 instance: isolate a compromised instance  (never automatic)  undo: yes');
+    expect(text).toContain("iam-role-revoke-sessions  IAM role: revoke the role's active sessions  (never automatic)  undo: yes");
   });
 });

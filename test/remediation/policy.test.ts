@@ -30,6 +30,16 @@ const LONG_TARGET: Record<string, string> = {
   keyId: `mrk-${'0123456789abcdef'.repeat(2)}`,
   functionName: `f${'unction_name-'.repeat(5)}`.slice(0, 64),
   trailName: `t${'rail.name_-'.repeat(12)}`.slice(0, 128),
+  roleName: `r${'ole_name+=,.@-'.repeat(5)}`.slice(0, 64),
+  instanceId: 'i-0123456789abcdef0',
+  dbInstance: `d${'b-instance-'.repeat(6)}`.slice(0, 63),
+  dbCluster: `d${'b-cluster-'.repeat(7)}`.slice(0, 63),
+  cluster: `r${'edshift-cluster-'.repeat(4)}`.slice(0, 63),
+  documentName: `D${'ocument_name.-'.repeat(10)}`.slice(0, 128),
+  tableName: `t${'able_name.-'.repeat(24)}`.slice(0, 255),
+  transitGatewayId: 'tgw-0123456789abcdef0',
+  queueName: `q${'ueue_name-'.repeat(8)}`.slice(0, 80),
+  projectName: `p${'roject_name-'.repeat(22)}`.slice(0, 255),
 };
 
 const targetFields = (r: Remediation) => [

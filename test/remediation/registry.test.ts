@@ -9,9 +9,9 @@ import { triggerPatterns } from '../../shared/remediation/triggers.ts';
 import { validateRemediationStatements } from '../../spoke/remediation-statements.ts';
 
 describe('remediation registry', () => {
-  it('lists twelve remediations with unique ids, each answering at least one finding', () => {
-    expect(REMEDIATIONS).toHaveLength(12);
-    expect(new Set(REMEDIATIONS.map((r) => r.id)).size).toBe(12);
+  it('lists thirty remediations with unique ids, each answering at least one finding', () => {
+    expect(REMEDIATIONS).toHaveLength(30);
+    expect(new Set(REMEDIATIONS.map((r) => r.id)).size).toBe(30);
     for (const r of REMEDIATIONS) expect(triggerPatterns(r.findings).length, r.id).toBeGreaterThan(0);
   });
 

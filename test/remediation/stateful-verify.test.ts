@@ -4,12 +4,7 @@
  * because apply sent the right calls: the same run against a fake that accepts writes but ignores them must end
  * not verified, and undo must bring the resource back to exactly the state it had before.
  */
-import {
-  CloudTrailClient,
-  GetTrailStatusCommand,
-  StartLoggingCommand,
-  StopLoggingCommand,
-} from '@aws-sdk/client-cloudtrail';
+import { GetTrailStatusCommand, StartLoggingCommand, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import {
   AuthorizeSecurityGroupEgressCommand,
   AuthorizeSecurityGroupIngressCommand,
@@ -17,7 +12,6 @@ import {
   DescribeSecurityGroupsCommand,
   DescribeSnapshotAttributeCommand,
   DisableEbsEncryptionByDefaultCommand,
-  EC2Client,
   EnableEbsEncryptionByDefaultCommand,
   GetEbsEncryptionByDefaultCommand,
   type IpPermission,
@@ -26,21 +20,15 @@ import {
   RevokeSecurityGroupIngressCommand,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
-import {
-  GetAccessKeyLastUsedCommand,
-  IAMClient,
-  ListAccessKeysCommand,
-  UpdateAccessKeyCommand,
-} from '@aws-sdk/client-iam';
+import { GetAccessKeyLastUsedCommand, ListAccessKeysCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import {
   DescribeKeyCommand,
   DisableKeyRotationCommand,
   EnableKeyRotationCommand,
   GetKeyRotationStatusCommand,
-  KMSClient,
 } from '@aws-sdk/client-kms';
-import { AddPermissionCommand, GetPolicyCommand, LambdaClient, RemovePermissionCommand } from '@aws-sdk/client-lambda';
-import { DescribeDBSnapshotAttributesCommand, ModifyDBSnapshotAttributeCommand, RDSClient } from '@aws-sdk/client-rds';
+import { AddPermissionCommand, GetPolicyCommand, RemovePermissionCommand } from '@aws-sdk/client-lambda';
+import { DescribeDBSnapshotAttributesCommand, ModifyDBSnapshotAttributeCommand } from '@aws-sdk/client-rds';
 import {
   DeleteBucketPolicyCommand,
   DeletePublicAccessBlockCommand,
@@ -48,15 +36,12 @@ import {
   GetPublicAccessBlockCommand,
   PutBucketPolicyCommand,
   PutPublicAccessBlockCommand,
-  S3Client,
 } from '@aws-sdk/client-s3';
 import {
   DeletePublicAccessBlockCommand as DeleteAccountPabCommand,
   GetPublicAccessBlockCommand as GetAccountPabCommand,
   PutPublicAccessBlockCommand as PutAccountPabCommand,
-  S3ControlClient,
 } from '@aws-sdk/client-s3-control';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cloudTrailLogging } from '../../hub/remediations/cloudtrail-logging.ts';
 import { defaultSecurityGroupClosed } from '../../hub/remediations/default-security-group-closed.ts';
@@ -72,7 +57,7 @@ import { s3BucketPublicAccessBlock } from '../../hub/remediations/s3-bucket-publ
 import { s3BucketRequireTls } from '../../hub/remediations/s3-bucket-require-tls.ts';
 import { securityGroupOpenIngress } from '../../hub/remediations/security-group-open-ingress.ts';
 import { callRunner } from '../../shared/remediation/runner.ts';
-import type { PlanContext, Remediation, RemediationEvent, SessionPurpose } from '../../shared/remediation/types.ts';
+import type { PlanContext, SessionPurpose } from '../../shared/remediation/types.ts';
 import {
   ACCOUNT,
   finding,
@@ -82,39 +67,28 @@ import {
   type RemediateHarness,
   startRemediateHarness,
 } from './helpers.ts';
-
-const s3 = mockClient(S3Client);
-const s3control = mockClient(S3ControlClient);
-const ec2 = mockClient(EC2Client);
-const iam = mockClient(IAMClient);
-const rds = mockClient(RDSClient);
-const kms = mockClient(KMSClient);
-const cloudtrail = mockClient(CloudTrailClient);
-const lambda = mockClient(LambdaClient);
+import { CONTAINMENT_CASES } from './stateful-cases-containment.ts';
+import { CONTROL_CASES } from './stateful-cases-controls.ts';
+import {
+  ALL_MOCKS,
+  clone,
+  cloudtrail,
+  ec2,
+  type FakeMode,
+  iam,
+  kms,
+  lambda,
+  named,
+  rds,
+  type StatefulCase,
+  s3,
+  s3control,
+  write,
+} from './stateful-fakes.ts';
 
 afterEach(() => {
-  for (const m of [s3, s3control, ec2, iam, rds, kms, cloudtrail, lambda]) m.reset();
+  for (const m of ALL_MOCKS) m.reset();
 });
-
-/** `faithful`: writes change the state as their input says; `ignores-writes`: writes succeed and change nothing. */
-type FakeMode = 'faithful' | 'ignores-writes';
-
-interface StatefulCase {
-  readonly remediation: Remediation;
-  readonly event: RemediationEvent;
-  /** Installs the fake on the mocked clients and returns a snapshot of the resource's state. */
-  install(mode: FakeMode): () => unknown;
-}
-
-const clone = <T>(v: T): T => structuredClone(v);
-const named = (name: string) => Object.assign(new Error(name), { name });
-/** A write handler that changes the state only in faithful mode. */
-const write =
-  <I>(mode: FakeMode, change: (input: I) => void) =>
-  (input: I) => {
-    if (mode === 'faithful') change(input);
-    return {};
-  };
 
 const BUCKET = 'exports-bucket';
 const GROUP = 'sg-0123456789abcdef0';
@@ -184,7 +158,7 @@ function securityGroupFake(initial: SecurityGroupRule[], mode: FakeMode, groupNa
   return () => rules.map(({ SecurityGroupRuleId: _id, ...r }) => r).sort((a, b) => key(a).localeCompare(key(b)));
 }
 
-const CASES: StatefulCase[] = [
+const KIT_CASES: StatefulCase[] = [
   {
     remediation: s3BucketPublicAccessBlock,
     event: bucketEvent,
@@ -560,6 +534,8 @@ const CASES: StatefulCase[] = [
     },
   },
 ];
+
+const CASES: StatefulCase[] = [...KIT_CASES, ...CONTAINMENT_CASES, ...CONTROL_CASES];
 
 /** read → plan → apply (fix session) → re-read, as the runner does; undo through an undo session. */
 async function run(c: StatefulCase, mode: FakeMode) {
