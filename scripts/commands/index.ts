@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerBenchCommand } from './bench.ts';
 import { registerDoctorCommand } from './doctor.ts';
 import { registerExecCommand } from './exec.ts';
+import { registerIntegrationCommand } from './integration.ts';
 import { registerLocalCommand } from './local.ts';
 import { registerOrgCommand } from './org.ts';
 import { registerPlaybookCommand } from './playbook.ts';
@@ -11,6 +12,7 @@ import { registerRemediationCommand } from './remediation.ts';
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerLocalCommand,
   registerPlaybookCommand,
+  registerIntegrationCommand,
   registerBenchCommand,
   registerRemediationCommand,
   registerOrgCommand,
