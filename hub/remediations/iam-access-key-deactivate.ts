@@ -40,6 +40,13 @@ function keyTarget(event: RemediationEvent): AccessKeyTarget {
       (at(d, 'AwsIamAccessKey', 'UserName') as string | undefined) ??
       (at(d, 'AwsIamAccessKey', 'PrincipalName') as string | undefined);
     if (!userName) throw new RemediationTargetError(ID, `${field}.details.userName`, 'is missing: whose key is it?');
+    if (d.createdForAnotherUser === false) {
+      throw new RemediationTargetError(
+        ID,
+        `${field}.details.createdBy`,
+        `is ${String(d.createdBy)}, the key's own user: a user creating its own key is not the persistence pattern`,
+      );
+    }
     const accessKeyId = lastSegment(key.resource.id);
     if (!USER_KEY.test(accessKeyId)) {
       throw new RemediationTargetError(
@@ -86,6 +93,15 @@ export const iamAccessKeyDeactivate = defineRemediation<AccessKeyTarget, AccessK
       'InitialAccess:IAMUser/AnomalousBehavior',
       'PenTest:IAMUser/KaliLinux',
     ],
+    // A key created for another user (a persistence pattern): deactivated only after a person approves.
+    cloudTrail: {
+      eventSource: 'iam.amazonaws.com',
+      eventNames: ['CreateAccessKey'],
+      conditions: [
+        { eventNames: ['CreateAccessKey'], detail: { requestParameters: { userName: [{ exists: true }] } } },
+      ],
+      approvalFor: ['CreateAccessKey'],
+    },
   },
   permissions: [
     { calls: ['iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed'], resources: USER },

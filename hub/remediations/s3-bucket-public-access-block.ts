@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${AWS::...} are CloudFormation pseudo-parameters, substituted per account
 /** Turns on all four S3 Block Public Access settings of one bucket. */
+import { PUBLIC_ACL_GRANTEES, PUBLIC_CANNED_ACLS } from '../../shared/events/cloudtrail.ts';
 import { defineRemediation } from '../../shared/remediation/types.ts';
 import { readOr, s3BucketTarget } from './support.ts';
 
@@ -44,7 +45,27 @@ export const s3BucketPublicAccessBlock = defineRemediation<{ bucket: string }, P
       's3-bucket-public-read-prohibited',
       's3-bucket-public-write-prohibited',
     ],
-    cloudTrail: { eventSource: 's3.amazonaws.com', eventNames: ['DeleteBucketPublicAccessBlock'] },
+    cloudTrail: {
+      eventSource: 's3.amazonaws.com',
+      eventNames: ['DeleteBucketPublicAccessBlock', 'PutBucketAcl', 'PutObjectAcl'],
+      // An ACL call counts only when it grants AllUsers or AuthenticatedUsers (a grant, or a canned ACL).
+      conditions: [
+        {
+          eventNames: ['PutBucketAcl', 'PutObjectAcl'],
+          detail: {
+            requestParameters: {
+              AccessControlPolicy: { AccessControlList: { Grant: { Grantee: { URI: [...PUBLIC_ACL_GRANTEES] } } } },
+            },
+          },
+        },
+        {
+          eventNames: ['PutBucketAcl', 'PutObjectAcl'],
+          detail: { requestParameters: { 'x-amz-acl': [...PUBLIC_CANNED_ACLS] } },
+        },
+      ],
+    },
+    // IAM Access Analyzer: a bucket shared publicly.
+    accessAnalyzer: { resourceTypes: ['AWS::S3::Bucket'], publicOnly: true },
   },
   permissions: [
     { calls: ['s3:GetPublicAccessBlock'], resources: [BUCKET] },

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { registerBenchCommand } from './bench.ts';
-import { registerDoctorCommand } from './doctor.ts';
+import { registerCoverageCommand } from './coverage.ts';
 import { registerExecCommand } from './exec.ts';
-import { registerIntegrationCommand } from './integration.ts';
 import { registerLocalCommand } from './local.ts';
 import { registerOrgCommand } from './org.ts';
 import { registerPlaybookCommand } from './playbook.ts';
@@ -12,10 +11,9 @@ import { registerRemediationCommand } from './remediation.ts';
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerLocalCommand,
   registerPlaybookCommand,
-  registerIntegrationCommand,
   registerBenchCommand,
   registerRemediationCommand,
   registerOrgCommand,
   registerExecCommand,
-  registerDoctorCommand,
+  registerCoverageCommand,
 ];

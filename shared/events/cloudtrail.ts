@@ -44,6 +44,7 @@ export const CloudTrailApiCallSchema = z.looseObject({
   sourceIPAddress: z.string().optional(),
   userAgent: z.string().optional(),
   requestParameters: z.record(z.string(), z.unknown()).nullable().optional(),
+  responseElements: z.record(z.string(), z.unknown()).nullable().optional(),
   errorCode: z.string().optional(),
   errorMessage: z.string().optional(),
   eventID: z.string().optional(),
@@ -98,12 +99,40 @@ function opensToWorld(params: Record<string, unknown> | null | undefined): boole
   return text.includes('"0.0.0.0/0"') || text.includes('"::/0"');
 }
 
+/** Grantee groups that make an S3 ACL public: everyone, or every AWS account. */
+export const PUBLIC_ACL_GRANTEES: readonly string[] = [
+  'http://acs.amazonaws.com/groups/global/AllUsers',
+  'http://acs.amazonaws.com/groups/global/AuthenticatedUsers',
+];
+/** Canned ACLs (`x-amz-acl`) that make a bucket or object public. */
+export const PUBLIC_CANNED_ACLS: readonly string[] = ['public-read', 'public-read-write', 'authenticated-read'];
+
+/** Whether a PutBucketAcl/PutObjectAcl call grants AllUsers or AuthenticatedUsers (a grant or a canned ACL). */
+export function grantsPublicAcl(params: Record<string, unknown> | null | undefined): boolean {
+  if (!params) return false;
+  const canned = params['x-amz-acl'];
+  const cannedValues = Array.isArray(canned) ? canned : [canned];
+  if (cannedValues.some((v) => typeof v === 'string' && PUBLIC_CANNED_ACLS.includes(v))) return true;
+  const policy = params.AccessControlPolicy as { AccessControlList?: { Grant?: unknown } } | undefined;
+  const grant = policy?.AccessControlList?.Grant;
+  const grants = Array.isArray(grant) ? grant : grant ? [grant] : [];
+  return grants.some((g) => {
+    const uri = (g as { Grantee?: { URI?: unknown } } | null)?.Grantee?.URI;
+    return typeof uri === 'string' && PUBLIC_ACL_GRANTEES.includes(uri);
+  });
+}
+
 function cloudTrailSeverity(d: CloudTrailApiCall): SecuritySeverity {
   // A failed call changed nothing: keep it visible but low.
   if (d.errorCode) return severityFromLabel('LOW');
   if (d.eventName === 'AuthorizeSecurityGroupIngress' && opensToWorld(d.requestParameters)) {
     return severityFromLabel('HIGH');
   }
+  if ((d.eventName === 'PutBucketAcl' || d.eventName === 'PutObjectAcl') && grantsPublicAcl(d.requestParameters)) {
+    return severityFromLabel('HIGH');
+  }
+  // An access key made for another user is a persistence pattern.
+  if (d.eventName === 'CreateAccessKey' && keyForAnotherUser(d)) return severityFromLabel('HIGH');
   return severityFromLabel(CLOUDTRAIL_API_SEVERITY[d.eventName] ?? 'MEDIUM');
 }
 
@@ -111,7 +140,38 @@ function principalOf(d: CloudTrailApiCall): string {
   return d.userIdentity.arn ?? d.userIdentity.principalId ?? d.userIdentity.invokedBy ?? d.userIdentity.type;
 }
 
+/** The key a CreateAccessKey call made, and whether the caller is someone other than the key's user. */
+function createdKey(d: CloudTrailApiCall): { accessKeyId: string; userName: string } | undefined {
+  const key = (d.responseElements?.accessKey ?? undefined) as { accessKeyId?: unknown; userName?: unknown } | undefined;
+  const userName = key?.userName ?? d.requestParameters?.userName;
+  if (typeof key?.accessKeyId !== 'string' || typeof userName !== 'string') return undefined;
+  return { accessKeyId: key.accessKeyId, userName };
+}
+
+/** A CreateAccessKey call for a user other than the caller (an IAM user acting on itself is not). */
+export function keyForAnotherUser(d: CloudTrailApiCall): boolean {
+  const key = createdKey(d);
+  if (!key) return false;
+  return !(d.userIdentity.type === 'IAMUser' && d.userIdentity.userName === key.userName);
+}
+
 function cloudTrailResources(d: CloudTrailApiCall, account: string): SecurityResource[] {
+  const key = d.eventName === 'CreateAccessKey' ? createdKey(d) : undefined;
+  if (key) {
+    return [
+      {
+        type: 'AwsIamAccessKey',
+        id: key.accessKeyId,
+        account,
+        region: d.awsRegion,
+        details: {
+          userName: key.userName,
+          createdBy: principalOf(d),
+          createdForAnotherUser: keyForAnotherUser(d),
+        },
+      },
+    ];
+  }
   const listed = (d.resources ?? []).flatMap((r) =>
     r.ARN ? [resourceFromId(r.type ?? 'Other', r.ARN, r.accountId ? { account: r.accountId } : {})] : [],
   );

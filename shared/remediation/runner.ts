@@ -16,12 +16,13 @@
  */
 import { type RemediationMode, SEVERITY_LABELS, type SeverityLabel } from '../config.ts';
 import type { NewRemediationRecord, RemediationRecord, RemediationRecordsRepository } from '../store/remediations.ts';
-import { awsErrorCode, CALLS, callKey, plainOutput, resolveOutputRefs } from './calls.ts';
+import { awsErrorCode, CALLS, callKey, plainOutput } from './calls.ts';
 import { RemediationApiError, RemediationTargetError } from './errors.ts';
 import type { BlastRadiusGuard, KillSwitch } from './guard.ts';
 import { planHash } from './plan-hash.ts';
 import { callsFor } from './policy.ts';
 import { partitionOf, type SpokeSession, type SpokeSessionFactory } from './session.ts';
+import { needsApproval } from './triggers.ts';
 import type {
   CallRunner,
   HoldReason,
@@ -92,8 +93,6 @@ export function atOrAbove(label: string, min: SeverityLabel): boolean {
 export function callRunner(remediation: Remediation, session: SpokeSession): CallRunner {
   const declared = new Set(remediation.permissions.flatMap((g) => g.calls));
   const allowed = session.purpose ? callsFor(remediation, session.purpose) : declared;
-  // Outputs of this session's calls, by call key, for inputs that name an id AWS assigned earlier in the run.
-  const outputs = new Map<string, Record<string, unknown>>();
   return async (call: PlannedCall) => {
     const key = callKey(call);
     const spec = CALLS[key];
@@ -106,9 +105,7 @@ export function callRunner(remediation: Remediation, session: SpokeSession): Cal
       );
     }
     try {
-      const out = plainOutput(await spec.send(session.clients, resolveOutputRefs(call.input, outputs)));
-      outputs.set(key, out);
-      return out;
+      return plainOutput(await spec.send(session.clients, call.input));
     } catch (err) {
       throw new RemediationApiError(remediation.id, key, awsErrorCode(err), (err as Error).message ?? String(err), {
         cause: err,
@@ -123,7 +120,10 @@ export async function runRemediation(
   runtime: RemediationRuntime,
 ): Promise<RemediationOutcome> {
   const { remediation, event } = request;
-  const approved = request.approvedBy !== undefined && request.mode === 'notify';
+  // An approval counts where a person is asked: notify accounts, and auto runs of fixes that always need one.
+  const approved =
+    request.approvedBy !== undefined &&
+    (request.mode === 'notify' || (request.mode === 'auto' && needsApproval(remediation, event)));
   const mode: RemediationMode = approved ? 'auto' : request.mode;
   const now = runtime.now ?? (() => new Date());
   const base = {
@@ -458,6 +458,12 @@ async function holdReason(
   }
   if (remediation.neverAuto) {
     return { reason: 'never-auto', detail: `${remediation.id} is never applied automatically; apply it by hand` };
+  }
+  if (!approved && needsApproval(remediation, event)) {
+    return {
+      reason: 'needs-approval',
+      detail: `${remediation.id} for ${event.kind} is applied only after a person approves it`,
+    };
   }
   if (approvedPlanHash !== undefined) {
     const live = planHash(planned);

@@ -32,7 +32,26 @@ export interface FindingSelectors {
    */
   readonly configRules?: readonly string[];
   /** CloudTrail management events: the service's event source and the API names. */
-  readonly cloudTrail?: { readonly eventSource: string; readonly eventNames: readonly string[] };
+  readonly cloudTrail?: CloudTrailSelector;
+  /** IAM Access Analyzer findings on these resource types (`AWS::S3::Bucket`), public ones only when `publicOnly`. */
+  readonly accessAnalyzer?: { readonly resourceTypes: readonly string[]; readonly publicOnly?: boolean };
+}
+
+/** CloudTrail API calls a remediation answers. */
+export interface CloudTrailSelector {
+  readonly eventSource: string;
+  /** Every API name answered (the spokes forward them all). */
+  readonly eventNames: readonly string[];
+  /**
+   * API names that count only when `detail` also matches (an EventBridge pattern on the call's `detail`), e.g.
+   * `PutBucketAcl` only when a grant names AllUsers. Names not listed here count on every successful call.
+   */
+  readonly conditions?: ReadonlyArray<{
+    readonly eventNames: readonly string[];
+    readonly detail: Record<string, unknown>;
+  }>;
+  /** API names whose fix always waits for a person's approval, whatever the account's mode. */
+  readonly approvalFor?: readonly string[];
 }
 
 /**
