@@ -86,7 +86,7 @@ export function describeCliError(err: unknown): CliFailure {
   if (err instanceof SoclessError) {
     // A SoclessError wrapping an AWS or file error that has its own advice keeps the wrapper's context.
     const inner = err.cause === undefined ? undefined : describeCliError(err.cause);
-    if (inner && !inner.unexpected && inner.message !== firstLine(err.message)) {
+    if (inner && !inner.unexpected && !err.message.includes(inner.message)) {
       return known(`${firstLine(err.message).replace(/:\s*$/, '')}: ${inner.message}`, inner.exitCode);
     }
     return known(err.message);

@@ -80,6 +80,14 @@ describe('describeCliError', () => {
     expect(describeCliError(err).message).toMatch(/^reading the hub stack: access denied \(AccessDenied: no\)/);
   });
 
+  it('does not repeat advice the wrapping error already gives', () => {
+    const cause = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
+    const wrapped = new SoclessError(`profile ops: ${describeCliError(cause).message}`, { cause });
+    expect(describeCliError(wrapped).message).toBe(wrapped.message);
+  });
+
   it('gives a usage error exit code 2 and a configuration error one line per problem', () => {
     expect(describeCliError(new UsageError('--port: "x" is not a port number')).exitCode).toBe(2);
     const config = new ConfigError([
