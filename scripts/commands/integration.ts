@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { SOCLESS_ALIASES } from '../../shared/playbook/socless-aliases.ts';
+import { withExamples } from '../cli-errors.ts';
 import { type CatalogProvider, playbookConfig } from './playbook.ts';
 
 const runtimeCatalog: CatalogProvider = async () =>
@@ -53,9 +54,12 @@ export async function integrationRows(catalog: CatalogProvider, configFile?: str
 
 /** `socless integration list [--config FILE] [--json]`. */
 export function registerIntegrationCommand(program: Command, catalog: CatalogProvider = runtimeCatalog): void {
-  const integration = program.command('integration').description('integrations playbooks can call');
-  integration
-    .command('list')
+  const integration = withExamples(
+    program.command('integration'),
+    'socless integration list',
+    'socless integration list --config prod.json --json',
+  ).description('integrations playbooks can call');
+  withExamples(integration.command('list'), 'socless integration list', 'socless integration list --json')
     .description('list built-in integrations, the SOCless names they answer to, and configured externals')
     .option('--config <file>', 'configuration JSON (default: cdk.json context "socless")')
     .option('--json', 'print a JSON array')

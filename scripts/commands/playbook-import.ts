@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_PLAYBOOKS_DIR } from '../../shared/playbook/loader.ts';
 import { type ImportReport, importSoclessRepository } from '../../shared/playbook/socless-import.ts';
+import { withExamples } from '../cli-errors.ts';
 import { type CatalogProvider, formatProblemLine, playbookCompileOptions } from './playbook.ts';
 
 interface ImportOptions {
@@ -67,8 +68,11 @@ function describe(report: ImportReport): string[] {
  * configuration fragment to `--config-out`.
  */
 export function registerPlaybookImportSubcommand(playbook: Command, catalog: CatalogProvider): void {
-  playbook
-    .command('import')
+  withExamples(
+    playbook.command('import'),
+    'socless playbook import ../acme-socless-playbooks',
+    'socless playbook import ../acme-socless-playbooks --write --config-out socless-import.config.json',
+  )
     .description('report how a SOCless playbooks repository maps here (writes only with --write)')
     .argument('<dir>', 'the SOCless repository (with playbooks/ and serverless.yml) or a playbooks folder')
     .option('--config <file>', 'configuration JSON with integrations.external, stage and variables')
