@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { registerBenchCommand } from './bench.ts';
 import { registerCoverageCommand } from './coverage.ts';
+import { registerDoctorCommand } from './doctor.ts';
 import { registerExecCommand } from './exec.ts';
+import { registerIntegrationCommand } from './integration.ts';
 import { registerLocalCommand } from './local.ts';
 import { registerOrgCommand } from './org.ts';
 import { registerPlaybookCommand } from './playbook.ts';
@@ -11,9 +13,11 @@ import { registerRemediationCommand } from './remediation.ts';
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerLocalCommand,
   registerPlaybookCommand,
+  registerIntegrationCommand,
   registerBenchCommand,
   registerRemediationCommand,
   registerOrgCommand,
   registerExecCommand,
+  registerDoctorCommand,
   registerCoverageCommand,
 ];

@@ -16,7 +16,7 @@
  */
 import { type RemediationMode, SEVERITY_LABELS, type SeverityLabel } from '../config.ts';
 import type { NewRemediationRecord, RemediationRecord, RemediationRecordsRepository } from '../store/remediations.ts';
-import { awsErrorCode, CALLS, callKey, plainOutput } from './calls.ts';
+import { awsErrorCode, CALLS, callKey, plainOutput, resolveOutputRefs } from './calls.ts';
 import { RemediationApiError, RemediationTargetError } from './errors.ts';
 import type { BlastRadiusGuard, KillSwitch } from './guard.ts';
 import { planHash } from './plan-hash.ts';
@@ -93,6 +93,8 @@ export function atOrAbove(label: string, min: SeverityLabel): boolean {
 export function callRunner(remediation: Remediation, session: SpokeSession): CallRunner {
   const declared = new Set(remediation.permissions.flatMap((g) => g.calls));
   const allowed = session.purpose ? callsFor(remediation, session.purpose) : declared;
+  // Outputs of this session's calls, by call key, for inputs that name an id AWS assigned earlier in the run.
+  const outputs = new Map<string, Record<string, unknown>>();
   return async (call: PlannedCall) => {
     const key = callKey(call);
     const spec = CALLS[key];
@@ -105,7 +107,9 @@ export function callRunner(remediation: Remediation, session: SpokeSession): Cal
       );
     }
     try {
-      return plainOutput(await spec.send(session.clients, call.input));
+      const out = plainOutput(await spec.send(session.clients, resolveOutputRefs(call.input, outputs)));
+      outputs.set(key, out);
+      return out;
     } catch (err) {
       throw new RemediationApiError(remediation.id, key, awsErrorCode(err), (err as Error).message ?? String(err), {
         cause: err,
