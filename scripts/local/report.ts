@@ -1,6 +1,6 @@
 import type { LocalExecution, LocalHub, LocalOutcome } from './hub.ts';
 
-interface RemediationSummary {
+export interface RemediationSummary {
   readonly id: string;
   readonly account: string;
   readonly mode: string;
@@ -115,7 +115,7 @@ export function outcomeLine(input: string, outcomes: readonly LocalOutcome[]): R
 }
 
 /** A remediation in one phrase; a plan made without reading the account says what it would do, never "0 calls". */
-function remediationText(fix: RemediationSummary): string {
+export function remediationText(fix: RemediationSummary): string {
   const action = fix.effectiveAction ?? fix.mode;
   if (fix.notApplicable) return `not applicable (${fix.notApplicable})`;
   if (action === 'compliant') return 'already compliant, nothing to do';
