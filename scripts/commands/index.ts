@@ -4,6 +4,7 @@ import { registerCoverageCommand } from './coverage.ts';
 import { registerDoctorCommand } from './doctor.ts';
 import { registerExecCommand } from './exec.ts';
 import { registerIntegrationCommand } from './integration.ts';
+import { registerInvestigationCommand } from './investigation.ts';
 import { registerLocalCommand } from './local.ts';
 import { registerOrgCommand } from './org.ts';
 import { registerPlaybookCommand } from './playbook.ts';
@@ -20,4 +21,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerExecCommand,
   registerDoctorCommand,
   registerCoverageCommand,
+  registerInvestigationCommand,
 ];

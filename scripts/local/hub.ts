@@ -58,6 +58,7 @@ import type { Dispatcher, EventRecord } from '../../shared/pipeline/types.ts';
 import { compileAllPlaybooks } from '../../shared/playbook/index.ts';
 import { HubSessionLedger } from '../../shared/remediation/session-ledger.ts';
 import { AccountsRepository } from '../../shared/store/accounts.ts';
+import { InvestigationsRepository } from '../../shared/store/investigations.ts';
 import { TABLES } from '../../shared/tables.ts';
 import { loadOrgFile, type SimulatedAccount, simulatedAccounts } from './org.ts';
 
@@ -537,6 +538,11 @@ export class LocalHub {
     } while (start);
     items.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
     return items.map(({ raw: _raw, ...record }) => ({ ...record, runs: this.runsOf(record.executions ?? []) }));
+  }
+
+  /** Investigations (opening event, linked events, lifecycle) in this hub's tables. */
+  investigationRecords(): InvestigationsRepository {
+    return new InvestigationsRepository(this.dynamo.client, 'events', 'dedup');
   }
 
   account(accountId: string): SimulatedAccount | undefined {

@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import { HUB_REMEDIATION_ROLE_ENV } from '../../hub/integrations/remediate/integration.ts';
 import { SoclessError } from '../../shared/errors.ts';
 import { UnknownInteractionError } from '../../shared/local/callback-store.ts';
+import type { Resolution } from '../../shared/pipeline/lifecycle.ts';
+import { InvestigationNotFoundError } from '../../shared/store/investigations.ts';
 import type { LocalHub } from './hub.ts';
 import { outcomeLine } from './report.ts';
 
@@ -75,7 +77,9 @@ export interface LocalServer {
 
 /**
  * The local hub's HTTP API on loopback: `POST /events` (one EventBridge event or an array), `GET /health`,
- * `GET /investigations`, `GET /interactions`, `POST /interactions/<id>` (`{"decision":"approve"|"reject",
+ * `GET /investigations` (`?view=lifecycle[&status=open|closed]`: one line per investigation), `GET
+ * /investigations/<id>`, `POST /investigations/<id>/close` (`{"resolution", "reason", "duplicateOf"?}`),
+ * `GET /interactions`, `POST /interactions/<id>` (`{"decision":"approve"|"reject",
  * "reason"?, "responder"?}`), and `POST /interactions/webhook|slack` answered by the deployed interactions
  * handler (signed requests).
  *
@@ -196,7 +200,50 @@ async function handle(hub: LocalHub, req: IncomingMessage, res: ServerResponse, 
     return;
   }
   if (route === 'GET /investigations') {
+    // `?view=lifecycle`: one line per investigation (status, resolution, occurrences); else every event recorded.
+    const view = url.searchParams.get('view');
+    if (view === 'lifecycle') {
+      const status = url.searchParams.get('status');
+      send(res, 200, await hub.investigationRecords().list(status === 'open' || status === 'closed' ? { status } : {}));
+      return;
+    }
     send(res, 200, await hub.investigations());
+    return;
+  }
+  const investigation = /^(GET|POST) \/investigations\/([^/]+)(\/close)?$/.exec(route);
+  if (investigation) {
+    const id = decodeURIComponent(investigation[2] as string);
+    const closing = investigation[1] === 'POST' && investigation[3] === '/close';
+    if (!closing && (investigation[1] !== 'GET' || investigation[3])) {
+      send(res, 404, { error: `no route ${route}; try GET /investigations/<id> or POST /investigations/<id>/close` });
+      return;
+    }
+    try {
+      if (!closing) {
+        send(res, 200, await hub.investigationRecords().show(id));
+        return;
+      }
+      let body: { resolution?: unknown; reason?: unknown; duplicateOf?: unknown };
+      try {
+        body = JSON.parse((await readBody(req)) || '{}') as typeof body;
+      } catch (err) {
+        send(res, 400, { error: `body is not JSON (${(err as Error).message})` });
+        return;
+      }
+      // The token holder is the operator who started this hub: that, not the body, is who closed it.
+      const closed = await hub.investigationRecords().close(id, {
+        resolution: String(body.resolution ?? '') as Resolution,
+        reason: typeof body.reason === 'string' ? body.reason.slice(0, 2000) : '',
+        by: `local:${localUser()}`,
+        ...(typeof body.duplicateOf === 'string' ? { duplicateOf: body.duplicateOf } : {}),
+        at: new Date().toISOString(),
+      });
+      send(res, 200, closed);
+    } catch (err) {
+      if (err instanceof InvestigationNotFoundError) send(res, 404, { error: err.message });
+      else if (err instanceof SoclessError) send(res, 400, { error: err.message });
+      else throw err;
+    }
     return;
   }
   if (route === 'GET /interactions') {
@@ -276,7 +323,9 @@ async function handle(hub: LocalHub, req: IncomingMessage, res: ServerResponse, 
     }
     return;
   }
-  send(res, 404, { error: `no route ${route}; try GET /health, POST /events, GET /investigations, GET /interactions` });
+  send(res, 404, {
+    error: `no route ${route}; try GET /health, POST /events, GET /investigations, GET /investigations/<id>, GET /interactions`,
+  });
 }
 
 /** The token a request carries: a header, or (GET only, for a browser) the `token` query parameter. */
