@@ -4,6 +4,7 @@
  * `integrations.external` entry to add), and the legacy `AwaitMessageResponseActivity` pattern (with the
  * `Interaction` state that replaces it).
  */
+import { closeMatches } from '../close-matches.ts';
 import type { ResolvedResource } from './catalog.ts';
 import type { JsonObject } from './model.ts';
 import { AWAIT_MESSAGE_RESPONSE_ACTIVITY, parseSoclessReference, SOCLESS_ALIASES } from './socless-aliases.ts';
@@ -21,6 +22,9 @@ export function unknownResourceReason(
   if (resolved.missingBuiltIn) {
     return `SOCless integration "${resolved.soclessName}" maps to the built-in integration "${resolved.missingBuiltIn.integration}" (operation ${resolved.missingBuiltIn.operation}), which this build does not include: declare your own Lambda for it in integrations.external meanwhile`;
   }
+  // A likely typo: name the two or three closest integrations rather than every name in every spelling.
+  const close = closeMatches(resource, known);
+  if (close.length > 0) return `unknown integration "${resource}" (did you mean ${close.join(', ')}?)`;
   if (resolved.soclessName !== undefined) {
     const example = JSON.stringify({
       integrations: {
