@@ -1,8 +1,13 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { SEVERITY_LABELS, type SeverityLabel, type WebhookSenderConfig, webhookSources } from '../config.ts';
 import { type EventBridgeEnvelope, parseEventBridgeEnvelope, readJsonInput } from './envelope.ts';
 import { arnParts, type EventNormalizer, isoTime, parseSource, resourceFromId } from './normalizer.ts';
+import {
+  isSoclessCreateEventsBody,
+  SoclessCreateEventsError,
+  soclessCreateEventsPayloads,
+} from './socless-create-events.ts';
 import {
   type EventFlag,
   type InputLimits,
@@ -290,9 +295,33 @@ export function normalizeWebhookEvent(request: WebhookRequest, options: WebhookI
   });
   const read = readJsonInput(request.body, options);
   if (!read.ok) return refuse(400, read.reason, [], read.field);
-  const body = read.value;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+  const value = read.value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return refuse(400, 'webhook payload: must be a JSON object', []);
+  }
+  let body = value as Record<string, unknown>;
+  if (isSoclessCreateEventsBody(body)) {
+    // SOCless's create-events body becomes a webhook payload and then meets the same checks as any other.
+    const requestId = createHash('sha256')
+      .update(`${verification.timestamp}.${request.body}`)
+      .digest('hex')
+      .slice(0, 32);
+    let payloads: Array<Record<string, unknown>>;
+    try {
+      payloads = soclessCreateEventsPayloads(body, requestId);
+    } catch (err) {
+      if (err instanceof SoclessCreateEventsError) return refuse(400, err.message, [], err.field);
+      throw err;
+    }
+    if (payloads.length !== 1) {
+      return refuse(
+        400,
+        `create-events body: details has ${payloads.length} entries; POST /events takes one detail per request (send one request per detail)`,
+        [],
+        'details',
+      );
+    }
+    body = payloads[0] as Record<string, unknown>;
   }
   const shaped = ENVELOPE_KEYS.find((k) => k in body);
   if (shaped) {

@@ -59,7 +59,11 @@ export class ExecutionInputTooLargeError extends SoclessError {
  * than at StartExecution.
  */
 export function buildExecutionInput(args: BuildExecutionInputArgs): ExecutionInput {
-  const { raw: _raw, ...details } = args.event.details;
+  const { raw, ...normalized } = args.event.details;
+  // A SOCless create-events body's own details (webhook events only: an authenticated, scoped sender put them
+  // there) are what a SOCless playbook reads at artifacts.event.details.<key>; the normalized fields win.
+  const socless = soclessDetailsOf(normalized, raw);
+  const details = socless ? { ...socless, ...normalized } : normalized;
   const input: ExecutionInput = {
     artifacts: {
       event: {
@@ -81,4 +85,24 @@ export function buildExecutionInput(args: BuildExecutionInputArgs): ExecutionInp
   const bytes = Buffer.byteLength(JSON.stringify(input), 'utf8');
   if (bytes > maxBytes) throw new ExecutionInputTooLargeError(args.event.id, bytes, maxBytes);
   return input;
+}
+
+/** The SOCless details a webhook event carries in its stored detail (`soclessDetails`), if any. */
+function soclessDetailsOf(normalized: Record<string, unknown>, raw: unknown): Record<string, unknown> | undefined {
+  const origin = normalized.origin as { kind?: unknown } | undefined;
+  if (origin?.kind !== 'webhook') return undefined;
+  const envelope = typeof raw === 'string' ? safeJson(raw) : raw;
+  const detail = (envelope as { detail?: { soclessDetails?: unknown } } | undefined)?.detail;
+  const socless = detail?.soclessDetails;
+  return typeof socless === 'object' && socless !== null && !Array.isArray(socless)
+    ? (socless as Record<string, unknown>)
+    : undefined;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
