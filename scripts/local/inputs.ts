@@ -24,7 +24,14 @@ export function readInputs(path: string, base = statSync(path).isDirectory() ? p
       });
   }
   const name = relative(base, path) || basename(path);
-  const text = readFileSync(path, 'utf8');
+  const bytes = readFileSync(path);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // Not UTF-8 text: passed on as bytes, so the pipeline rejects it measuring the file's size, not its decoding.
+    return [{ input: name, body: bytes }];
+  }
   if (/\.(ndjson|jsonl)$/.test(path)) {
     return text
       .split('\n')

@@ -147,7 +147,12 @@ export async function recordRejected(
 ): Promise<EventOutcome> {
   const now = deps.now ?? Date.now;
   // Only rejected input is kept as the text it came in; valid events are stored per finding.
-  const text = typeof input === 'string' ? input : safeStringify(input);
+  const text =
+    typeof input === 'string'
+      ? input
+      : input instanceof Uint8Array
+        ? Buffer.from(input).toString('utf8')
+        : safeStringify(input);
   const id = `rejected-${createHash('sha256')
     .update(text ?? String(input))
     .digest('hex')
