@@ -18,6 +18,13 @@ import { STATE_MACHINE_NAME_PREFIX } from './playbook-state-machine.ts';
 import { SigningSecret } from './signing-secret.ts';
 import { SoclessFunction, type SoclessFunctionDefaults } from './socless-function.ts';
 
+/**
+ * How the endpoint takes events off the ingest queue. No batching window: with one, a quiet queue held every
+ * event for the whole window (a second, the largest hop of the detection-to-fix path we control; `npm run bench
+ * -- latency`); the extra invocations at high volume cost cents (`npm run bench -- cost`).
+ */
+export const ENDPOINT_QUEUE_BATCH = { size: 10, windowSeconds: 0 } as const;
+
 /** Properties of {@link EndpointFunction}. */
 export interface EndpointFunctionProps extends SoclessFunctionDefaults {
   /** events and dedup (rw) and accounts (r). */
@@ -110,8 +117,8 @@ export class EndpointFunction extends Construct {
     this.bindWebhooks(props);
     this.handler.invokeTarget.addEventSource(
       new SqsEventSource(props.ingestQueue, {
-        batchSize: 10,
-        maxBatchingWindow: Duration.seconds(1),
+        batchSize: ENDPOINT_QUEUE_BATCH.size,
+        maxBatchingWindow: Duration.seconds(ENDPOINT_QUEUE_BATCH.windowSeconds),
         reportBatchItemFailures: true,
       }),
     );

@@ -19,37 +19,34 @@ export const latencyBenchmark: Benchmark = {
   description: 'detection-to-fix latency budget per hop; endpoint time measured locally, warm path modelled',
   async run({ quick }) {
     const out = process.stdout;
-    const measured = await measureEventProfiles({ rounds: quick ? 2 : 10 });
-    const endpointP50Ms = percentile(measured.endpointMs, 50);
-    const endpointP99Ms = percentile(measured.endpointMs, 99);
+    const rounds = quick ? 3 : 11;
+    const measured = await measureEventProfiles({ rounds });
+    // The first round warms the process up (JIT, dynalite's first pages): the warm path is timed on the rest.
+    const warm = measured.endpointMs.slice(measured.endpointMs.length / rounds);
+    const endpointP50Ms = percentile(warm, 50);
+    const endpointP99Ms = percentile(warm, 99);
     // The automated path as the shipped playbooks run it: an event that was remediated, its execution counted.
     const fixed = measured.profiles.find((p) => p.cls === 'remediated' && p.executions.length === 1);
     const run = fixed?.executions[0];
     const tasks = run ? Object.values(run.invocations).reduce((a, b) => a + b, 0) : 0;
-    const hops = warmPathHops({
+    // Sessions and spoke calls as applying the fix counted them: a read, the fix call(s), a verify read.
+    const apply = measured.apply;
+    const counted = {
       endpointP50Ms,
       endpointP99Ms,
       otherTasks: Math.max(0, tasks - 1),
       transitions: run?.transitions ?? 0,
-      fixCalls: fixed?.remediationCalls ?? 1,
-      batchingWindowSeconds: ENDPOINT_BATCH_WINDOW_SECONDS,
-    });
+      sessions: apply?.sessions ?? 1,
+      fixCalls: Math.max(1, (apply?.spokeCalls ?? 3) - 2),
+    };
+    const hops = warmPathHops({ ...counted, batchingWindowSeconds: ENDPOINT_BATCH_WINDOW_SECONDS });
     const model = modelPath(hops);
-    const withoutWindow = modelPath(
-      warmPathHops({
-        endpointP50Ms,
-        endpointP99Ms,
-        otherTasks: Math.max(0, tasks - 1),
-        transitions: run?.transitions ?? 0,
-        fixCalls: fixed?.remediationCalls ?? 1,
-        batchingWindowSeconds: 0,
-      }),
-    );
+    const withoutWindow = modelPath(warmPathHops({ ...counted, batchingWindowSeconds: 0 }));
 
     out.write('source → member default bus (documented, outside the goal):\n');
     for (const x of SOURCE_TO_BUS) out.write(`  ${x.source.padEnd(28)} ${x.figure}\n    ${x.ref}\n`);
     out.write(
-      `\nspoke bus → fix verified, warm path (${run ? `${run.playbook}, ${run.transitions} states, ${tasks} Lambda tasks, ${fixed?.remediationCalls ?? 0} fix call(s), counted from ${fixed?.file}` : 'no remediated sample'}):\n`,
+      `\nspoke bus → fix verified, warm path (${run ? `${run.playbook}, ${run.transitions} states, ${tasks} Lambda tasks, ${counted.sessions} spoke session(s) and ${counted.fixCalls} fix call(s), counted from ${fixed?.file}${apply ? ' and the fix applied' : ''}` : 'no remediated sample'}):\n`,
     );
     const width = Math.max(...hops.map((h) => h.name.length)) + 2;
     for (const h of hops) {
@@ -64,11 +61,11 @@ export const latencyBenchmark: Benchmark = {
       `\nmodelled warm path: p50 ${s(model.p50Ms)} (goal ≤ 3 s: ${verdict(model.p50Ms <= LATENCY_GOAL.p50Ms)}), ` +
         `p99 ${s(model.p99Ms)} (goal ≤ 10 s: ${verdict(model.p99Ms <= LATENCY_GOAL.p99Ms)}); ` +
         `with a 0 s batching window: p50 ${s(withoutWindow.p50Ms)}, p99 ${s(withoutWindow.p99Ms)}\n` +
-        `endpoint's own time, measured on ${measured.endpointMs.length} events: p50 ${endpointP50Ms.toFixed(1)} ms, ` +
+        `endpoint's own time, measured on ${warm.length} events after a warm-up round: p50 ${endpointP50Ms.toFixed(1)} ms, ` +
         `p99 ${endpointP99Ms.toFixed(1)} ms (goal p99 < 100 ms: ${verdict(endpointP99Ms < LATENCY_GOAL.endpointP99Ms)})\n`,
     );
     return {
-      endpoint: { events: measured.endpointMs.length, p50Ms: endpointP50Ms, p99Ms: endpointP99Ms },
+      endpoint: { events: warm.length, p50Ms: endpointP50Ms, p99Ms: endpointP99Ms },
       path: run
         ? { playbook: run.playbook, transitions: run.transitions, tasks, fixCalls: fixed?.remediationCalls }
         : null,

@@ -8,8 +8,10 @@ import {
   classProfiles,
   type EventProfile,
   measureEventProfiles,
+  withApply,
 } from '../../scripts/bench/cost/measure.ts';
 import { type CostSettings, estimateCost, sampledTraces } from '../../scripts/bench/cost/model.ts';
+import { APPLY_SAMPLE } from '../../scripts/bench/cost/remediation.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../shared/local/dynalite.ts';
 import { STATE_MACHINE_LOGGING, STATE_MACHINE_LOGGING_ALL } from '../../shared/state-machine-logging.ts';
 
@@ -202,6 +204,31 @@ describe('measured profiles', () => {
     const bill = (p: EventProfile[]) =>
       line(estimateCost(classProfiles(p), { remediated: 1 }, 1_000_000, SETTINGS), 'DynamoDB on-demand');
     expect(bill(doubled)).toBeGreaterThan(bill(baseline));
+  });
+});
+
+describe('a fix applied in auto mode', () => {
+  it('counts the remediations table (guard, write-ahead record, session ledger) and the echo known by a ledger read', async () => {
+    const measured = await measureEventProfiles({ files: [APPLY_SAMPLE] });
+    const apply = measured.apply;
+    expect(apply?.outcome).toBe('applied');
+    expect(apply?.dynamo['remediations/PutItem']?.calls).toBeGreaterThan(0);
+    expect(apply?.dynamo['remediations/UpdateItem']?.calls).toBeGreaterThan(0);
+    expect(apply?.echoStatus).toBe('self');
+    expect(apply?.echoDynamo['remediations/GetItem']?.calls).toBe(1);
+    expect(apply?.sessions).toBeGreaterThan(0);
+
+    const local = classProfiles(measured.profiles);
+    const inAws = withApply(local, apply);
+    const wru = (p: ClassProfile | undefined) =>
+      [...Object.values(p?.dynamoEndpoint ?? {}), ...Object.values(p?.dynamoPlaybooks ?? {})].reduce(
+        (n, v) => n + v.wru,
+        0,
+      );
+    expect(wru(inAws.get('remediated'))).toBeGreaterThan(wru(local.get('remediated')));
+    expect(inAws.get('remediated')?.dynamoPlaybooks['remediations/PutItem']).toEqual(
+      apply?.dynamo['remediations/PutItem'],
+    );
   });
 });
 

@@ -248,6 +248,14 @@ describe('SoclessBus', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });
+
+  it('hands events to the endpoint without a batching window (a window holds every event on a quiet queue)', () => {
+    const [mapping] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter((m) =>
+      JSON.stringify(m.Properties.EventSourceArn).includes(logicalId(hub.stack.bus.ingestQueue)),
+    );
+    expect(mapping?.Properties.BatchSize).toBe(10);
+    expect(mapping?.Properties.MaximumBatchingWindowInSeconds ?? 0).toBe(0);
+  });
 });
 
 describe('SoclessFunction (every hub Lambda)', () => {

@@ -54,7 +54,8 @@ export function warmPathHops(measured: {
   otherTasks: number;
   /** State transitions of the automated path (counted). */
   transitions: number;
-  /** Calls the fix makes in the spoke (counted from the plan). */
+  /** Spoke sessions the fix opens (one AssumeRole each) and the fix calls it makes (counted when applying). */
+  sessions: number;
   fixCalls: number;
   batchingWindowSeconds: number;
 }): Hop[] {
@@ -118,6 +119,7 @@ export function warmPathHops(measured: {
       name: 'STS AssumeRole into the spoke (write-ahead record and session ledger first)',
       p50Ms: 150,
       p99Ms: 500,
+      count: measured.sessions,
       source: 'assumed',
       ref: 'not documented; X-Ray subsegment of the remediate integration',
       lever:

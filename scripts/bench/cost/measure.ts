@@ -15,6 +15,7 @@ import type { CompiledPlaybook, WorkflowType } from '../../../shared/deploy-mode
 import { processInput } from '../../../shared/pipeline/pipeline.ts';
 import { LocalHub } from '../../local/hub.ts';
 import { addDynamo, countDynamo, countVault, type DynamoCounts } from './counters.ts';
+import { APPLY_SAMPLE, type ApplyProfile, measureApply } from './remediation.ts';
 
 /** What one event class costs in operations, per event. */
 export type EventClass = 'unrouted' | 'duplicate' | 'notified' | 'remediated' | 'asked' | 'rejected';
@@ -175,6 +176,8 @@ export async function measureEventProfiles(
   sweepMs: number;
   /** The metrics the endpoint published, each with the dimension names of one of its dimension sets. */
   metricSeries: MetricSeries[];
+  /** What applying a fix adds (when {@link APPLY_SAMPLE} was among the files and ran its remediation). */
+  apply?: ApplyProfile;
 }> {
   const rounds = options.rounds ?? 1;
   const hub = await LocalHub.start({ interactionTimeoutMs: 0 });
@@ -182,11 +185,24 @@ export async function measureEventProfiles(
   const dynamo = countDynamo(hub.integrationDeps.documentClient);
   const vault = countVault(hub.integrationDeps.vault);
   const inputs = new Map<string, number>();
+  let applyInput: Record<string, unknown> | undefined;
+  let current = '';
   const start = hub.dispatcher.start.bind(hub.dispatcher);
   hub.dispatcher.start = async (request) => {
     inputs.set(request.name, Buffer.byteLength(JSON.stringify(request.input)));
+    if (current === APPLY_SAMPLE && request.playbook === 'remediate-finding') applyInput ??= request.input;
     return start(request);
   };
+  const snapshot = () => JSON.parse(JSON.stringify(dynamo.counts)) as DynamoCounts;
+  const diff = (after: DynamoCounts, before: DynamoCounts): DynamoCounts => {
+    const out: DynamoCounts = {};
+    for (const [k, v] of Object.entries(after)) {
+      const b = before[k] ?? { calls: 0, wru: 0, rru: 0 };
+      if (v.calls > b.calls) out[k] = { calls: v.calls - b.calls, wru: v.wru - b.wru, rru: v.rru - b.rru };
+    }
+    return out;
+  };
+  let apply: ApplyProfile | undefined;
   const playbooks = new Map(hub.playbooks.map((p) => [p.name, p]));
   const profiles: EventProfile[] = [];
   const endpointMs: number[] = [];
@@ -195,6 +211,7 @@ export async function measureEventProfiles(
   try {
     for (let round = 0; round < rounds; round++) {
       for (const file of options.files ?? sampleEventFiles()) {
+        current = file;
         const text = readFileSync(file, 'utf8');
         const parsed = JSON.parse(text) as unknown;
         const events = Array.isArray(parsed) ? parsed : [parsed];
@@ -216,6 +233,11 @@ export async function measureEventProfiles(
         }
       }
     }
+    current = '';
+    // What the playbook's Remediate state passes: `$.artifacts.event.details`.
+    const event = (applyInput?.artifacts as { event?: { details?: Record<string, unknown> } } | undefined)?.event
+      ?.details;
+    if (event) apply = await measureApply(hub, event, snapshot, diff);
     const t = performance.now();
     await hub.sweep(0);
     sweepMs = performance.now() - t;
@@ -224,18 +246,16 @@ export async function measureEventProfiles(
     vault.detach();
     await hub.close();
   }
-  return { profiles, endpointMs, playbooks: [...hub.playbooks], sweepMs, metricSeries: [...series.values()] };
+  return {
+    profiles,
+    endpointMs,
+    playbooks: [...hub.playbooks],
+    sweepMs,
+    metricSeries: [...series.values()],
+    ...(apply ? { apply } : {}),
+  };
 
   async function profileOne(event: Record<string, unknown>, file: string): Promise<EventProfile | undefined> {
-    const snapshot = () => JSON.parse(JSON.stringify(dynamo.counts)) as DynamoCounts;
-    const diff = (after: DynamoCounts, before: DynamoCounts): DynamoCounts => {
-      const out: DynamoCounts = {};
-      for (const [k, v] of Object.entries(after)) {
-        const b = before[k] ?? { calls: 0, wru: 0, rru: 0 };
-        if (v.calls > b.calls) out[k] = { calls: v.calls - b.calls, wru: v.wru - b.wru, rru: v.rru - b.rru };
-      }
-      return out;
-    };
     const v0 = { ...vault.counts };
     const n0 = hub.integrationDeps.notifier.sent.length;
     const d0 = snapshot();
@@ -356,5 +376,28 @@ export function classProfiles(profiles: readonly EventProfile[]): Map<EventClass
       eventBytes: sum((p) => p.bytes),
     });
   }
+  return out;
+}
+
+/**
+ * The remediated class as it runs in AWS: the local run's profile plus what applying adds — the remediate task's
+ * `remediations` table operations (guard counters, write-ahead record, session ledger) and the endpoint's work
+ * for the fix call's own CloudTrail event (recorded, then known as the hub's by a ledger read) — and the spoke
+ * calls and sessions counted when applying. The task's other operations are already in the local profile.
+ */
+export function withApply(
+  profiles: ReadonlyMap<EventClass, ClassProfile>,
+  apply: ApplyProfile | undefined,
+): Map<EventClass, ClassProfile> {
+  const out = new Map(profiles);
+  const fixed = profiles.get('remediated');
+  if (!fixed || !apply) return out;
+  const remediations = Object.fromEntries(Object.entries(apply.dynamo).filter(([k]) => k.startsWith('remediations/')));
+  out.set('remediated', {
+    ...fixed,
+    dynamoPlaybooks: addDynamo(addDynamo({}, fixed.dynamoPlaybooks), remediations),
+    dynamoEndpoint: addDynamo(addDynamo({}, fixed.dynamoEndpoint), apply.echoDynamo),
+    remediationCalls: apply.spokeCalls + apply.sessions,
+  });
   return out;
 }

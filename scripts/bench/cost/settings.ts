@@ -5,6 +5,7 @@
  * construct defaults that live only in CDK code are named here with the file that sets them (and a test
  * checks them against the synthesized stack's constructs where they matter).
  */
+import { ENDPOINT_QUEUE_BATCH } from '../../../hub/constructs/endpoint-function.ts';
 import { integrationDeployments } from '../../../hub/integrations/index.ts';
 import type { CompiledPlaybook } from '../../../shared/deploy-model.ts';
 import {
@@ -19,9 +20,9 @@ import type { CostSettings } from './model.ts';
 
 /** hub/constructs/socless-function.ts: `memorySize: props.memorySize ?? 256`, arm64, X-Ray active. */
 export const SOCLESS_FUNCTION_DEFAULT_MEMORY_MB = 256;
-/** hub/constructs/endpoint-function.ts: the ingest queue's event source. */
-export const ENDPOINT_BATCH_SIZE = 10;
-export const ENDPOINT_BATCH_WINDOW_SECONDS = 1;
+/** hub/constructs/endpoint-function.ts: the ingest queue's event source (read from the construct's constant). */
+export const ENDPOINT_BATCH_SIZE = ENDPOINT_QUEUE_BATCH.size;
+export const ENDPOINT_BATCH_WINDOW_SECONDS = ENDPOINT_QUEUE_BATCH.windowSeconds;
 /** hub/constructs/endpoint-function.ts: `sweepEvery ?? Duration.minutes(5)`. */
 export const SWEEP_EVERY_MINUTES = 5;
 /** hub/constructs/api-firewall.ts: rules in the web ACL. */
