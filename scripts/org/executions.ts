@@ -27,6 +27,7 @@ import { errorText } from '../../shared/org/organizations.ts';
 import { checkAccountTrust } from '../../shared/pipeline/account-trust.ts';
 import { executionInputForEvent } from '../../shared/pipeline/execution-input.ts';
 import type { EventRecord } from '../../shared/pipeline/types.ts';
+import { TASK_FAILURE_END_STATE, TASK_FAILURE_ERROR, TASK_FAILURE_HANDLER_STATE } from '../../shared/playbook/model.ts';
 import type { AccountsRepository } from '../../shared/store/accounts.ts';
 import type { ApiGates } from './gates.ts';
 
@@ -168,13 +169,19 @@ export async function findFailures(
   return { failures, skipped, errors };
 }
 
-/** Reads the history newest first until the last state entered: the failing state, and the error and cause. */
+/**
+ * Reads the history newest first until the last state entered: the failing state, and the error and cause. When
+ * the playbook's TaskFailureHandler ran (the run ends in its Fail state, `Socless.TaskFailed`, whose cause only
+ * points at the history), it reads on past the handler to the Task that failed: its state, error and message.
+ */
 export async function failureDetail(
   deps: { readonly sfn: SFNClient; readonly gates: Pick<ApiGates, 'sfn'> },
   executionArn: string,
 ): Promise<Pick<ExecutionFailure, 'failedState' | 'error' | 'cause'>> {
   let error: string | undefined;
   let cause: string | undefined;
+  let handled = false;
+  let original = false;
   let token: string | undefined;
   // A failing run's last state is normally in the first page; ten pages bounds a pathological history.
   for (let pages = 0; pages < 10; pages++) {
@@ -194,14 +201,34 @@ export async function failureDetail(
       if (failed && error === undefined) {
         error = failed.error;
         cause = failed.cause;
+        handled = failed.error === TASK_FAILURE_ERROR;
+      } else if (failed && handled && !original && event.type !== 'ExecutionFailed') {
+        // The task failure the handler caught: what a person needs instead of the handler's pointer.
+        error = failed.error;
+        cause = lambdaMessage(failed.cause);
+        original = true;
       }
       const entered = event.stateEnteredEventDetails?.name;
-      if (entered) return { failedState: entered, ...(error ? { error } : {}), ...(cause ? { cause } : {}) };
+      if (!entered) continue;
+      if (handled && (entered === TASK_FAILURE_END_STATE || entered === TASK_FAILURE_HANDLER_STATE)) continue;
+      if (handled && !original) continue;
+      return { failedState: entered, ...(error ? { error } : {}), ...(cause ? { cause } : {}) };
     }
     token = page.nextToken;
     if (!token) break;
   }
   return { ...(error ? { error } : {}), ...(cause ? { cause } : {}) };
+}
+
+/** A Lambda failure's cause is its JSON error (`{"errorType","errorMessage"}`): the message is what a person reads. */
+function lambdaMessage(cause: string | undefined): string | undefined {
+  if (!cause) return cause;
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
+  } catch {
+    return cause;
+  }
 }
 
 function failureOf(event: HistoryEvent): { error?: string; cause?: string } | undefined {

@@ -122,6 +122,67 @@ describe('findFailures', () => {
     expect(sfnMock.commandCalls(GetExecutionHistoryCommand)[0]!.args[0].input).toMatchObject({ reverseOrder: true });
   });
 
+  it('reads past the TaskFailureHandler to the task that failed: its state and its own message', async () => {
+    const when = new Date('2025-06-01T10:00:00Z');
+    sfnMock.on(ListExecutionsCommand).resolves({ executions: [] });
+    sfnMock.on(ListExecutionsCommand, { statusFilter: 'FAILED' }).resolves({
+      executions: [
+        {
+          executionArn: `${SM}:run-2`,
+          stateMachineArn: SM,
+          name: 'run-2',
+          status: 'FAILED',
+          startDate: when,
+          stopDate: when,
+        },
+      ],
+    });
+    sfnMock.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        {
+          id: 20,
+          type: 'ExecutionFailed',
+          timestamp: when,
+          executionFailedEventDetails: {
+            error: 'Socless.TaskFailed',
+            cause: 'A task failed and the playbook TaskFailureHandler ran; see $.errors in the execution history.',
+          },
+        },
+        { id: 19, type: 'FailStateEntered', timestamp: when, stateEnteredEventDetails: { name: '_End_With_Failure' } },
+        { id: 18, type: 'TaskStateExited', timestamp: when, stateExitedEventDetails: { name: '_Handle_Task_Failure' } },
+        {
+          id: 17,
+          type: 'TaskStateEntered',
+          timestamp: when,
+          stateEnteredEventDetails: { name: '_Handle_Task_Failure' },
+        },
+        {
+          id: 16,
+          type: 'TaskFailed',
+          timestamp: when,
+          taskFailedEventDetails: {
+            error: 'RemediationApiError',
+            cause:
+              '{"errorType":"RemediationApiError","errorMessage":"remediation iam-access-key-deactivate: iam:UpdateAccessKey failed: AccessDenied: not authorized"}',
+            resource: 'invoke',
+            resourceType: 'lambda',
+          },
+        },
+        { id: 15, type: 'TaskStateEntered', timestamp: when, stateEnteredEventDetails: { name: 'Remediate' } },
+      ],
+    });
+    const report = await findFailures(
+      { sfn: sfn(), gates: gates() },
+      [{ playbook: 'remediate-finding', arn: SM, type: 'STANDARD' }],
+      '2025-06-01T00:00:00.000Z',
+    );
+    expect(report.failures[0]).toMatchObject({
+      failedState: 'Remediate',
+      error: 'RemediationApiError',
+      cause: 'remediation iam-access-key-deactivate: iam:UpdateAccessKey failed: AccessDenied: not authorized',
+    });
+  });
+
   it('skips Express playbooks, which keep no history in Step Functions', async () => {
     const report = await findFailures(
       { sfn: sfn(), gates: gates() },
