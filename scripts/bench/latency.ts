@@ -41,7 +41,8 @@ export const latencyBenchmark: Benchmark = {
     };
     const hops = warmPathHops({ ...counted, batchingWindowSeconds: ENDPOINT_BATCH_WINDOW_SECONDS });
     const model = modelPath(hops);
-    const withoutWindow = modelPath(warmPathHops({ ...counted, batchingWindowSeconds: 0 }));
+    // The default before this budget: a one-second batching window on the ingest queue.
+    const withWindow = modelPath(warmPathHops({ ...counted, batchingWindowSeconds: 1 }));
 
     out.write('source → member default bus (documented, outside the goal):\n');
     for (const x of SOURCE_TO_BUS) out.write(`  ${x.source.padEnd(28)} ${x.figure}\n    ${x.ref}\n`);
@@ -60,7 +61,7 @@ export const latencyBenchmark: Benchmark = {
     out.write(
       `\nmodelled warm path: p50 ${s(model.p50Ms)} (goal ≤ 3 s: ${verdict(model.p50Ms <= LATENCY_GOAL.p50Ms)}), ` +
         `p99 ${s(model.p99Ms)} (goal ≤ 10 s: ${verdict(model.p99Ms <= LATENCY_GOAL.p99Ms)}); ` +
-        `with a 0 s batching window: p50 ${s(withoutWindow.p50Ms)}, p99 ${s(withoutWindow.p99Ms)}\n` +
+        `with the former 1 s batching window: p50 ${s(withWindow.p50Ms)}, p99 ${s(withWindow.p99Ms)}\n` +
         `endpoint's own time, measured on ${warm.length} events after a warm-up round: p50 ${endpointP50Ms.toFixed(1)} ms, ` +
         `p99 ${endpointP99Ms.toFixed(1)} ms (goal p99 < 100 ms: ${verdict(endpointP99Ms < LATENCY_GOAL.endpointP99Ms)})\n`,
     );
@@ -71,7 +72,7 @@ export const latencyBenchmark: Benchmark = {
         : null,
       hops: hops.map((h) => ({ ...h })),
       modelled: { p50Ms: Math.round(model.p50Ms), p99Ms: Math.round(model.p99Ms) },
-      modelledWithoutBatchingWindow: { p50Ms: Math.round(withoutWindow.p50Ms), p99Ms: Math.round(withoutWindow.p99Ms) },
+      modelledWithOneSecondWindow: { p50Ms: Math.round(withWindow.p50Ms), p99Ms: Math.round(withWindow.p99Ms) },
       goal: LATENCY_GOAL,
     };
   },
