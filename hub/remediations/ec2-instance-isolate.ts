@@ -8,7 +8,7 @@
 import { outputRef } from '../../shared/remediation/calls.ts';
 import { RemediationTargetError } from '../../shared/remediation/errors.ts';
 import { defineRemediation, type PlannedCall, type RemediationEvent } from '../../shared/remediation/types.ts';
-import { at, checkId, requireResourceId } from './support.ts';
+import { at, checkId, findResource, requireResourceId } from './support.ts';
 
 const ID = 'ec2-instance-isolate';
 /** Tag keys the isolation writes (and DescribeSnapshots filters on). */
@@ -61,29 +61,31 @@ function isolateTarget(event: RemediationEvent, options: Ec2InstanceIsolateOptio
   const { id, field } = requireResourceId(ID, event, ['AwsEc2Instance', 'AWS::EC2::Instance']);
   const instanceId = checkId(ID, field, id.split('/').at(-1) as string, /^i-[0-9a-f]{8,17}$/, 'an EC2 instance id');
   const detail = at(event.raw, 'detail');
+  const { details } = findResource(event, ['AwsEc2Instance', 'AWS::EC2::Instance'])?.resource ?? {};
   if (ACTOR_ONLY.test(event.kind)) {
-    const role = at(detail, 'service', 'resourceRole');
+    const role = at(details, 'resourceRole') ?? at(detail, 'service', 'resourceRole');
     if (role !== 'ACTOR') {
       throw new RemediationTargetError(
         ID,
-        'raw.detail.service.resourceRole',
+        `${field.replace(/\.id$/, '')}.details.resourceRole`,
         `is ${role === undefined ? 'missing' : `"${String(role)}"`}: ${event.kind} isolates an instance only when it is the actor`,
       );
     }
   }
-  const tags = at(detail, 'resource', 'instanceDetails', 'tags');
+  const tags = at(details, 'tags') ?? at(detail, 'resource', 'instanceDetails', 'tags');
   const asg = Array.isArray(tags) ? tags.find((t) => at(t, 'key') === ASG_TAG) : undefined;
   if (asg && !options.allowAutoScalingGroups) {
     throw new RemediationTargetError(
       ID,
-      'raw.detail.resource.instanceDetails.tags',
+      `${field.replace(/\.id$/, '')}.details.tags`,
       `puts the instance in Auto Scaling group "${String(at(asg, 'value'))}", which may replace it: isolation of Auto Scaling instances is not allowed by config`,
     );
   }
   const findingId = checkId(
     ID,
     'id',
-    String(at(detail, 'id') ?? event.id),
+    // GuardDuty's finding id (stable across re-sends; the dedup key ends with it), else the event's.
+    String(at(detail, 'id') ?? (event.source === 'guardduty' ? event.dedupKey.split(':').at(-1) : event.id)),
     /^[A-Za-z0-9:._-]{1,128}$/,
     'a finding id that can go into a tag',
   );
@@ -244,8 +246,29 @@ export function createEc2InstanceIsolate(options: Ec2InstanceIsolateOptions = {}
         tagged: tags.some((t) => t.Key === ISOLATION_TAG && t.Value === target.findingId),
       };
     },
-    // Isolation needs the live instance (its interfaces, volumes and VPC): the finding does not describe them.
-    stateFromFinding: () => undefined,
+    // GuardDuty's finding lists the interfaces with their groups and VPC, not the volumes or termination
+    // protection: the plan from it isolates and tags; the live plan an approval re-reads adds the snapshots and
+    // protection, and is asked for again (the approval is bound to the plan).
+    stateFromFinding(event) {
+      const resource = findResource(event, ['AwsEc2Instance', 'AWS::EC2::Instance'])?.resource;
+      const nis =
+        at(resource?.details, 'networkInterfaces') ??
+        at(event.raw, 'detail', 'resource', 'instanceDetails', 'networkInterfaces');
+      if (!Array.isArray(nis) || nis.length === 0) return undefined;
+      const interfaces = nis.map((n) => ({
+        id: String(at(n, 'networkInterfaceId')),
+        groups: ((at(n, 'securityGroups') as unknown[] | undefined) ?? []).map((g) => String(at(g, 'groupId'))),
+      }));
+      const vpcId = String(at(nis[0], 'vpcId'));
+      // Every id goes into an API call: any that does not look like one leaves the plan to a live read.
+      const valid =
+        /^vpc-[0-9a-f]{8,17}$/.test(vpcId) &&
+        interfaces.every(
+          (i) => /^eni-[0-9a-f]{8,17}$/.test(i.id) && i.groups.every((g) => /^sg-[0-9a-f]{8,17}$/.test(g)),
+        );
+      if (!valid) return undefined;
+      return { vpcId, interfaces, terminationProtection: false, volumes: [], snapshotted: [], tagged: false };
+    },
     plan(state, { target }) {
       const calls: PlannedCall[] = [];
       const created = state.isolationGroup === undefined;

@@ -83,12 +83,27 @@ export function remediationById(id: string, registry: readonly Remediation[] = R
   return found;
 }
 
-/** The remediations that answer a finding (by source and kind), in registry order. */
+/**
+ * The remediations that answer a finding (by source and kind), in registry order, except that where several answer
+ * and the event names its resources, those that can act on them come first: a GuardDuty IAMUser finding about a
+ * temporary (ASIA) key goes to iam-role-revoke-sessions, one about a long-term key to iam-access-key-deactivate.
+ */
 export function remediationsFor(
-  event: Pick<RemediationEvent, 'source' | 'kind'>,
+  event: Pick<RemediationEvent, 'source' | 'kind'> & Partial<RemediationEvent>,
   registry: readonly Remediation[] = REMEDIATIONS,
 ): Remediation[] {
-  return registry.filter((r) => answersFinding(r, event));
+  const answering = registry.filter((r) => answersFinding(r, event));
+  if (answering.length < 2 || event.resources === undefined) return answering;
+  const full = event as RemediationEvent;
+  const canAct = (r: Remediation) => {
+    try {
+      r.target(full);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return [...answering.filter(canAct), ...answering.filter((r) => !canAct(r))];
 }
 
 /**

@@ -69,12 +69,33 @@ function guardDutyResources(f: GuardDutyFinding): SecurityResource[] {
     case 'Instance': {
       const id = r.instanceDetails?.instanceId;
       if (!id) break;
+      // What containment needs without a live read: the interfaces with their groups and VPC, the tags (Auto
+      // Scaling), and whether the instance acted or was acted on.
+      const interfaces = r.instanceDetails?.networkInterfaces;
+      const tags = r.instanceDetails?.tags;
+      const role = f.service?.resourceRole;
+      const details = {
+        ...(Array.isArray(interfaces)
+          ? {
+              networkInterfaces: interfaces.map((n) => ({
+                networkInterfaceId: n?.networkInterfaceId,
+                vpcId: n?.vpcId,
+                securityGroups: (Array.isArray(n?.securityGroups) ? n.securityGroups : []).map(
+                  (g: { groupId?: unknown }) => ({ groupId: g?.groupId }),
+                ),
+              })),
+            }
+          : {}),
+        ...(Array.isArray(tags) ? { tags } : {}),
+        ...(typeof role === 'string' ? { resourceRole: role } : {}),
+      };
       return [
         {
           type: 'AwsEc2Instance',
           id,
           arn: `arn:${partition}:ec2:${f.region}:${f.accountId}:instance/${id}`,
           ...where,
+          ...(Object.keys(details).length > 0 ? { details } : {}),
         },
       ];
     }

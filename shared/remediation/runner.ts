@@ -64,8 +64,8 @@ export interface RemediationRunRequest {
   readonly state?: string;
   /**
    * A human approved this run (remediate-finding's approval branch). A `notify` account is then remediated
-   * once as `auto`, without the severity floor (a person decided), but still held by the kill switch,
-   * never-auto remediations and the blast-radius guard. Other modes are unchanged: `off` stays ignored and
+   * once as `auto`, without the severity floor (a person decided); never-auto remediations run only this way.
+   * Still held by the kill switch and the blast-radius guard. Other modes are unchanged: `off` stays ignored and
    * `dry-run` stays a plan, since those are the account's explicit choice.
    */
   readonly approvedBy?: string;
@@ -460,8 +460,12 @@ async function holdReason(
   if (await runtime.killSwitch.isOn()) {
     return { reason: 'kill-switch', detail: 'the remediation kill switch is on: every auto run is a dry-run' };
   }
-  if (remediation.neverAuto) {
-    return { reason: 'never-auto', detail: `${remediation.id} is never applied automatically; apply it by hand` };
+  // A never-automatic fix (containment, changes that can break workloads) runs only after a person approved it.
+  if (remediation.neverAuto && !approved) {
+    return {
+      reason: 'never-auto',
+      detail: `${remediation.id} is never applied automatically; it runs once a person approves it`,
+    };
   }
   if (!approved && needsApproval(remediation, event)) {
     return {

@@ -145,6 +145,18 @@ describe('normalizeEvent: GuardDuty', () => {
         arn: 'arn:aws:ec2:us-east-1:210987654321:instance/i-0abc1234def567890',
         account: '210987654321',
         region: 'us-east-1',
+        // What containment reads without a live call: interfaces with groups and VPC, tags, the instance's role.
+        details: {
+          networkInterfaces: [
+            {
+              networkInterfaceId: 'eni-0123456789abcdef0',
+              vpcId: 'vpc-0123456789abcdef0',
+              securityGroups: [{ groupId: 'sg-0a1b2c3d4e5f67890' }],
+            },
+          ],
+          tags: [{ key: 'Name', value: 'bastion' }],
+          resourceRole: 'TARGET',
+        },
       },
     ]);
   });

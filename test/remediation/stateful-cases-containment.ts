@@ -55,12 +55,15 @@ const ALL_EGRESS: IpPermission = { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0
  * groups of each interface, termination protection, the instance's tags) plus the fake's inner state.
  */
 export function instanceFake(mode: FakeMode) {
-  const enis: Record<string, string[]> = { 'eni-0aaa': ['sg-0app', 'sg-0ssh'], 'eni-0bbb': ['sg-0app'] };
+  const enis: Record<string, string[]> = {
+    'eni-0a1b2c3d4e5f60001': ['sg-0a1b2c3d4e5f60011', 'sg-0a1b2c3d4e5f60022'],
+    'eni-0a1b2c3d4e5f60002': ['sg-0a1b2c3d4e5f60011'],
+  };
   let terminationProtection = false;
   let tags: Tag[] = [{ Key: 'Name', Value: 'batch-worker' }];
   const groups = new Map<string, { name: string; vpc: string; egress: IpPermission[] }>([
-    ['sg-0app', { name: 'app', vpc: 'vpc-0main', egress: [clone(ALL_EGRESS)] }],
-    ['sg-0ssh', { name: 'ssh', vpc: 'vpc-0main', egress: [clone(ALL_EGRESS)] }],
+    ['sg-0a1b2c3d4e5f60011', { name: 'app', vpc: 'vpc-0a1b2c3d4e5f60033', egress: [clone(ALL_EGRESS)] }],
+    ['sg-0a1b2c3d4e5f60022', { name: 'ssh', vpc: 'vpc-0a1b2c3d4e5f60033', egress: [clone(ALL_EGRESS)] }],
   ]);
   const snapshots: Array<{ SnapshotId: string; VolumeId: string; Tags: Tag[] }> = [];
   const filter = (filters: Filter[] | undefined, name: string) => filters?.find((f) => f.Name === name)?.Values ?? [];
@@ -73,7 +76,7 @@ export function instanceFake(mode: FakeMode) {
           Instances: [
             {
               InstanceId: INSTANCE,
-              VpcId: 'vpc-0main',
+              VpcId: 'vpc-0a1b2c3d4e5f60033',
               NetworkInterfaces: Object.entries(enis).map(([id, gs]) => ({
                 NetworkInterfaceId: id,
                 Groups: gs.map((g) => ({ GroupId: g, GroupName: groups.get(g)?.name })),
