@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { WebhookSenderConfig } from '../../shared/config.ts';
+import { matchesEventPattern } from '../../shared/event-pattern/compile.ts';
 import { soclessDedupHash } from '../../shared/events/socless-create-events.ts';
 import { normalizeWebhookEvent, signWebhookPayload } from '../../shared/events/webhook.ts';
 import { buildExecutionInput } from '../../shared/playbook/index.ts';
@@ -66,6 +67,10 @@ describe("SOCless's create-events body on POST /events", () => {
         soclessDetails: { username: 'Bob', ip: '203.0.113.9', account: '999999999999', team: 'secops' },
       },
     });
+    // The body's playbook routes only where a playbook's trigger opts in to this sender and name.
+    const trigger = { source: ['socless.webhook.socless-sender'], detail: { soclessPlaybook: ['TriageLogin'] } };
+    expect(matchesEventPattern(trigger, result.envelope)).toBe(true);
+    expect(matchesEventPattern({ ...trigger, detail: { soclessPlaybook: ['Other'] } }, result.envelope)).toBe(false);
     // A SOCless-style playbook reads its own keys at artifacts.event.details; the normalized fields win.
     const input = buildExecutionInput({
       event: {

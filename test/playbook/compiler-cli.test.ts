@@ -147,6 +147,6 @@ describe('socless playbook', () => {
     const program = new Command('socless');
     registerPlaybookCommand(program, async () => TEST_CATALOG);
     const playbook = program.commands.find((c) => c.name() === 'playbook');
-    expect(playbook?.commands.map((c) => c.name())).toEqual(['list', 'compile', 'validate', 'graph', 'test']);
+    expect(playbook?.commands.map((c) => c.name())).toEqual(['list', 'compile', 'validate', 'graph', 'test', 'import']);
   });
 });
