@@ -66,20 +66,23 @@ function usageExitCode(err: CommanderError): number {
 /**
  * Runs the CLI and returns its exit code. The one error boundary: every failure a command throws (and any
  * error that escapes later, from a timer or a server) is printed as one line; the stack only with --debug.
+ * `processHandlers: false` leaves the process-wide handlers alone (a caller running it in-process).
  */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], options: { readonly processHandlers?: boolean } = {}): Promise<number> {
   const debug = debugRequested(argv);
   const fail = (err: unknown) => {
     process.exitCode = reportCliError(err, debug);
   };
-  process.on('uncaughtException', (err) => {
-    fail(err);
-    process.exit();
-  });
-  process.on('unhandledRejection', (err) => {
-    fail(err);
-    process.exit();
-  });
+  if (options.processHandlers !== false) {
+    process.on('uncaughtException', (err) => {
+      fail(err);
+      process.exit();
+    });
+    process.on('unhandledRejection', (err) => {
+      fail(err);
+      process.exit();
+    });
+  }
   const usage: { last?: UsageReport } = {};
   try {
     await buildProgram(usage).parseAsync(argv);

@@ -5,7 +5,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../scripts/cli.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'scripts/socless.js');
@@ -108,34 +109,16 @@ const CASES: readonly FailureCase[] = [
     says: /no playbook "nosuch".*known: .*guardduty-triage/,
   },
   {
-    name: 'exec start with an event file that is not JSON: line and column',
-    args: (f) => ['exec', 'start', 'guardduty-triage', '--event', join(f.dir, 'bad-event.json')],
-    exit: 1,
-    says: /bad-event\.json: not valid JSON \(.* at line 3, column 13\)/,
-  },
-  {
     name: 'exec replay without credentials (not a stack-output message)',
     args: () => ['exec', 'replay', '--since', '24h'],
     exit: 1,
     says: NO_CREDENTIALS,
   },
   {
-    name: 'exec replay with a bad --since',
-    args: () => ['exec', 'replay', '--since', 'yesterday'],
-    exit: 2,
-    says: /--since: "yesterday"/,
-  },
-  {
     name: 'remediation undo without credentials or --table',
     args: () => ['remediation', 'undo', EXECUTION, '--yes'],
     exit: 1,
     says: NO_CREDENTIALS,
-  },
-  {
-    name: 'remediation undo of something that is not an execution ARN',
-    args: () => ['remediation', 'undo', 'banana', '--yes'],
-    exit: 2,
-    says: /execution-id: "banana" is not a Step Functions execution ARN/,
   },
   {
     name: 'org opt-in --no-registry without credentials',
@@ -198,6 +181,37 @@ const CASES: readonly FailureCase[] = [
     says: NO_CREDENTIALS,
   },
   {
+    name: "playbook validate with --dir naming one playbook's folder",
+    args: () => ['playbook', 'validate', '--dir', 'playbooks/guardduty-triage'],
+    exit: 2,
+    says: /--dir playbooks\/guardduty-triage is one playbook's folder.*pass --dir playbooks,/,
+  },
+];
+
+/**
+ * Usage and input-format failures that need no process of their own: the same boundary (`main`), run in this
+ * process, so the subprocess cases stay few (each CLI start costs about two seconds of CPU).
+ */
+const IN_PROCESS_CASES: readonly FailureCase[] = [
+  {
+    name: 'exec start with an event file that is not JSON: line and column',
+    args: (f) => ['exec', 'start', 'guardduty-triage', '--event', join(f.dir, 'bad-event.json')],
+    exit: 1,
+    says: /bad-event\.json: not valid JSON \(.* at line 3, column 13\)/,
+  },
+  {
+    name: 'exec replay with a bad --since',
+    args: () => ['exec', 'replay', '--since', 'yesterday'],
+    exit: 2,
+    says: /--since: "yesterday"/,
+  },
+  {
+    name: 'remediation undo of something that is not an execution ARN',
+    args: () => ['remediation', 'undo', 'banana', '--yes'],
+    exit: 2,
+    says: /execution-id: "banana" is not a Step Functions execution ARN/,
+  },
+  {
     name: 'local with a --secrets file that is not JSON: line and column',
     args: (f) => ['local', '--once', '--events', EVENT, '--secrets', join(f.dir, 'bad-secrets.json')],
     exit: 1,
@@ -227,53 +241,66 @@ const CASES: readonly FailureCase[] = [
     exit: 2,
     says: /required option '--mode <mode>' not specified \(see: socless org opt-in --help\)/,
   },
-  {
-    name: "playbook validate with --dir naming one playbook's folder",
-    args: () => ['playbook', 'validate', '--dir', 'playbooks/guardduty-triage'],
-    exit: 2,
-    says: /--dir playbooks\/guardduty-triage is one playbook's folder.*pass --dir playbooks,/,
-  },
   { name: 'an unknown command', args: () => ['nosuch'], exit: 2, says: /unknown command 'nosuch'/ },
 ];
 
-/** The runs of every case: one process each, as many at a time as there are cores (each start is ~1 s of CPU). */
+/** The runs of every case: one process each, as many at a time as there are cores (each start is ~2 s of CPU). */
 const runs = new Map<string, Promise<Run>>();
-const DEBUG_ARGS = ['exec', 'failures', '--debug'];
-const HELP_ARGS = ['--help'];
-
-function runAll(): void {
-  const limit = pLimit(Math.max(2, Math.min(4, availableParallelism())));
-  for (const c of CASES)
-    runs.set(
-      c.name,
-      limit(() => socless(c.args(fixture))),
-    );
-  runs.set(
-    'debug',
-    limit(() => socless(DEBUG_ARGS)),
-  );
-  runs.set(
-    'help',
-    limit(() => socless(HELP_ARGS)),
-  );
-}
 
 function runOf(name: string): Promise<Run> {
-  if (runs.size === 0) runAll();
+  if (runs.size === 0) {
+    const limit = pLimit(Math.max(2, Math.min(4, availableParallelism())));
+    for (const c of CASES)
+      runs.set(
+        c.name,
+        limit(() => socless(c.args(fixture))),
+      );
+    runs.set(
+      'debug',
+      limit(() => socless(['exec', 'failures', '--debug'])),
+    );
+  }
   return runs.get(name) as Promise<Run>;
+}
+
+/** Runs the CLI's entry (`main`, the same boundary socless.js calls) in this process, capturing its output. */
+async function inProcess(args: readonly string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  const before = process.exitCode;
+  try {
+    const code = await main(['node', 'socless', ...args], { processHandlers: false });
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    process.exitCode = before;
+  }
+}
+
+/** One line on stderr, `error: …` saying what the case says, no stack frame, nothing on stdout, the exit code. */
+function expectOneLine({ code, stdout, stderr }: Run, exit: number, says: RegExp): void {
+  const lines = stderr.trimEnd().split('\n');
+  expect(lines, stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^error: /);
+  expect(lines[0]).toMatch(says);
+  expect(stderr).not.toMatch(/^\s+at /m);
+  expect(stderr).not.toMatch(/node_modules|Node\.js v|SoclessError|CredentialsProviderError/);
+  expect(stdout).toBe('');
+  expect(code).toBe(exit);
 }
 
 describe('socless on a machine with no AWS credentials', () => {
   it.each(CASES)('$name: one line, no stack, exit $exit', async ({ name, exit, says }) => {
-    const { code, stdout, stderr } = await runOf(name);
-    const lines = stderr.trimEnd().split('\n');
-    expect(lines, stderr).toHaveLength(1);
-    expect(lines[0]).toMatch(/^error: /);
-    expect(lines[0]).toMatch(says);
-    expect(stderr).not.toMatch(/^\s+at /m);
-    expect(stderr).not.toMatch(/node_modules|Node\.js v|SoclessError|CredentialsProviderError/);
-    expect(stdout).toBe('');
-    expect(code).toBe(exit);
+    expectOneLine(await runOf(name), exit, says);
   });
 
   it('prints the stack of a failure only with --debug', async () => {
@@ -282,9 +309,15 @@ describe('socless on a machine with no AWS credentials', () => {
     expect(stderr).toMatch(/CredentialsProviderError[\s\S]*\n\s+at /);
     expect(code).toBe(1);
   });
+});
+
+describe('socless usage and input errors', () => {
+  it.each(IN_PROCESS_CASES)('$name: one line, no stack, exit $exit', async ({ args, exit, says }) => {
+    expectOneLine(await inProcess(args(fixture)), exit, says);
+  });
 
   it('exits 0 with the help, which documents the exit codes', async () => {
-    const { code, stdout, stderr } = await runOf('help');
+    const { code, stdout, stderr } = await inProcess(['--help']);
     expect(stdout).toMatch(/Exit codes: 0 ok, 1 failure .*, 2 usage/);
     expect(stderr).toBe('');
     expect(code).toBe(0);
