@@ -316,6 +316,19 @@ describe('socless usage and input errors', () => {
     expectOneLine(await inProcess(args(fixture)), exit, says);
   });
 
+  it('suggests a validate command for a broken playbook that works as printed (with its --dir)', async () => {
+    const dir = join(fixture.dir, 'my-playbooks');
+    mkdirSync(join(dir, 'broken'), { recursive: true });
+    writeFileSync(join(dir, 'broken', 'playbook.json'), '{"StartAt": "A", "States": {}}');
+    const listed = await inProcess(['playbook', 'list', '--dir', dir]);
+    const suggested = /run "socless (playbook validate [^"]+)"/.exec(listed.stdout)?.[1] ?? '';
+    expect(suggested).toBe(`playbook validate broken --dir ${dir}`);
+    expect(listed.code).toBe(1);
+    const validated = await inProcess(suggested.split(' '));
+    expect(validated.stdout).toMatch(/broken[\\/]playbook\.json: \$/);
+    expect(validated.code).toBe(1);
+  });
+
   it('exits 0 with the help, which documents the exit codes', async () => {
     const { code, stdout, stderr } = await inProcess(['--help']);
     expect(stdout).toMatch(/Exit codes: 0 ok, 1 failure .*, 2 usage/);
