@@ -15,9 +15,13 @@ function accessDenied(): Error {
   });
 }
 
-const mocks = [OrganizationsClient, CloudFormationClient, STSClient, DynamoDBClient, SecretsManagerClient].map((c) =>
-  mockClient(c),
-);
+const mocks = [
+  mockClient(OrganizationsClient),
+  mockClient(CloudFormationClient),
+  mockClient(STSClient),
+  mockClient(DynamoDBClient),
+  mockClient(SecretsManagerClient),
+];
 
 afterEach(() => {
   for (const m of mocks) m.reset();
