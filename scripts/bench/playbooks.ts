@@ -246,7 +246,7 @@ export const playbooksBenchmark: Benchmark = {
     };
     process.stdout.write(`\n${table(rows)}\n`);
     process.stdout.write(
-      `\nStandard: $0.025 per 1,000 transitions. Express: $1.00 per 1M requests + $0.00001667/GB-s at 64 MB, with an assumed ${ASSUMED_TASK_MS} ms per Lambda task and ${ASSUMED_OTHER_STATE_MS} ms per other state (local timings are not AWS timings). Lambda charges themselves are not included.\n`,
+      `\nStandard: $0.025 per 1,000 transitions. Express: $1.00 per 1M requests + $0.00001667/GB-s at 64 MB, with an assumed ${ASSUMED_TASK_MS} ms per Lambda task and ${ASSUMED_OTHER_STATE_MS} ms per other state (local timings are not AWS timings). Step Functions only: the all-in bill (Lambda, DynamoDB, logs, metrics, NAT...) is \`npm run bench -- cost\`.\n`,
     );
     return out;
   },
