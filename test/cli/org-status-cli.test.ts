@@ -34,7 +34,9 @@ describe('socless org status', () => {
     // Prepare: credentials that resolve, and every AWS call denied.
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
-    for (const m of mocks) m.onAnyCommand().rejects(accessDenied());
+    for (const m of mocks as unknown as Array<{ onAnyCommand(): { rejects(err: Error): unknown } }>) {
+      m.onAnyCommand().rejects(accessDenied());
+    }
     let stdout = '';
     let stderr = '';
     vi.spyOn(process.stdout, 'write').mockImplementation((c) => {
