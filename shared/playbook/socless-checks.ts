@@ -5,7 +5,7 @@
  * `Interaction` state that replaces it).
  */
 import { closeMatches } from '../close-matches.ts';
-import type { ResolvedResource } from './catalog.ts';
+import type { IntegrationCatalog, ResolvedResource } from './catalog.ts';
 import type { JsonObject } from './model.ts';
 import { AWAIT_MESSAGE_RESPONSE_ACTIVITY, parseSoclessReference, SOCLESS_ALIASES } from './socless-aliases.ts';
 
@@ -18,6 +18,7 @@ export function unknownResourceReason(
   resource: string,
   resolved: Extract<ResolvedResource, { kind: 'unknown' }>,
   known: readonly string[],
+  catalog?: IntegrationCatalog,
 ): string {
   if (resolved.missingBuiltIn) {
     return `SOCless integration "${resolved.soclessName}" maps to the built-in integration "${resolved.missingBuiltIn.integration}" (operation ${resolved.missingBuiltIn.operation}), which this build does not include: declare your own Lambda for it in integrations.external meanwhile`;
@@ -33,7 +34,12 @@ export function unknownResourceReason(
         },
       },
     });
-    return `unknown integration "${resource}" (known: ${known.join(', ') || 'none'}; SOCless names served here: ${SOCLESS_ALIASES.map((a) => a.name).join(', ')}): if "${resolved.soclessName}" is your own Lambda, declare it in the configuration as ${example}`;
+    const served = SOCLESS_ALIASES.filter(
+      (a) =>
+        !catalog ||
+        catalog.entries.some((e) => e.id === a.integration && (!e.operations || e.operations.includes(a.operation))),
+    ).map((a) => a.name);
+    return `unknown integration "${resource}": "${resolved.soclessName}" is not a SOCless name served here (${served.join(', ')}) nor declared in integrations.external; if it is your own Lambda, add to the configuration ${example} (native integrations: ${known.filter((k) => !k.startsWith('${{')).join(', ') || 'none'})`;
   }
   return `unknown integration "${resource}" (known: ${known.join(', ') || 'none'})`;
 }

@@ -470,7 +470,7 @@ class Checker {
       const refusal = this.activityRefusals.get(name);
       this.problem(
         [...at, 'Resource'],
-        refusal ?? unknownResourceReason(def.Resource, resolved, knownResourceNames(this.catalog)),
+        refusal ?? unknownResourceReason(def.Resource, resolved, knownResourceNames(this.catalog), this.catalog),
       );
       return false;
     }

@@ -243,10 +243,19 @@ describe('validatePlaybook: states and transitions', () => {
 describe('validatePlaybook: integrations', () => {
   it('rejects an unknown integration and lists the known references', () => {
     const problems = problemsOf(playbookWith({ A: task('${{self:custom.socless.Nope}}') }));
-    expectProblem(problems, '$.States.A.Resource', 'unknown integration "${{self:custom.socless.Nope}}" (known: ');
+    expectProblem(
+      problems,
+      '$.States.A.Resource',
+      'unknown integration "${{self:custom.socless.Nope}}": "Nope" is not a SOCless name served here',
+    );
     const reason = problems[0]?.reason ?? '';
-    expect(reason).toContain('${{self:custom.socless.EnrichAccount}}');
-    expect(reason).toContain('enrich_account');
+    expect(reason).toContain('(native integrations: enrich_account, ');
+    expect(reason).toContain('"integrations":{"external":{"Nope":');
+    expectProblem(
+      problemsOf(playbookWith({ A: task('zzzzqqqxxx') })),
+      '$.States.A.Resource',
+      'unknown integration "zzzzqqqxxx" (known: ${{self:custom.core.SetInvestigationStatus}}',
+    );
   });
 
   it('rejects an Interaction on an integration that does not wait for a human', () => {
