@@ -1,7 +1,9 @@
 import { pathToFileURL } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { HubStack } from './hub/hub-stack.ts';
+import { loadPipelineConfig, PIPELINE_CONTEXT_KEY } from './delivery/pipeline-config.ts';
+import { SoclessPipelineStack } from './delivery/socless-pipeline-stack.ts';
+import { HubStack, type HubStackProps } from './hub/hub-stack.ts';
 import { integrationCatalogFor, integrationDeployments } from './hub/integrations/index.ts';
 import { remediationApiNames, spokeRoleStatements } from './hub/remediations/index.ts';
 import { loadConfig, type SoclessConfig } from './shared/config.ts';
@@ -20,6 +22,8 @@ export interface SoclessApp {
   readonly spokeGlobal: SpokeGlobalStack;
   readonly spokeRegional: SpokeRegionalStack;
   readonly rollout: OrgRolloutStack;
+  /** The delivery pipeline; present only when cdk.json context `soclessPipeline` configures one. */
+  readonly pipeline?: SoclessPipelineStack;
 }
 
 /**
@@ -45,12 +49,13 @@ export function buildSoclessApp(app: App = new App()): SoclessApp {
     riskyApiNames: [...new Set([...config.riskyApiNames, ...remediationApiNames()])],
   };
 
-  const hub = new HubStack(app, NAMES.stacks.hub, {
+  const hubProps: HubStackProps = {
     description: 'socless-org hub: SOCless core in the security account (home region)',
     config,
     integrations: integrationDeployments(),
     playbooks: compiled.playbooks,
-  });
+  };
+  const hub = new HubStack(app, NAMES.stacks.hub, hubProps);
   const spokeGlobal = new SpokeGlobalStack(app, NAMES.stacks.spokeGlobal, {
     config: spokeConfig,
     remediationStatements,
@@ -58,8 +63,13 @@ export function buildSoclessApp(app: App = new App()): SoclessApp {
   const spokeRegional = new SpokeRegionalStack(app, NAMES.stacks.spokeRegional, { config: spokeConfig });
   const rollout = new OrgRolloutStack(app, NAMES.stacks.orgRollout, { config: spokeConfig, remediationStatements });
 
+  const pipelineConfig = loadPipelineConfig(app.node.tryGetContext(PIPELINE_CONTEXT_KEY));
+  const pipeline = pipelineConfig
+    ? new SoclessPipelineStack(app, 'SoclessPipeline', { pipeline: pipelineConfig, hub: hubProps })
+    : undefined;
+
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, config, hub, spokeGlobal, spokeRegional, rollout };
+  return { app, config, hub, spokeGlobal, spokeRegional, rollout, ...(pipeline ? { pipeline } : {}) };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
