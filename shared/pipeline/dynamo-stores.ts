@@ -129,8 +129,8 @@ export class DynamoDedupStore implements DedupStore {
   ) {}
 
   async claim(occurrence: Occurrence, nowMs: number, windowMs: number): Promise<LifecycleDecision> {
-    // The common case, a finding seen for the first time: one write.
-    if (await this.write(openedBy(occurrence, nowMs, windowMs), undefined)) {
+    // The common case, a finding seen for the first time: one write, of the fields `read` cannot default.
+    if (await this.write(compact(openedBy(occurrence, nowMs, windowMs)), undefined)) {
       return { kind: 'new', investigationId: occurrence.eventId };
     }
     for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
@@ -194,7 +194,7 @@ export class DynamoDedupStore implements DedupStore {
   }
 
   /** Writes the whole item if it is absent (`version` undefined) or still at `version`; false when it moved on. */
-  private async write(item: InvestigationState, version: number | undefined): Promise<boolean> {
+  private async write(item: Partial<InvestigationState>, version: number | undefined): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
@@ -220,6 +220,23 @@ export class DynamoDedupStore implements DedupStore {
       throw err;
     }
   }
+}
+
+/**
+ * A just-opened investigation without the fields `read` derives (last run = opened, one occurrence, the latest
+ * severity = the run's, the last event = the opener): the endpoint's hot path writes a small item.
+ */
+function compact(state: InvestigationState): Partial<InvestigationState> {
+  const {
+    lastRunAt: _lastRunAt,
+    lastRunEventId: _lastRunEventId,
+    latestSeverity: _latestSeverity,
+    occurrences: _occurrences,
+    lastSeen: _lastSeen,
+    lastEventId: _lastEventId,
+    ...kept
+  } = state;
+  return kept;
 }
 
 /** Concurrent writers one decision may lose to before it gives up (the queue then retries the event). */

@@ -76,6 +76,10 @@ describe('socless investigation against the local hub', () => {
   it('refuses a close without a reason, an unknown resolution, and duplicate-of without its target', async () => {
     const source = localInvestigations({ port: String(new URL(served.url).port), token: served.token as string });
     await hub.submit(delivery('inv-cli-refusals', 'inv-cli-r1'), 'test');
+    // A just-opened investigation counts its one occurrence, seen when it opened.
+    const opened = (await source.list()).find((i) => i.id === 'inv-cli-r1');
+    expect(opened).toMatchObject({ occurrences: 1, latestSeverity: 'HIGH' });
+    expect(opened?.lastSeen).toBeDefined();
     await expect(source.close('inv-cli-r1', { resolution: 'remediated', reason: ' ' })).rejects.toThrow(
       '--reason must say why',
     );
