@@ -385,15 +385,33 @@ export const FIX_ACTIONS_CANNOT_WEAKEN: Readonly<Record<string, string>> = {
     'creates a detector only where there is none; a disabled one leaves the account as it was',
 };
 
+/**
+ * Statements that allow on the same resources under the same conditions, merged into the first of them (the union
+ * of their actions): the same grant in fewer characters, so the roles' policies stay inside IAM's size limits as
+ * remediations are added (three RDS remediations write the same DB instances, for example).
+ */
+export function mergeSameScope(statements: readonly RemediationStatement[]): RemediationStatement[] {
+  const merged: RemediationStatement[] = [];
+  const scope = (s: RemediationStatement) =>
+    JSON.stringify([s.effect ?? 'Allow', [...s.resources].sort(), s.conditions ?? null]);
+  for (const statement of statements) {
+    const same = merged.findIndex((m) => scope(m) === scope(statement));
+    const into = merged[same];
+    if (into) merged[same] = { ...into, actions: [...new Set([...into.actions, ...statement.actions])].sort() };
+    else merged.push(statement);
+  }
+  return merged;
+}
+
 /** The spoke roles' statements for a registry: read, fix (with the fix role's denies) and undo. */
 export function spokeRoleStatementSets(registry: readonly Remediation[]): SpokeRoleStatements {
-  const read = registry.flatMap((r) => remediationStatements(r, 'read'));
-  const fixAllows = registry.flatMap((r) => remediationStatements(r, 'fix'));
+  const read = mergeSameScope(registry.flatMap((r) => remediationStatements(r, 'read')));
+  const fixAllows = mergeSameScope(registry.flatMap((r) => remediationStatements(r, 'fix')));
   const granted = new Set(fixAllows.flatMap((s) => s.actions));
   const denies = FIX_ROLE_DENIES.filter((d) => d.actions.some((a) => granted.has(a))).map(
     ({ reason: _reason, ...statement }) => statement,
   );
-  const undo = registry.flatMap((r) => remediationStatements(r, 'undo'));
+  const undo = mergeSameScope(registry.flatMap((r) => remediationStatements(r, 'undo')));
   return { read, fix: [...fixAllows, ...denies], undo };
 }
 

@@ -8,6 +8,9 @@ import { allIamActions, sessionPolicy } from '../../shared/remediation/policy.ts
 import { triggerPatterns } from '../../shared/remediation/triggers.ts';
 import { validateRemediationStatements } from '../../spoke/remediation-statements.ts';
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation placeholders, substituted per account
+const ONLY_KEY = 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/only';
+
 describe('remediation registry', () => {
   it('lists thirty remediations with unique ids, each answering at least one finding', () => {
     expect(REMEDIATIONS).toHaveLength(30);
@@ -37,13 +40,33 @@ describe('remediation registry', () => {
     const extra = {
       ...REMEDIATIONS[0]!,
       id: 'extra-one',
-      permissions: [{ calls: ['kms:DescribeKey'], resources: ['*'] }],
+      permissions: [{ calls: ['kms:DescribeKey'], resources: [ONLY_KEY] }],
     };
     const statements = spokeRoleStatements([...REMEDIATIONS, extra]);
-    expect(statements.read.at(-1)).toEqual({ sid: 'ExtraOne', actions: ['kms:DescribeKey'], resources: ['*'] });
+    expect(statements.read.at(-1)).toEqual({ sid: 'ExtraOne', actions: ['kms:DescribeKey'], resources: [ONLY_KEY] });
     expect(sessionPolicy(extra, '210987654321', 'aws', 'read').Statement).toEqual([
-      { Sid: 'ExtraOne', Effect: 'Allow', Action: ['kms:DescribeKey'], Resource: ['*'] },
+      {
+        Sid: 'ExtraOne',
+        Effect: 'Allow',
+        Action: ['kms:DescribeKey'],
+        Resource: ['arn:aws:kms:*:210987654321:key/only'],
+      },
     ]);
+  });
+
+  it('merges a grant on the same resources and conditions into the earlier statement, keeping the roles small', () => {
+    const wide = (calls: string[]) => (s: { resources: readonly string[]; actions: readonly string[] }) =>
+      s.resources.join() === '*' && calls.every((c) => s.actions.includes(c));
+    const before = spokeRoleStatements().read;
+    expect(before.some(wide(['ssm:GetServiceSetting']))).toBe(false);
+    const extra = {
+      ...REMEDIATIONS[0]!,
+      id: 'extra-two',
+      permissions: [{ calls: ['ssm:GetServiceSetting'], resources: ['*'] }],
+    };
+    const after = spokeRoleStatements([...REMEDIATIONS, extra]).read;
+    expect(after).toHaveLength(before.length);
+    expect(after.some(wide(['ssm:GetServiceSetting', 'ec2:DescribeInstances']))).toBe(true);
   });
 
   it('fills account and partition into session policies and never grants another account', () => {

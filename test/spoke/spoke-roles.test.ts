@@ -150,9 +150,10 @@ describe('spoke roles generated from the registry', () => {
     for (const role of ['SoclessRemediationRole', 'SoclessUndoRole']) {
       // Placeholders stay as Fn::Sub objects here, longer than the values they become: an upper bound.
       const inline = policiesOfRole(role, 'AWS::IAM::Policy').reduce((n, p) => n + chars(p), 0);
-      expect(inline, role).toBeLessThanOrEqual(10_240);
+      // A 10% margin: the next remediation should fail here, not at deploy time.
+      expect(inline, role).toBeLessThanOrEqual(10_240 * 0.9);
       for (const managed of policiesOfRole(role, 'AWS::IAM::ManagedPolicy')) {
-        expect(chars(managed), role).toBeLessThanOrEqual(6_144);
+        expect(chars(managed), role).toBeLessThanOrEqual(6_144 * 0.9);
       }
     }
     expect(bytes).toBeLessThanOrEqual(TEMPLATE_BODY_LIMIT_BYTES);
