@@ -123,7 +123,7 @@ export function warmPathHops(measured: {
       source: 'assumed',
       ref: 'not documented; X-Ray subsegment of the remediate integration',
       lever:
-        'reuse the session across the read, fix and verify calls of one remediation (one AssumeRole, not one per call)',
+        'one session for the read, fix and verify of a remediation (today a read session and a fix session), or a read session cached per account',
     },
     {
       name: 'service API: read current state',
