@@ -97,15 +97,19 @@ export class IntegrationFunctions extends Construct {
         // Read at run time: the value is in no template or Lambda environment.
         props.externalIdSecret.grantRead(fn.function);
         fn.function.addEnvironment(EXTERNAL_ID_SECRET_ENV, props.externalIdSecret.secretArn);
-        props.killSwitch?.grantRead(fn);
-        const limits = props.remediation ?? {
-          autoMinSeverity: 'HIGH',
-          maxAutoPerAccountPerHour: 10,
-          maxAutoPerOrgPerHour: 100,
-        };
-        fn.function.addEnvironment(AUTO_MIN_SEVERITY_ENV, limits.autoMinSeverity);
-        fn.function.addEnvironment(MAX_AUTO_PER_ACCOUNT_ENV, String(limits.maxAutoPerAccountPerHour));
-        fn.function.addEnvironment(MAX_AUTO_PER_ORG_ENV, String(limits.maxAutoPerOrgPerHour));
+        // The kill switch and the auto limits concern what applies fixes (it keeps the remediations table); a
+        // read-only spoke reader (SOCless AWSRequest) gets neither.
+        if (deployment.tables.some((t) => t.table === 'remediations')) {
+          props.killSwitch?.grantRead(fn);
+          const limits = props.remediation ?? {
+            autoMinSeverity: 'HIGH',
+            maxAutoPerAccountPerHour: 10,
+            maxAutoPerOrgPerHour: 100,
+          };
+          fn.function.addEnvironment(AUTO_MIN_SEVERITY_ENV, limits.autoMinSeverity);
+          fn.function.addEnvironment(MAX_AUTO_PER_ACCOUNT_ENV, String(limits.maxAutoPerAccountPerHour));
+          fn.function.addEnvironment(MAX_AUTO_PER_ORG_ENV, String(limits.maxAutoPerOrgPerHour));
+        }
         assumers.push(fn);
       }
       byId.set(deployment.id, fn);

@@ -27,6 +27,7 @@ import { remediate } from './remediate/integration.ts';
 import { requestApproval } from './request-approval/integration.ts';
 import { saveToVault } from './save-to-vault/integration.ts';
 import { setInvestigationStatus } from './set-investigation-status/integration.ts';
+import { soclessAwsRequest } from './socless-aws-request/integration.ts';
 import { soclessCore } from './socless-core/integration.ts';
 import { soclessSlack } from './socless-slack/integration.ts';
 import { soclessSlackPrompt } from './socless-slack-prompt/integration.ts';
@@ -57,6 +58,7 @@ export const REGISTERED_INTEGRATIONS: readonly RegisteredIntegration[] = [
   { integration: commentJiraIssue, entry: entry('comment-jira-issue') },
   { integration: enrichResource, entry: entry('enrich-resource') },
   { integration: soclessCore, entry: entry('socless-core') },
+  { integration: soclessAwsRequest, entry: entry('socless-aws-request') },
   { integration: soclessSlack, entry: entry('socless-slack') },
   { integration: soclessSlackPrompt, entry: entry('socless-slack-prompt') },
 ];

@@ -28,6 +28,8 @@ export interface SoclessAlias {
 export const SOCLESS_CORE_INTEGRATION = 'socless_core';
 /** The integration hosting the socless-slack operations. */
 export const SOCLESS_SLACK_INTEGRATION = 'socless_slack';
+/** The integration hosting AWSRequest: its own Lambda, the only SOCless one that chains into spoke sessions. */
+export const SOCLESS_AWS_REQUEST_INTEGRATION = 'socless_aws_request';
 /** The integration hosting socless-slack's Interactions (they store a task token and wait). */
 export const SOCLESS_SLACK_PROMPT_INTEGRATION = 'socless_slack_prompt';
 
@@ -55,7 +57,7 @@ const prompt = (name: string): SoclessAlias => ({
 export const SOCLESS_ALIASES: readonly SoclessAlias[] = [
   core('SetInvestigationStatus'),
   core('HTTPRequest'),
-  core('AWSRequest'),
+  { name: 'AWSRequest', origin: 'socless', integration: SOCLESS_AWS_REQUEST_INTEGRATION, operation: 'AWSRequest' },
   core('CacheResults'),
   core('Counter'),
   core('AddCustomMapping'),

@@ -154,6 +154,23 @@ describe('remediation kill switch in the hub', () => {
   });
 });
 
+describe('hub remediation role trust', () => {
+  it('is trusted by remediate and the read-only SOCless AWSRequest Lambda only (no kill switch for the reader)', () => {
+    const trusted = (
+      hub.stack.remediationRole.role.node.defaultChild as CfnElement & { assumeRolePolicyDocument: unknown }
+    ).assumeRolePolicyDocument;
+    const names = JSON.stringify(Stack.of(hub.stack).resolve(trusted));
+    const assumers = functions().filter((fn) => names.includes(`"${logicalId(fn.role)}"`));
+    expect(assumers.map((fn) => fn.node.id).sort()).toEqual(
+      ['remediate', 'socless_aws_request'].map((id) => hub.stack.integrations.byId.get(id)!.node.id).sort(),
+    );
+    const reader = hub.stack.integrations.byId.get('socless_aws_request')!;
+    expect(resources[logicalId(reader.function)]!.Properties.Environment.Variables[KILL_SWITCH_PARAMETER_ENV]).toBe(
+      undefined,
+    );
+  });
+});
+
 describe('playbooks that change accounts', () => {
   it.each(['remediate-finding'])('run %s as a Standard workflow, by its own choice', (name) => {
     const source = JSON.parse(readFileSync(new URL(`../../playbooks/${name}/playbook.json`, import.meta.url), 'utf8'));

@@ -20,6 +20,7 @@ import { SAMPLE_CONFIG_INPUT } from '../hub/synth-hub.ts';
 const CATALOG: IntegrationCatalog = defineIntegrationCatalog([
   { id: 'socless_core', references: [], description: 'SOCless core operations' },
   { id: 'socless_slack', references: [], description: 'socless-slack operations' },
+  { id: 'socless_aws_request', references: [], description: 'SOCless AWSRequest' },
   { id: 'socless_slack_prompt', references: [], description: 'socless-slack prompts', interaction: true },
   { id: 'enrich_account', references: ['socless.EnrichAccount'], description: 'native' },
 ]);
