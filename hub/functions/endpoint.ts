@@ -218,11 +218,13 @@ async function handleApiRequest(deps: EndpointDeps, event: APIGatewayProxyEvent)
   let status: number | undefined;
   try {
     if (intake.ok) {
-      const source = intake.envelope.source as string;
-      outcomes = (await processEvents(intake.events, origin, deps.pipeline, intake.flags)).map((o) => ({
-        ...o,
-        source,
-      }));
+      // One event per item (a SOCless create-events body makes one per detail), each with its own flags.
+      outcomes = [];
+      for (const item of intake.items) {
+        const source = item.envelope.source as string;
+        const done = await processEvents(item.events, origin, deps.pipeline, item.flags);
+        outcomes.push(...done.map((o) => ({ ...o, source })));
+      }
     } else {
       status = intake.status;
       const rejection = {

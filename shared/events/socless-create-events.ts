@@ -5,6 +5,9 @@
  * events). The dedup key is SOCless's hash: md5 of `event_type` lower-cased followed by the sorted, lower-cased
  * values of `details[k]` for each k in `dedup_keys`.
  *
+ * A body of several details makes one payload (one event, one execution) per detail, each meeting the sender's
+ * scope on its own; one that cannot become an event refuses the request, naming `details[i]`.
+ *
  * The SOCless details travel as `soclessDetails` in the stored detail; a SOCless-style playbook reads them at
  * `artifacts.event.details.<key>` (see buildExecutionInput). `playbook` is kept as `soclessPlaybook`: it does not
  * route by itself (a sender must not pick any playbook); a playbook opts in with a Trigger on its sender's source
@@ -75,6 +78,16 @@ export function soclessCreateEventsPayloads(body: unknown, requestId: string): A
   }
   const b = parsed.data;
   const details = Array.isArray(b.details) ? b.details : [b.details];
+  const dedupHash = (merged: Record<string, unknown>, keys: readonly string[], i: number): string => {
+    try {
+      return soclessDedupHash(b.event_type, merged, keys);
+    } catch (err) {
+      // Several details: say which one.
+      if (!(err instanceof SoclessCreateEventsError) || !Array.isArray(b.details)) throw err;
+      const field = err.field.replace(/^details/, `details[${i}]`);
+      throw new SoclessCreateEventsError(err.message.replace(err.field, field), field);
+    }
+  };
   return details.map((detail, i) => {
     const merged = { ...detail, ...(b.add_to_details ?? {}) };
     const title = typeof merged.title === 'string' && merged.title.length > 0 ? merged.title : b.event_type;
@@ -82,9 +95,7 @@ export function soclessCreateEventsPayloads(body: unknown, requestId: string): A
       id: `${requestId}-${i}`,
       type: b.event_type,
       title: title.slice(0, 1024),
-      ...(b.dedup_keys && b.dedup_keys.length > 0
-        ? { dedupKey: soclessDedupHash(b.event_type, merged, b.dedup_keys) }
-        : {}),
+      ...(b.dedup_keys && b.dedup_keys.length > 0 ? { dedupKey: dedupHash(merged, b.dedup_keys, i) } : {}),
       soclessDetails: merged,
       ...(b.playbook !== undefined ? { soclessPlaybook: b.playbook } : {}),
       ...(b.data_types !== undefined ? { soclessDataTypes: b.data_types } : {}),

@@ -229,15 +229,27 @@ export const webhookEnvelopeNormalizer: EventNormalizer = {
   normalize: normalizeWebhookEnvelope,
 };
 
+/** One event a webhook request makes. */
+export interface WebhookIntakeItem {
+  readonly envelope: Record<string, unknown>;
+  readonly events: SecurityEvent[];
+  readonly flags: EventFlag[];
+}
+
 /** Outcome of {@link normalizeWebhookEvent}. */
 export type WebhookIntake =
   | {
       readonly ok: true;
-      /** The EventBridge form that is stored, routed and re-driven. */
+      /** The EventBridge form that is stored, routed and re-driven (the first one, for a body of several). */
       readonly envelope: Record<string, unknown>;
-      /** The event, with the sender's remediation permission. */
+      /** The events, with the sender's remediation permission. */
       readonly events: SecurityEvent[];
       readonly flags: EventFlag[];
+      /**
+       * One per event the request makes, each with its own envelope and flags: one for a webhook payload, one per
+       * detail for a SOCless create-events body.
+       */
+      readonly items: ReadonlyArray<WebhookIntakeItem>;
     }
   /** Not authenticated (401): nothing is stored, and the reason does not say which senders exist. */
   | { readonly ok: false; readonly authenticated: false; readonly reason: string }
@@ -250,6 +262,9 @@ export type WebhookIntake =
       readonly field?: string;
       readonly flags: EventFlag[];
     };
+
+/** An authenticated request refused (400, or 403 outside the sender's scope). */
+type WebhookRefusal = Extract<WebhookIntake, { authenticated: true }>;
 
 /** What {@link normalizeWebhookEvent} needs besides the request. */
 export interface WebhookIntakeOptions extends InputLimits {
@@ -285,7 +300,8 @@ export function normalizeWebhookEvent(request: WebhookRequest, options: WebhookI
     ...(options.now !== undefined ? { now: options.now } : {}),
   });
   if (!verification.ok) return { ok: false, authenticated: false, reason: `webhook rejected: ${verification.reason}` };
-  const refuse = (status: 400 | 403, reason: string, flags: EventFlag[], field?: string): WebhookIntake => ({
+  const signedAt = verification.timestamp;
+  const refuse = (status: 400 | 403, reason: string, flags: EventFlag[], field?: string): WebhookRefusal => ({
     ok: false,
     authenticated: true,
     status,
@@ -299,7 +315,8 @@ export function normalizeWebhookEvent(request: WebhookRequest, options: WebhookI
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return refuse(400, 'webhook payload: must be a JSON object', []);
   }
-  let body = value as Record<string, unknown>;
+  let bodies = [value as Record<string, unknown>];
+  const body = value as Record<string, unknown>;
   if (isSoclessCreateEventsBody(body)) {
     // SOCless's create-events body becomes a webhook payload and then meets the same checks as any other.
     const requestId = createHash('sha256')
@@ -313,100 +330,116 @@ export function normalizeWebhookEvent(request: WebhookRequest, options: WebhookI
       if (err instanceof SoclessCreateEventsError) return refuse(400, err.message, [], err.field);
       throw err;
     }
-    if (payloads.length !== 1) {
-      return refuse(
-        400,
-        `create-events body: details has ${payloads.length} entries; POST /events takes one detail per request (send one request per detail)`,
-        [],
-        'details',
-      );
+    bodies = payloads;
+  }
+  // Every event of the request meets every check; one refused refuses the request (nothing is half-accepted).
+  const items: WebhookIntakeItem[] = [];
+  for (const [i, one] of bodies.entries()) {
+    const item = intakeOne(one);
+    if ('ok' in item) {
+      return bodies.length === 1 || item.field === undefined
+        ? item
+        : { ...item, field: `details[${i}].${item.field}`, reason: `details[${i}]: ${item.reason}` };
     }
-    body = payloads[0] as Record<string, unknown>;
+    items.push(item);
   }
-  const shaped = ENVELOPE_KEYS.find((k) => k in body);
-  if (shaped) {
-    return refuse(
-      400,
-      `webhook payload: has "${shaped}": POST /events takes webhook payloads ({id, type, title, ...}), never EventBridge events`,
-      ['not-a-webhook'],
-      shaped,
-    );
-  }
-  const asked = (body as { source?: unknown }).source;
-  if (typeof asked === 'string' && asked.startsWith('aws.')) {
-    return refuse(
-      400,
-      `webhook payload: source "${asked}" is an AWS source; a webhook cannot emit AWS events`,
-      ['not-a-webhook'],
-      'source',
-    );
-  }
-  const parsed = parseSource(WebhookPayloadSchema, body, 'webhook payload');
-  if (!parsed.ok) return refuse(400, parsed.reason, [], parsed.field);
-  const p = parsed.data;
-  const allowed = webhookSources(sender);
-  const source = p.source ?? (allowed.length === 1 ? (allowed[0] as string) : `${WEBHOOK_SOURCE_PREFIX}${sender.name}`);
-  if (!allowed.includes(source)) {
-    return refuse(
-      403,
-      `webhook payload: source "${source}" is not one of sender ${sender.name}'s sources (${allowed.join(', ')})`,
-      ['webhook-scope'],
-      'source',
-    );
-  }
-  const named = [
-    ...(p.account ? [{ field: 'account', account: p.account }] : []),
-    ...(p.resources ?? []).flatMap((r, i) => {
-      const account = r.account ?? (r.id.startsWith('arn:') ? arnParts(r.id).account : undefined);
-      return account ? [{ field: `resources[${i}]`, account }] : [];
-    }),
-  ];
-  const outside = named.find((n) => !sender.accounts.includes(n.account));
-  if (outside) {
-    return refuse(
-      403,
-      `webhook payload: ${outside.field} names account ${outside.account}, which sender ${sender.name} may not name`,
-      ['webhook-scope'],
-      outside.field,
-    );
-  }
-  // The event acts in one account at most: a resource elsewhere would make it reach past `account`.
-  const elsewhere = named.find((n) => n.account !== p.account);
-  if (elsewhere) {
-    return refuse(
-      403,
-      `webhook payload: ${elsewhere.field} names account ${elsewhere.account} but the payload's account is ${p.account ?? 'not set'}; one event is about one account`,
-      ['account-mismatch'],
-      elsewhere.field,
-    );
-  }
-  const { severity, capped } = capWebhookSeverity(payloadSeverity(p), {
-    autoMinSeverity: options.autoMinSeverity,
-    severityMayReachAuto: sender.severityMayReachAuto,
-  });
-  const envelope: Record<string, unknown> = {
-    version: '0',
-    id: `webhook-${sender.name}-${p.id}`,
-    'detail-type': p.type,
-    source,
-    account: p.account ?? options.hubAccountId,
-    time: isoTime(p.time) ?? new Date(verification.timestamp * 1000).toISOString(),
-    region: options.region,
-    resources: [],
-    // The stored detail carries the capped severity, so routing and a re-drive see only that.
-    detail: { ...(body as Record<string, unknown>), source, ...(capped ? { severity: severity.score } : {}) },
-  };
-  const checked = parseEventBridgeEnvelope(envelope);
-  if (!checked.ok) return refuse(400, `webhook payload: ${checked.reason}`, [], checked.field);
-  const normalized = normalizeWebhookEnvelope(checked.envelope, checked.raw);
-  if (!normalized.ok) return refuse(400, normalized.reason, [], normalized.field);
+  const first = items[0] as WebhookIntakeItem;
   return {
     ok: true,
-    envelope,
-    events: normalized.events.map((e) => ({
-      ...e,
-      ...(e.origin ? { origin: { ...e.origin, mayRemediate: sender.mayRemediate } } : {}),
-    })),
-    flags: capped ? ['severity-capped'] : [],
+    envelope: first.envelope,
+    events: items.flatMap((i) => i.events),
+    flags: [...new Set(items.flatMap((i) => i.flags))],
+    items,
   };
+
+  function intakeOne(
+    body: Record<string, unknown>,
+  ): WebhookIntakeItem | Extract<WebhookIntake, { authenticated: true }> {
+    const shaped = ENVELOPE_KEYS.find((k) => k in body);
+    if (shaped) {
+      return refuse(
+        400,
+        `webhook payload: has "${shaped}": POST /events takes webhook payloads ({id, type, title, ...}), never EventBridge events`,
+        ['not-a-webhook'],
+        shaped,
+      );
+    }
+    const asked = (body as { source?: unknown }).source;
+    if (typeof asked === 'string' && asked.startsWith('aws.')) {
+      return refuse(
+        400,
+        `webhook payload: source "${asked}" is an AWS source; a webhook cannot emit AWS events`,
+        ['not-a-webhook'],
+        'source',
+      );
+    }
+    const parsed = parseSource(WebhookPayloadSchema, body, 'webhook payload');
+    if (!parsed.ok) return refuse(400, parsed.reason, [], parsed.field);
+    const p = parsed.data;
+    const allowed = webhookSources(sender);
+    const source =
+      p.source ?? (allowed.length === 1 ? (allowed[0] as string) : `${WEBHOOK_SOURCE_PREFIX}${sender.name}`);
+    if (!allowed.includes(source)) {
+      return refuse(
+        403,
+        `webhook payload: source "${source}" is not one of sender ${sender.name}'s sources (${allowed.join(', ')})`,
+        ['webhook-scope'],
+        'source',
+      );
+    }
+    const named = [
+      ...(p.account ? [{ field: 'account', account: p.account }] : []),
+      ...(p.resources ?? []).flatMap((r, i) => {
+        const account = r.account ?? (r.id.startsWith('arn:') ? arnParts(r.id).account : undefined);
+        return account ? [{ field: `resources[${i}]`, account }] : [];
+      }),
+    ];
+    const outside = named.find((n) => !sender.accounts.includes(n.account));
+    if (outside) {
+      return refuse(
+        403,
+        `webhook payload: ${outside.field} names account ${outside.account}, which sender ${sender.name} may not name`,
+        ['webhook-scope'],
+        outside.field,
+      );
+    }
+    // The event acts in one account at most: a resource elsewhere would make it reach past `account`.
+    const elsewhere = named.find((n) => n.account !== p.account);
+    if (elsewhere) {
+      return refuse(
+        403,
+        `webhook payload: ${elsewhere.field} names account ${elsewhere.account} but the payload's account is ${p.account ?? 'not set'}; one event is about one account`,
+        ['account-mismatch'],
+        elsewhere.field,
+      );
+    }
+    const { severity, capped } = capWebhookSeverity(payloadSeverity(p), {
+      autoMinSeverity: options.autoMinSeverity,
+      severityMayReachAuto: sender.severityMayReachAuto,
+    });
+    const envelope: Record<string, unknown> = {
+      version: '0',
+      id: `webhook-${sender.name}-${p.id}`,
+      'detail-type': p.type,
+      source,
+      account: p.account ?? options.hubAccountId,
+      time: isoTime(p.time) ?? new Date(signedAt * 1000).toISOString(),
+      region: options.region,
+      resources: [],
+      // The stored detail carries the capped severity, so routing and a re-drive see only that.
+      detail: { ...(body as Record<string, unknown>), source, ...(capped ? { severity: severity.score } : {}) },
+    };
+    const checked = parseEventBridgeEnvelope(envelope);
+    if (!checked.ok) return refuse(400, `webhook payload: ${checked.reason}`, [], checked.field);
+    const normalized = normalizeWebhookEnvelope(checked.envelope, checked.raw);
+    if (!normalized.ok) return refuse(400, normalized.reason, [], normalized.field);
+    return {
+      envelope,
+      events: normalized.events.map((e) => ({
+        ...e,
+        ...(e.origin ? { origin: { ...e.origin, mayRemediate: sender.mayRemediate } } : {}),
+      })),
+      flags: capped ? ['severity-capped'] : [],
+    };
+  }
 }

@@ -87,9 +87,7 @@ describe("SOCless's create-events body on POST /events", () => {
     expect(input.artifacts.event.details).toMatchObject({ username: 'Bob', team: 'secops', account: '' });
   });
 
-  it('is refused naming the field: a non-string dedup value, several details, an unknown key', () => {
-    const nonString = normalizeWebhookEvent(signed({ ...CREATE_EVENTS, details: { username: 7, ip: 'x' } }), OPTIONS);
-    expect(nonString).toMatchObject({ ok: false, status: 400, field: 'details.username' });
+  it('makes one event per detail, each with its own envelope, id and dedup hash', () => {
     const several = normalizeWebhookEvent(
       signed({
         ...CREATE_EVENTS,
@@ -100,8 +98,27 @@ describe("SOCless's create-events body on POST /events", () => {
       }),
       OPTIONS,
     );
-    expect(several).toMatchObject({ ok: false, status: 400, field: 'details' });
-    expect(!several.ok && several.reason).toContain('one detail per request');
+    if (!several.ok) throw new Error(several.reason);
+    expect(several.items).toHaveLength(2);
+    expect(several.events.map((e) => e.dedupKey)).toEqual([
+      `webhook:socless-sender:${createHash('md5').update('suspicious_loginab').digest('hex')}`,
+      `webhook:socless-sender:${createHash('md5').update('suspicious_logincd').digest('hex')}`,
+    ]);
+    expect(new Set(several.events.map((e) => e.id)).size).toBe(2);
+    expect(several.items.map((i) => (i.envelope.detail as { soclessDetails: unknown }).soclessDetails)).toEqual([
+      { username: 'a', ip: 'b', team: 'secops' },
+      { username: 'c', ip: 'd', team: 'secops' },
+    ]);
+  });
+
+  it('is refused naming the field: a non-string dedup value (and which detail), an unknown key', () => {
+    const nonString = normalizeWebhookEvent(signed({ ...CREATE_EVENTS, details: { username: 7, ip: 'x' } }), OPTIONS);
+    expect(nonString).toMatchObject({ ok: false, status: 400, field: 'details.username' });
+    const second = normalizeWebhookEvent(
+      signed({ ...CREATE_EVENTS, details: [{ username: 'a', ip: 'b' }, { username: 'c' }] }),
+      OPTIONS,
+    );
+    expect(second).toMatchObject({ ok: false, status: 400, field: 'details[1].ip' });
     const unknown = normalizeWebhookEvent(signed({ ...CREATE_EVENTS, source: 'aws.guardduty' }), OPTIONS);
     expect(unknown).toMatchObject({ ok: false, status: 400 });
   });
