@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadPipelineConfig, PIPELINE_CONTEXT_KEY } from './delivery/pipeline-config.ts';
+import { guardEnabled, guardValidator } from './delivery/policy-as-code.ts';
 import { SoclessPipelineStack } from './delivery/socless-pipeline-stack.ts';
 import { HubStack, type HubStackProps } from './hub/hub-stack.ts';
 import { integrationCatalogFor, integrationDeployments } from './hub/integrations/index.ts';
@@ -69,6 +70,7 @@ export function buildSoclessApp(app: App = new App()): SoclessApp {
     : undefined;
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (guardEnabled(app)) Validations.of(app).addPlugins(guardValidator());
   return { app, config, hub, spokeGlobal, spokeRegional, rollout, ...(pipeline ? { pipeline } : {}) };
 }
 

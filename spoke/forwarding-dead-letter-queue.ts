@@ -20,6 +20,8 @@ export class ForwardingDeadLetterQueue extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // Marks it as a dead-letter queue (CT.SQS.PR.1 then requires no DLQ of its own); allowAll is SQS's default.
+      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
     });
     // cdk-nag only recognises DLQs named by an SQS redrive policy or a Lambda, not by an EventBridge target.
     Validations.of(this.queue).acknowledge({
