@@ -20,6 +20,11 @@ export interface PlaybookEventArtifact {
 
 /** The starting state of a playbook execution (see the playbook contract). */
 export interface ExecutionInput {
+  /**
+   * Our execution name, also at the top level where SOCless's execution input has it (`$.execution_id`), so a
+   * SOCless-style playbook that reads it there keeps working.
+   */
+  readonly execution_id: string;
   readonly artifacts: {
     readonly event: PlaybookEventArtifact;
     readonly investigation_id: string;
@@ -65,6 +70,7 @@ export function buildExecutionInput(args: BuildExecutionInputArgs): ExecutionInp
   const socless = soclessDetailsOf(normalized, raw);
   const details = socless ? { ...socless, ...normalized } : normalized;
   const input: ExecutionInput = {
+    execution_id: args.execution_id,
     artifacts: {
       event: {
         id: args.event.id,

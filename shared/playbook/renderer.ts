@@ -245,6 +245,7 @@ class Renderer {
       copy(def, out, ['ResultSelector', 'ResultPath']);
     } else {
       out.ResultSelector = {
+        'execution_id.$': '$$.Execution.Name',
         'artifacts.$': '$$.Execution.Input.artifacts',
         'results.$': '$.results',
         'errors.$': '$.errors',
@@ -297,6 +298,8 @@ class Renderer {
       // Each branch returns the whole execution state; merge their results and errors back into one state,
       // which SOCless did with an extra MergeParallelOutput Lambda state.
       out.ResultSelector = {
+        // SOCless's top-level execution_id stays where a SOCless-style playbook reads it.
+        ...(this.playbook.compat === 'socless' ? { 'execution_id.$': '$$.Execution.Name' } : {}),
         'artifacts.$': '$[0].artifacts',
         'results.$': mergeExpression(branches.length, 'results'),
         'errors.$': mergeExpression(branches.length, 'errors'),

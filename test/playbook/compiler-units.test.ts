@@ -134,6 +134,7 @@ describe('buildExecutionInput', () => {
     expect(
       buildExecutionInput({ event, execution_id: 'exec-1', account: { id: '111122223333', mode: 'notify' } }),
     ).toEqual({
+      execution_id: 'exec-1',
       artifacts: {
         event: { ...event, details: { severity: 8 } },
         investigation_id: 'inv-1',

@@ -181,6 +181,8 @@ describe('a SOCless-style playbook on the local executor', () => {
     const output = result.output as { results: Record<string, unknown>; artifacts: Record<string, unknown> };
     expect(output.results).toEqual({ Close_Investigation: { result: 'success' }, result: 'success' });
     expect((output.artifacts.event as { id: string }).id).toBe('evt-tour-1');
+    // SOCless's top-level execution_id is in the input and carried through every state.
+    expect((result.output as { execution_id?: unknown }).execution_id).toBe('tour-1');
   });
 
   it('after a Parallel, merges the branch results as MergeParallelOutput would', async () => {
@@ -189,6 +191,7 @@ describe('a SOCless-style playbook on the local executor', () => {
     const compiled = compileTour();
     const fanOut = (compiled.playbook.definition.States as Record<string, Record<string, unknown>>).Fan_Out;
     expect(fanOut?.ResultSelector).toEqual({
+      'execution_id.$': '$$.Execution.Name',
       'artifacts.$': '$[0].artifacts',
       'results.$': 'States.JsonMerge($[0].results, $[1].results, false)',
       'errors.$': 'States.JsonMerge($[0].errors, $[1].errors, false)',

@@ -59,6 +59,7 @@ describe('an external integration in a SOCless-style playbook', () => {
       State_Config: { Name: 'Transition', Parameters: { issue: '$.artifacts.event.details.issue', to: 'Done' } },
     });
     expect(state?.ResultSelector).toEqual({
+      'execution_id.$': '$$.Execution.Name',
       'artifacts.$': '$$.Execution.Input.artifacts',
       'results.$': '$.results',
       'errors.$': '$.errors',
