@@ -62,7 +62,16 @@ export function loadPipelineConfig(
   source = `cdk.json context "${PIPELINE_CONTEXT_KEY}"`,
 ): PipelineConfig | undefined {
   if (raw === undefined) return undefined;
-  const result = PipelineConfigSchema.safeParse(raw);
+  // `cdk synth -c soclessPipeline='{…}'` passes the value as a string.
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch (err) {
+      throw new ConfigError([{ file: source, path: '$', reason: `is not JSON: ${(err as Error).message}` }]);
+    }
+  }
+  const result = PipelineConfigSchema.safeParse(value);
   if (result.success) return result.data;
   const problems: Problem[] = result.error.issues.map((issue) => ({
     file: source,

@@ -4,7 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSoclessApp, type SoclessApp } from '../../app.ts';
-import { PIPELINE_CONTEXT_KEY } from '../../delivery/pipeline-config.ts';
+import { loadPipelineConfig, PIPELINE_CONTEXT_KEY } from '../../delivery/pipeline-config.ts';
 import { ConfigError } from '../../shared/errors.ts';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
@@ -188,5 +188,17 @@ describe('pipeline configuration', () => {
     expect(() => buildSoclessApp(appWith(bad))).toThrow(
       /soclessPipeline": \$\.source\.connectionArn: must be a CodeConnections connection ARN/,
     );
+  });
+});
+
+describe('loadPipelineConfig', () => {
+  it('takes the JSON string that cdk -c passes, and says when it is not JSON', () => {
+    const config = {
+      source: { type: 's3', bucket: 'acme-socless-source', key: 'a.zip' },
+      notificationTopicArn: TOPIC,
+      rolloutRoleArn: ROLLOUT_ROLE,
+    };
+    expect(loadPipelineConfig(JSON.stringify(config))?.source).toEqual(config.source);
+    expect(() => loadPipelineConfig('{source:')).toThrow(/soclessPipeline": \$: is not JSON/);
   });
 });
