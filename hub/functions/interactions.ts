@@ -42,7 +42,7 @@ import {
   REASON_BLOCK_ID,
   REJECT_ACTION_ID,
 } from '../../shared/integrations/slack-blocks.ts';
-import { soclessConfirmationOutput } from '../../shared/integrations/socless-answers.ts';
+import { soclessConfirmationOutput, soclessResponseOutput } from '../../shared/integrations/socless-answers.ts';
 import { TABLES } from '../../shared/tables.ts';
 import {
   createDocumentClient,
@@ -308,6 +308,17 @@ async function deliverAnswer(
       item,
     };
   }
+  // A PromptForResponse is answered by a reply (the reason field, or a signed response's reason), never by "no".
+  const reply = answer.reason?.trim();
+  if (item.answerShape === 'socless-response' && (answer.decision !== 'approve' || !reply)) {
+    return {
+      statusCode: 400,
+      body: {
+        error: `interaction "${answer.messageId}" asks for a reply: send it as the reason with the approve decision (the Send button); an empty reply or a rejection is not an answer`,
+      },
+      item,
+    };
+  }
   const refusal = await authorize(item);
   if (refusal) {
     deps.logger.warn('refused an answer from a responder who may not answer', {
@@ -365,7 +376,14 @@ async function deliverAnswer(
   const tasks = deps.tasks ?? (deps.sfn ? sfnTaskResponder(deps.sfn) : undefined);
   if (!tasks) throw new Error('interactions: neither a Step Functions client nor a task responder was given');
   try {
-    if (item.answerShape === 'socless-confirmation') {
+    if (item.answerShape === 'socless-response') {
+      const output = soclessResponseOutput(String(item.state), {
+        text: reply as string,
+        responder: answer.responder,
+        messageId: answer.messageId,
+      });
+      await tasks.succeed(item.taskToken, JSON.stringify(output));
+    } else if (item.answerShape === 'socless-confirmation') {
       // A socless-slack PromptForConfirmation: yes and no both resume the playbook, with SOCless data.
       const output = soclessConfirmationOutput(String(item.state), answer);
       await tasks.succeed(item.taskToken, JSON.stringify(output));

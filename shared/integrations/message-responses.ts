@@ -24,8 +24,11 @@ export interface MessageResponseItem {
   readonly approvers?: readonly string[];
   /** planHash of the remediation calls the request showed; the answer carries it back as `plan_hash`. */
   readonly planHash?: string;
-  /** `socless-confirmation`: answer with SOCless data (`actions.value` "true"/"false"), a "no" included. */
-  readonly answerShape?: 'socless-confirmation';
+  /**
+   * `socless-confirmation`: answer with SOCless data (`actions.value` "true"/"false"), a "no" included;
+   * `socless-response`: a text reply (PromptForResponse), resumed with `text`.
+   */
+  readonly answerShape?: 'socless-confirmation' | 'socless-response';
   readonly slackChannel?: string;
   readonly slackTs?: string;
   readonly answeredAt?: string;

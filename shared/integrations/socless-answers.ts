@@ -18,5 +18,17 @@ export function soclessConfirmationOutput(
   return { [state]: r, ...r };
 }
 
+/**
+ * What a socless-slack PromptForResponse resumes with: the reply in `text`, flattened and under the state's
+ * name (`$.results.text`, `$.results.<State>.text`).
+ */
+export function soclessResponseOutput(
+  state: string,
+  answer: { readonly text: string; readonly responder: string; readonly messageId: string },
+): Record<string, unknown> {
+  const r = { text: answer.text, user: { id: answer.responder }, message_id: answer.messageId };
+  return { [state]: r, ...r };
+}
+
 /** The answer shape a message_responses item asks for. */
-export type AnswerShape = 'socless-confirmation';
+export type AnswerShape = 'socless-confirmation' | 'socless-response';

@@ -16,7 +16,7 @@ import {
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
 import type { IntegrationHandler } from '../integration-runtime/handler.ts';
-import { soclessConfirmationOutput } from '../integrations/socless-answers.ts';
+import { soclessConfirmationOutput, soclessResponseOutput } from '../integrations/socless-answers.ts';
 import { INTERACTION_REJECTED_ERROR, type LocalCallbackStore } from './callback-store.ts';
 
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -277,8 +277,17 @@ export async function runLocalExecution(
     }
     const meta = (payload._socless ?? {}) as JsonObject;
     const confirmation = meta.compat === 'socless' && meta.operation === 'PromptForConfirmation';
+    const response = meta.compat === 'socless' && meta.operation === 'PromptForResponse';
     try {
       const answer = await result;
+      if (response) {
+        // A SOCless PromptForResponse resumes with the reply in `text` (the answer's text, reason or note).
+        const a = (answer ?? {}) as JsonObject;
+        const text = [a.text, a.reason, a.responder_note].find((v) => typeof v === 'string' && v.trim() !== '');
+        if (typeof text !== 'string')
+          throw new Error(`state "${state}": PromptForResponse was answered without a reply`);
+        return soclessResponseOutput(state, { text, responder: String(a.responder ?? 'local'), messageId: id });
+      }
       if (!confirmation) return answer;
       const responder = String((answer as JsonObject | undefined)?.responder ?? 'local');
       return soclessConfirmationOutput(state, { decision: 'approve', responder, messageId: id });

@@ -3,12 +3,20 @@
  * `message_responses` (answer shape `socless-confirmation`) before it posts the question with a yes and a no
  * button, so a click can never find no record. The interactions function checks the signed click and who may
  * answer, as for every approval, and resumes the playbook with `actions.value` "true" or "false".
+ *
+ * PromptForResponse asks for a text reply the same way (answer shape `socless-response`): the message carries a
+ * reply field and a send button; the interactions function resumes the playbook with `text` = the reply.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { defineIntegration } from '../../../shared/integration-runtime/define.ts';
+import { defineIntegration, type IntegrationContext } from '../../../shared/integration-runtime/define.ts';
 import { MessageResponsesRepository } from '../../../shared/integrations/message-responses.ts';
-import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../../../shared/integrations/slack-blocks.ts';
+import {
+  APPROVE_ACTION_ID,
+  REASON_ACTION_ID,
+  REASON_BLOCK_ID,
+  REJECT_ACTION_ID,
+} from '../../../shared/integrations/slack-blocks.ts';
 import { SOCLESS_SLACK_PROMPT_INTEGRATION } from '../../../shared/playbook/socless-aliases.ts';
 import { fail, legacyText, parse, resolveTarget, slackFor, TargetType } from '../socless-slack/operations.ts';
 
@@ -32,20 +40,41 @@ const PromptForConfirmationParameters = z.object({
   token: z.string().min(1).optional(),
 });
 
+const PromptForResponseParameters = z.object({
+  target: z.string().min(1),
+  target_type: TargetType,
+  message_template: z.string().min(1),
+  receiver: z.string().min(1).optional(),
+  /** What the reply field asks for. */
+  response_desc: z.string().min(1).max(150).default('Your reply'),
+  /** Slack user ids who may answer, besides interactions.slack.allowedUserIds. */
+  approvers: z.array(z.string().regex(/^[UW][A-Z0-9]{6,}$/, 'must be a Slack user id such as U0123ABCD')).default([]),
+  /** How long the question can be answered; keep it equal to the state's TimeoutSeconds. @default 86400 */
+  timeout_seconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(365 * 86_400)
+    .default(86_400),
+  token: z.string().min(1).optional(),
+});
+
 export const soclessSlackPrompt = defineIntegration({
   id: SOCLESS_SLACK_PROMPT_INTEGRATION,
   references: [],
-  operations: ['PromptForConfirmation'],
+  operations: ['PromptForConfirmation', 'PromptForResponse'],
   interaction: true,
-  description: 'socless-slack PromptForConfirmation: asks yes/no in Slack and waits for the click.',
+  description:
+    'socless-slack PromptForConfirmation (asks yes/no in Slack, waits for the click) and PromptForResponse (waits for a text reply).',
   parameters: z.record(z.string(), z.unknown()),
   secretParameters: ['token'],
   deployment: { tables: [{ table: 'message_responses', access: 'rw' }], timeoutSeconds: 30 },
   async run(params, ctx) {
-    if (ctx.operation !== 'PromptForConfirmation') {
+    if (ctx.operation !== 'PromptForConfirmation' && ctx.operation !== 'PromptForResponse') {
       return fail(ctx, '(state)', `socless_slack_prompt has no operation "${ctx.operation ?? '(none)'}"`);
     }
-    if (!ctx.taskToken) return fail(ctx, '(state)', 'PromptForConfirmation must run in an Interaction state');
+    if (!ctx.taskToken) return fail(ctx, '(state)', `${ctx.operation} must run in an Interaction state`);
+    if (ctx.operation === 'PromptForResponse') return promptForResponse(params, ctx, ctx.taskToken);
     const p = parse(PromptForConfirmationParameters, params, ctx);
     const slack = await slackFor(params, ctx);
     const channel = await resolveTarget(slack, p.target, p.target_type, ctx);
@@ -99,3 +128,55 @@ export const soclessSlackPrompt = defineIntegration({
     return { message_id: messageId, slack_id: postedChannel, receiver: p.receiver ?? ctx.state };
   },
 });
+
+/** PromptForResponse: records the task token, then posts the question with a reply field and a send button. */
+async function promptForResponse(params: Record<string, unknown>, ctx: IntegrationContext, taskToken: string) {
+  const p = parse(PromptForResponseParameters, params, ctx);
+  const slack = await slackFor(params, ctx);
+  const channel = await resolveTarget(slack, p.target, p.target_type, ctx);
+  const text = legacyText(p.message_template, 'message_template', ctx);
+  const messageId = `prompt-${(ctx.deps.newId ?? randomUUID)()}`;
+  const now = ctx.now();
+  const repo = new MessageResponsesRepository(ctx.deps.documentClient, ctx.tableName('message_responses'));
+  await repo.create({
+    messageId,
+    taskToken,
+    investigationId: ctx.investigationId,
+    executionId: ctx.executionId,
+    playbook: ctx.playbook,
+    state: ctx.state,
+    status: 'pending',
+    provider: 'slack',
+    title: text.slice(0, 200),
+    createdAt: now.toISOString(),
+    expiresAt: Math.floor(now.getTime() / 1000) + p.timeout_seconds,
+    answerShape: 'socless-response',
+    ...(p.approvers.length > 0 ? { approvers: p.approvers } : {}),
+  });
+  const blocks = [
+    { type: 'section', text: { type: 'mrkdwn', text } },
+    {
+      type: 'input',
+      block_id: REASON_BLOCK_ID,
+      label: { type: 'plain_text', text: p.response_desc },
+      element: { type: 'plain_text_input', action_id: REASON_ACTION_ID, max_length: 2000, multiline: true },
+    },
+    {
+      type: 'actions',
+      block_id: 'socless_decision',
+      elements: [
+        {
+          type: 'button',
+          action_id: APPROVE_ACTION_ID,
+          value: messageId,
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Send' },
+        },
+      ],
+    },
+  ];
+  const response = await slack.call('chat.postMessage', { channel, text, blocks });
+  const postedChannel = typeof response.channel === 'string' ? response.channel : channel;
+  if (typeof response.ts === 'string') await repo.attachSlackMessage(messageId, postedChannel, response.ts);
+  return { message_id: messageId, slack_id: postedChannel, receiver: p.receiver ?? ctx.state };
+}
