@@ -115,6 +115,7 @@ export class HubStack extends Stack {
     this.remediationRole = new HubRemediationRole(this, 'RemediationRole', {
       organizationId: config.organizationId,
       assumers: this.integrations.spokeAssumers.map((fn) => fn.role),
+      readers: this.integrations.spokeReaders.map((fn) => fn.role),
       operatorRoleArns: config.operatorRoleArns,
     });
     // Undo restores a weaker state: only operators reach it, and with none configured there is no undo role.

@@ -25,6 +25,11 @@ export interface IntegrationDeployment {
   readonly tables: ReadonlyArray<{ readonly table: TableKey; readonly access: TableAccess }>;
   /** Whether it assumes spoke roles (then it runs as, or may assume, the hub remediation role). */
   readonly assumesSpokeRoles?: boolean;
+  /**
+   * With `assumesSpokeRoles`: it only reads. The hub remediation role then admits it only with the source identity
+   * `NAMES.readOnlySourceIdentity`, which no later hop can change and which the spoke roles deny every write to.
+   */
+  readonly readOnlySpokeAccess?: boolean;
   /** Extra IAM statements it needs beyond tables (e.g. `secretsmanager:GetSecretValue` on a prefix). */
   readonly statements?: ReadonlyArray<{ readonly actions: readonly string[]; readonly resources: readonly string[] }>;
   /** Publishes to the hub's notification topic (SNS, e-mail subscribers); the stack sets the env var and the grant. */

@@ -10,6 +10,11 @@ export const NAMES = {
   hubRemediationRoleName: 'SoclessHubRemediationRole',
   /** The hub-side role, assumable by operator roles only, through which undo reaches `SoclessUndoRole`. */
   hubUndoRoleName: 'SoclessHubUndoRole',
+  /**
+   * The sts:SourceIdentity of read-only spoke sessions (the SOCless AWSRequest reader). Set on the first hop and
+   * kept by every later one; spoke roles deny every action but their reads to a session that carries it.
+   */
+  readOnlySourceIdentity: 'socless-read',
   /** The assumable role in each opted-in member account. */
   spokeRemediationRoleName: 'SoclessRemediationRole',
   /** The spoke role that restores (undoes) a remediation; only operator roles can reach it. */

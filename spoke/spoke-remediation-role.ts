@@ -67,6 +67,8 @@ export class SpokeRemediationRole extends Construct {
       roleName: NAMES.spokeRemediationRoleName,
       hubRoleName: NAMES.hubRemediationRoleName,
       description: 'Assumed by the SOCless hub to read and fix (never undo) opted-in remediations in this account',
+      // A read-only reader's source identity passes every hop of the chain (AssumeRole is denied otherwise).
+      allowSourceIdentity: true,
     });
 
     if (props.statements.read.length > 0) {
@@ -74,7 +76,7 @@ export class SpokeRemediationRole extends Construct {
         managedPolicyName: 'SoclessRemediationRead',
         description: 'SOCless: the reads of every remediation (current state before and after a change)',
         roles: [this.role],
-        statements: props.statements.read.map(policyStatement),
+        statements: [...props.statements.read.map(policyStatement), readOnlySessionDeny(props.statements.read)],
       });
       (this.readPolicy.node.defaultChild as iam.CfnManagedPolicy).cfnOptions.condition = props.enabled;
       acknowledgeWildcardResources(this.readPolicy, props.statements.read);
@@ -91,6 +93,22 @@ export class SpokeRemediationRole extends Construct {
       acknowledgeWildcardResources(this.fixPolicy, props.statements.fix);
     }
   }
+}
+
+/**
+ * Denies a read-only session (source identity `NAMES.readOnlySourceIdentity`, which the hub remediation role forces
+ * on its readers and no later hop can change) everything but the reads: whatever a compromised reader does with the
+ * hub role, in the spoke it can only read, with or without a session policy.
+ */
+export function readOnlySessionDeny(read: ReadonlyArray<RemediationStatement>): iam.PolicyStatement {
+  const reads = [...new Set(read.filter((s) => s.effect !== 'Deny').flatMap((s) => s.actions))].sort();
+  return new iam.PolicyStatement({
+    sid: 'DenyAllButReadsToReadOnlySessions',
+    effect: iam.Effect.DENY,
+    notActions: reads,
+    resources: ['*'],
+    conditions: { StringEquals: { 'aws:SourceIdentity': NAMES.readOnlySourceIdentity } },
+  });
 }
 
 /** What {@link trustedSpokeRole} needs besides the trust props. */

@@ -17,6 +17,12 @@ export interface HubRemediationRoleProps {
   /** Execution roles of the Lambdas that may assume this role (integrations with `assumesSpokeRoles`). */
   readonly assumers: readonly IRole[];
   /**
+   * Execution roles of read-only spoke readers (`readOnlySpokeAccess`): admitted only when they set the source
+   * identity `NAMES.readOnlySourceIdentity`, which every later hop keeps and spoke roles allow reads only.
+   * @default none
+   */
+  readonly readers?: readonly IRole[];
+  /**
    * Operator roles (ARNs in the hub account) that may assume it too, for the CLI's role probes. Undo does not
    * go through this role: it cannot assume `SoclessUndoRole` (see HubUndoRole).
    * @default none
@@ -54,10 +60,25 @@ export class HubRemediationRole extends Construct {
       ),
       maxSessionDuration: Duration.hours(1),
     });
+    const readers = props.readers ?? [];
+    if (readers.length > 0) {
+      this.role.assumeRolePolicy?.addStatements(
+        new PolicyStatement({
+          sid: 'ReadOnlyReaders',
+          principals: [new AccountRootPrincipal()],
+          actions: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'],
+          conditions: {
+            ArnEquals: { 'aws:PrincipalArn': readers.map((r) => r.roleArn) },
+            StringEquals: { 'sts:SourceIdentity': NAMES.readOnlySourceIdentity },
+          },
+        }),
+      );
+    }
     this.role.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'AssumeSpokeRemediationRolesInOrganization',
-        actions: ['sts:AssumeRole', 'sts:TagSession'],
+        // SetSourceIdentity carries a reader's read-only identity into the spoke session (it cannot be changed).
+        actions: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'],
         resources: [`arn:${stack.partition}:iam::*:role/${NAMES.spokeRemediationRoleName}`],
         conditions: { StringEquals: { 'aws:ResourceOrgID': props.organizationId } },
       }),

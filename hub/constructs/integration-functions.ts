@@ -60,14 +60,17 @@ export interface IntegrationFunctionsProps extends SoclessFunctionDefaults {
 export class IntegrationFunctions extends Construct {
   /** Integration id → its function wrapper. */
   readonly byId: ReadonlyMap<string, SoclessFunction>;
-  /** Functions that assume spoke roles: the HubRemediationRole trusts exactly these. */
+  /** Functions that assume spoke roles to fix: the HubRemediationRole trusts exactly these (and the readers). */
   readonly spokeAssumers: readonly SoclessFunction[];
+  /** Functions that assume spoke roles to read only: trusted only with the read-only source identity. */
+  readonly spokeReaders: readonly SoclessFunction[];
 
   constructor(scope: Construct, id: string, props: IntegrationFunctionsProps) {
     super(scope, id);
     const stack = Stack.of(this);
     const byId = new Map<string, SoclessFunction>();
     const assumers: SoclessFunction[] = [];
+    const readers: SoclessFunction[] = [];
 
     for (const [i, deployment] of props.deployments.entries()) {
       validateDeployment(deployment, i, byId);
@@ -91,7 +94,15 @@ export class IntegrationFunctions extends Construct {
       if (deployment.assumesSpokeRoles) {
         const hubRoleArn = hubRemediationRoleArn(stack.account, stack.partition);
         fn.addToRolePolicy(
-          new PolicyStatement({ actions: ['sts:AssumeRole', 'sts:TagSession'], resources: [hubRoleArn] }),
+          new PolicyStatement({
+            // A reader must set its read-only source identity: the hub role's trust admits it only with it.
+            actions: [
+              'sts:AssumeRole',
+              'sts:TagSession',
+              ...(deployment.readOnlySpokeAccess ? ['sts:SetSourceIdentity'] : []),
+            ],
+            resources: [hubRoleArn],
+          }),
         );
         fn.function.addEnvironment(HUB_REMEDIATION_ROLE_ENV, hubRoleArn);
         // Read at run time: the value is in no template or Lambda environment.
@@ -110,12 +121,13 @@ export class IntegrationFunctions extends Construct {
           fn.function.addEnvironment(MAX_AUTO_PER_ACCOUNT_ENV, String(limits.maxAutoPerAccountPerHour));
           fn.function.addEnvironment(MAX_AUTO_PER_ORG_ENV, String(limits.maxAutoPerOrgPerHour));
         }
-        assumers.push(fn);
+        (deployment.readOnlySpokeAccess ? readers : assumers).push(fn);
       }
       byId.set(deployment.id, fn);
     }
     this.byId = byId;
     this.spokeAssumers = assumers;
+    this.spokeReaders = readers;
   }
 
   /** Integration id → what a state machine invokes. */

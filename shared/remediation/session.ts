@@ -91,6 +91,11 @@ export interface StsSpokeSessionFactoryOptions {
   readonly hubRoleArn?: string;
   /** The region whose STS endpoint the hub uses. @default the spoke region of each request */
   readonly stsRegion?: string;
+  /**
+   * sts:SourceIdentity set on the first hop (kept by every later hop, never changed): `NAMES.readOnlySourceIdentity`
+   * for a reader, whose sessions the spoke roles then allow reads only. @default none
+   */
+  readonly sourceIdentity?: string;
   /** STS client per region; tests inject one. @default a regional STSClient with SDK retries off (we back off) */
   readonly stsClient?: (region: string) => STSClient;
   /** Clients from credentials; tests may wrap. @default createSpokeClients */
@@ -161,6 +166,7 @@ export class StsSpokeSessionFactory implements SpokeSessionFactory {
               RoleArn: this.options.hubRoleArn,
               RoleSessionName: sessionName,
               DurationSeconds: SPOKE_SESSION_SECONDS,
+              ...(this.options.sourceIdentity ? { SourceIdentity: this.options.sourceIdentity } : {}),
             },
             undefined,
             'hub',
@@ -175,6 +181,8 @@ export class StsSpokeSessionFactory implements SpokeSessionFactory {
           ExternalId: externalId,
           DurationSeconds: SPOKE_SESSION_SECONDS,
           Policy: policy,
+          // Without a hub hop the identity is set here; after one it is already on the session and carried along.
+          ...(this.options.sourceIdentity && !viaHub ? { SourceIdentity: this.options.sourceIdentity } : {}),
         },
         viaHub?.credentials,
         'spoke',

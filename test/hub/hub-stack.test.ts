@@ -330,7 +330,7 @@ describe('hub remediation role', () => {
         Statement: [
           {
             Effect: 'Allow',
-            Action: ['sts:AssumeRole', 'sts:TagSession'],
+            Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
             Resource: `arn:aws:iam::*:role/${NAMES.spokeRemediationRoleName}`,
             Condition: { StringEquals: { 'aws:ResourceOrgID': hub.config.organizationId } },
             Sid: 'AssumeSpokeRemediationRolesInOrganization',

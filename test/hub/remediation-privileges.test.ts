@@ -168,6 +168,20 @@ describe('hub remediation role trust', () => {
     expect(resources[logicalId(reader.function)]!.Properties.Environment.Variables[KILL_SWITCH_PARAMETER_ENV]).toBe(
       undefined,
     );
+
+    // The reader is admitted only with the read-only source identity (which spoke roles allow reads only), and
+    // never through the statement the remediate integration uses.
+    const statements = (Stack.of(hub.stack).resolve(trusted) as { Statement: Record<string, unknown>[] }).Statement;
+    const mentions = (s: Record<string, unknown>, fn: SoclessFunction) =>
+      JSON.stringify(s).includes(`"${logicalId(fn.role)}"`);
+    const remediate = hub.stack.integrations.byId.get('remediate')!;
+    const ofReader = statements.filter((s) => mentions(s, reader));
+    expect(ofReader).toHaveLength(1);
+    expect(ofReader[0]).toMatchObject({
+      Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
+      Condition: { StringEquals: { 'sts:SourceIdentity': 'socless-read' } },
+    });
+    expect(mentions(ofReader[0]!, remediate)).toBe(false);
   });
 });
 

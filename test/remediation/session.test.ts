@@ -78,6 +78,34 @@ describe('StsSpokeSessionFactory', () => {
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(8);
   });
 
+  it("sets a reader's source identity on the first hop only (later hops keep it), or on the only hop", async () => {
+    sts.on(AssumeRoleCommand).resolves(creds(new Date('2025-03-14T09:15:00Z')));
+    const request = {
+      account: ACCOUNT,
+      region: REGION,
+      remediation: s3BucketPublicAccessBlock,
+      executionId: EXEC,
+      purpose: 'read',
+      target: BUCKET,
+    } as const;
+    const now = () => new Date('2025-03-14T09:00:00Z');
+    const options = { externalId: 'external-id-0123456789', sourceIdentity: 'socless-read', now };
+    await new StsSpokeSessionFactory({ ...options, hubRoleArn: HUB_ROLE }).open(request);
+    const chained = sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input);
+    expect(chained[0]?.SourceIdentity).toBe('socless-read');
+    expect(chained[1]?.SourceIdentity).toBeUndefined();
+    sts.resetHistory();
+    await new StsSpokeSessionFactory(options).open(request);
+    expect(sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input.SourceIdentity).toBe('socless-read');
+    sts.resetHistory();
+    // A fixer sets none.
+    await new StsSpokeSessionFactory({ externalId: 'external-id-0123456789', hubRoleArn: HUB_ROLE, now }).open({
+      ...request,
+      purpose: 'fix',
+    });
+    for (const call of sts.commandCalls(AssumeRoleCommand)) expect(call.args[0].input.SourceIdentity).toBeUndefined();
+  });
+
   it('reports AccessDenied on the spoke role as not opted in, naming the account', async () => {
     sts.on(AssumeRoleCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }));
     const factory = new StsSpokeSessionFactory({ externalId: 'external-id-0123456789' });

@@ -143,8 +143,10 @@ describe('SpokeGlobalStack', () => {
     ];
     for (const [policy, set] of cases) {
       const doc = policy.Properties.PolicyDocument as { Statement: { Sid: string; Action: string | string[] }[] };
-      expect(doc.Statement.map((s) => s.Sid)).toEqual(ROLE_STATEMENTS[set].map((s) => s.sid));
-      const actions = doc.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+      // The read-only sessions' deny (NotAction) is checked on its own below.
+      const statements = doc.Statement.filter((s) => s.Sid !== 'DenyAllButReadsToReadOnlySessions');
+      expect(statements.map((s) => s.Sid)).toEqual(ROLE_STATEMENTS[set].map((s) => s.sid));
+      const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
       expect(actions.sort()).toEqual(ROLE_STATEMENTS[set].flatMap((s) => s.actions).sort());
       expect(actions.some((a) => a.includes('*'))).toBe(false);
     }
@@ -152,6 +154,30 @@ describe('SpokeGlobalStack', () => {
     expect(read.Properties.Roles).toEqual([roleRef('SoclessRemediationRole'), roleRef('SoclessUndoRole')]);
     expect(fix.Properties.Roles).toEqual([roleRef('SoclessRemediationRole')]);
     expect(undo.Properties.Roles).toEqual([roleRef('SoclessUndoRole')]);
+  });
+
+  it('denies a read-only session (source identity socless-read) every action but the reads, on both roles', () => {
+    const read = onlyResource(template, 'AWS::IAM::ManagedPolicy');
+    const statements = (read.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+    const reads = [...new Set(ROLE_STATEMENTS.read.flatMap((s) => s.actions))].sort();
+    expect(statements.find((s) => s.Sid === 'DenyAllButReadsToReadOnlySessions')).toEqual({
+      Sid: 'DenyAllButReadsToReadOnlySessions',
+      Effect: 'Deny',
+      NotAction: reads,
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:SourceIdentity': 'socless-read' } },
+    });
+    // No fix or undo write is among the actions a read-only session keeps.
+    for (const write of [...ROLE_STATEMENTS.fix, ...ROLE_STATEMENTS.undo].flatMap((s) => s.actions)) {
+      expect(reads, write).not.toContain(write);
+    }
+    // The source identity must be allowed through the trust, or the reader's chained AssumeRole is denied.
+    const trust = JSON.stringify(
+      (template.findResources('AWS::IAM::Role') as Record<string, Resource>)[
+        logicalIdOfRole(template, 'SoclessRemediationRole')
+      ]?.Properties.AssumeRolePolicyDocument,
+    );
+    expect(trust).toContain('sts:SetSourceIdentity');
   });
 
   it('renders Deny statements and conditions, with account placeholders substituted per account', () => {

@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { SoclessError } from '../../../shared/errors.ts';
 import { defineIntegration, type IntegrationContext } from '../../../shared/integration-runtime/define.ts';
 import { IntegrationParameterError, MissingEnvironmentError } from '../../../shared/integration-runtime/errors.ts';
-import { spokeRemediationRoleArn } from '../../../shared/names.ts';
+import { NAMES, spokeRemediationRoleArn } from '../../../shared/names.ts';
 import { executionName } from '../../../shared/pipeline/execution-name.ts';
 import { SOCLESS_AWS_REQUEST_INTEGRATION } from '../../../shared/playbook/socless-aliases.ts';
 import { plainOutput } from '../../../shared/remediation/calls.ts';
@@ -94,7 +94,15 @@ export const sessionsFromEnvironment: AwsRequestSessionsFactory = (ctx) => {
   const key = `${secretId ?? ''}|${explicit ? 'explicit' : ''}|${hubRoleArn ?? ''}`;
   if (cached?.key !== key) {
     const externalId = secretId ? externalIdFromSecret(new SecretsManagerClient({}), secretId) : (explicit as string);
-    cached = { key, factory: new StsSpokeSessionFactory({ externalId, ...(hubRoleArn ? { hubRoleArn } : {}) }) };
+    cached = {
+      key,
+      factory: new StsSpokeSessionFactory({
+        externalId,
+        ...(hubRoleArn ? { hubRoleArn } : {}),
+        // The hub role admits this reader only with this identity, and spoke roles let it read and nothing else.
+        sourceIdentity: NAMES.readOnlySourceIdentity,
+      }),
+    };
   }
   return cached.factory;
 };
@@ -195,6 +203,7 @@ export function createSoclessAwsRequestIntegration(options: SoclessAwsRequestOpt
     deployment: {
       tables: [{ table: 'events', access: 'r' }],
       assumesSpokeRoles: true,
+      readOnlySpokeAccess: true,
       timeoutSeconds: 60,
     },
     async run(params, ctx) {
