@@ -1,9 +1,9 @@
 import { pathToFileURL } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { loadPipelineConfig, PIPELINE_CONTEXT_KEY } from './delivery/pipeline-config.ts';
-import { guardEnabled, guardValidator } from './delivery/policy-as-code.ts';
-import { SoclessPipelineStack } from './delivery/socless-pipeline-stack.ts';
+import { loadPipelineConfig, PIPELINE_CONTEXT_KEY } from './hub/delivery/pipeline-config.ts';
+import { guardEnabled, guardValidator } from './hub/delivery/policy-as-code.ts';
+import { SoclessPipelineStack } from './hub/delivery/socless-pipeline-stack.ts';
 import { HubStack, type HubStackProps } from './hub/hub-stack.ts';
 import { integrationCatalogFor, integrationDeployments } from './hub/integrations/index.ts';
 import { remediationApiNames, spokeRoleStatements } from './hub/remediations/index.ts';

@@ -10,7 +10,7 @@ import {
   GUARD_DISABLED_RULES,
   guardEnabled,
   guardValidator,
-} from '../../delivery/policy-as-code.ts';
+} from '../../hub/delivery/policy-as-code.ts';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
   context: Record<string, unknown>;

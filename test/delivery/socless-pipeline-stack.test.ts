@@ -4,7 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSoclessApp, type SoclessApp } from '../../app.ts';
-import { loadPipelineConfig, PIPELINE_CONTEXT_KEY } from '../../delivery/pipeline-config.ts';
+import { loadPipelineConfig, PIPELINE_CONTEXT_KEY } from '../../hub/delivery/pipeline-config.ts';
 import { ConfigError } from '../../shared/errors.ts';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {

@@ -20,7 +20,11 @@ describe('socless remediation list', () => {
     );
     expect(text.split('\n').filter((l) => !l.startsWith(' '))).toHaveLength(30);
     // The containment actions say they never run on their own.
-    expect(text).toContain('ec2-instance-isolate  EC2 instance: isolate a compromised instance  (never automatic)  undo: yes');
-    expect(text).toContain("iam-role-revoke-sessions  IAM role: revoke the role's active sessions  (never automatic)  undo: yes");
+    expect(text).toContain(
+      'ec2-instance-isolate  EC2 instance: isolate a compromised instance  (never automatic)  undo: yes',
+    );
+    expect(text).toContain(
+      "iam-role-revoke-sessions  IAM role: revoke the role's active sessions  (never automatic)  undo: yes",
+    );
   });
 });

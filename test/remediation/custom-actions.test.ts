@@ -53,9 +53,9 @@ describe('Security Hub custom actions', () => {
     // The partition is the stack's (a token); the rest of each ARN is Security Hub's form for the action.
     const arns = actions.actionArns.map((a) => JSON.stringify(stack.resolve(a)));
     expect(arns).toHaveLength(3);
-    SOCLESS_CUSTOM_ACTIONS.forEach((a, i) =>
-      expect(arns[i]).toContain(`:securityhub:eu-west-1:${HUB}:action/custom/${a.id}`),
-    );
+    SOCLESS_CUSTOM_ACTIONS.forEach((a, i) => {
+      expect(arns[i]).toContain(`:securityhub:eu-west-1:${HUB}:action/custom/${a.id}`);
+    });
   });
 
   it('forwards exactly these actions: the pattern is valid and matches their events only', () => {

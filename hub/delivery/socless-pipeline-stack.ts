@@ -9,8 +9,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { CodeBuildStep, CodePipeline, CodePipelineSource, ManualApprovalStep, ShellStep } from 'aws-cdk-lib/pipelines';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import type { HubStackProps } from '../hub/hub-stack.ts';
-import { NAMES } from '../shared/names.ts';
+import { NAMES } from '../../shared/names.ts';
+import type { HubStackProps } from '../hub-stack.ts';
 import type { PipelineConfig } from './pipeline-config.ts';
 import { SoclessHubStage } from './socless-hub-stage.ts';
 

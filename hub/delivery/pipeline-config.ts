@@ -3,7 +3,7 @@
  * pipeline stack; deploying by hand keeps working either way.
  */
 import { z } from 'zod';
-import { ConfigError, jsonPath, type Problem } from '../shared/errors.ts';
+import { ConfigError, jsonPath, type Problem } from '../../shared/errors.ts';
 
 /** The context key of the pipeline configuration. */
 export const PIPELINE_CONTEXT_KEY = 'soclessPipeline';

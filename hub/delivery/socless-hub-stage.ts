@@ -1,8 +1,8 @@
 import { Stage, type StageProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { HubStack, type HubStackProps } from '../hub/hub-stack.ts';
-import { NAMES } from '../shared/names.ts';
+import { NAMES } from '../../shared/names.ts';
+import { HubStack, type HubStackProps } from '../hub-stack.ts';
 
 /** Properties of {@link SoclessHubStage}. */
 export interface SoclessHubStageProps extends StageProps {
