@@ -301,6 +301,8 @@ export async function runPlaybookTests(options: PlaybookTestOptions): Promise<Pl
       integrations: options.catalog,
       ...(options.variables ? { variables: options.variables } : {}),
     });
+    // A playbook that does not compile fails every case; its problems are told once, with the first case.
+    let toldCompileProblems: string | undefined;
     for (const c of cases) {
       const description = c.testCase?.description ?? basename(c.file);
       if (!compiled.ok) {
@@ -309,8 +311,11 @@ export async function runPlaybookTests(options: PlaybookTestOptions): Promise<Pl
           file: c.file,
           description,
           passed: false,
-          failures: compiled.problems.map((p) => `does not compile: ${p.file}: ${p.path}: ${p.reason}`),
+          failures: toldCompileProblems
+            ? [`not run: the playbook does not compile (the problems are listed under ${toldCompileProblems})`]
+            : compiled.problems.map((p) => `does not compile: ${p.file}: ${p.path}: ${p.reason}`),
         });
+        toldCompileProblems ??= basename(c.file);
         continue;
       }
       if (!c.testCase) {
