@@ -43,8 +43,13 @@ export function hubRemediationRoleArn(hubAccountId: string, partition = 'aws'): 
   return `arn:${partition}:iam::${hubAccountId}:role/${NAMES.hubRemediationRoleName}`;
 }
 
+/** The ARN of a role (by name) in an account. */
+export function roleArn(accountId: string, roleName: string, partition = 'aws'): string {
+  return `arn:${partition}:iam::${accountId}:role/${roleName}`;
+}
+
 export function spokeRemediationRoleArn(accountId: string, partition = 'aws'): string {
-  return `arn:${partition}:iam::${accountId}:role/${NAMES.spokeRemediationRoleName}`;
+  return roleArn(accountId, NAMES.spokeRemediationRoleName, partition);
 }
 
 export function hubUndoRoleArn(hubAccountId: string, partition = 'aws'): string {
@@ -52,5 +57,5 @@ export function hubUndoRoleArn(hubAccountId: string, partition = 'aws'): string 
 }
 
 export function spokeUndoRoleArn(accountId: string, partition = 'aws'): string {
-  return `arn:${partition}:iam::${accountId}:role/${NAMES.spokeUndoRoleName}`;
+  return roleArn(accountId, NAMES.spokeUndoRoleName, partition);
 }

@@ -365,6 +365,7 @@ export class LocalHub {
         callbacks,
         config.homeRegion,
       );
+      const ledger = new HubSessionLedger(dynamo.client, TABLES.remediations.name);
       const pipeline: PipelineDeps = {
         events: new DynamoEventStore(dynamo.client, 'events'),
         dedup: new DynamoDedupStore(dynamo.client, 'dedup'),
@@ -380,7 +381,7 @@ export class LocalHub {
         trustedAggregators: config.trustedAggregators,
         isOrgAccount: async (accountId) => accounts.some((a) => a.accountId === accountId),
         // As in AWS: a spoke role's call is the hub's own only when the session ledger has its session.
-        verifyHubSession: (claim) => new HubSessionLedger(dynamo.client, TABLES.remediations.name).verify(claim),
+        verifyHubSession: (claim) => ledger.verify(claim),
       };
       // POST /events as in AWS: the endpoint handler, each sender verified with its own secret from the local map.
       const webhookSecrets = new StaticSecretResolver(secretValues);

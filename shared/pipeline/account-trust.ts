@@ -78,14 +78,11 @@ export async function checkAccountTrust(event: SecurityEvent, trust: AccountTrus
     }
     const session = origin.hubSession;
     // A spoke role's name is only a claim: the call is the hub's own when the ledger has the session.
+    const verify = trust.verifyHubSession;
     if (
       session &&
-      (await (trust.verifyHubSession?.({
-        account: event.account,
-        role: session.role,
-        sessionName: session.sessionName,
-        time: event.time,
-      }) ?? Promise.resolve(false)))
+      verify &&
+      (await verify({ account: event.account, role: session.role, sessionName: session.sessionName, time: event.time }))
     ) {
       return {
         status: 'self',

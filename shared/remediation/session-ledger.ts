@@ -9,8 +9,13 @@
  * integration and the operator undo, read (GetItem on `session#` keys only) by the endpoint and the sweeper.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { NAMES } from '../names.ts';
-import { type SpokeSession, type SpokeSessionFactory, type SpokeSessionRequest, spokeSessionName } from './session.ts';
+import {
+  type SpokeSession,
+  type SpokeSessionFactory,
+  type SpokeSessionRequest,
+  spokeRoleNameFor,
+  spokeSessionName,
+} from './session.ts';
 
 /** Sort key of ledger items (no claim or guard counter uses it). */
 export const SESSION_LEDGER_SORT_KEY = 'session';
@@ -114,7 +119,7 @@ export function ledgeredSessions(
       if (request.purpose === 'fix' || request.purpose === 'undo') {
         await ledger.record({
           account: request.account,
-          role: request.purpose === 'undo' ? NAMES.spokeUndoRoleName : NAMES.spokeRemediationRoleName,
+          role: spokeRoleNameFor(request.purpose),
           sessionName: spokeSessionName(request.executionId),
           purpose: request.purpose,
           execution: request.executionId,

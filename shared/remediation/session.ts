@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
-import { spokeRemediationRoleArn, spokeUndoRoleArn } from '../names.ts';
+import { NAMES, roleArn } from '../names.ts';
 import { awsErrorCode, createSpokeClients, type SpokeClients, type SpokeCredentials } from './calls.ts';
 import { RemediationNotOptedInError, SpokeSessionError, SpokeThrottledError } from './errors.ts';
 import { sessionPolicy } from './policy.ts';
@@ -58,6 +58,11 @@ export interface SpokeSessionRequest {
 /** Opens spoke sessions; the remediate integration takes one injected (STS in AWS, none in the local hub). */
 export interface SpokeSessionFactory {
   open(request: SpokeSessionRequest): Promise<SpokeSession>;
+}
+
+/** The spoke role a session of this purpose assumes: undo sessions SoclessUndoRole, read and fix the remediation role. */
+export function spokeRoleNameFor(purpose: SessionPurpose): string {
+  return purpose === 'undo' ? NAMES.spokeUndoRoleName : NAMES.spokeRemediationRoleName;
 }
 
 /**
@@ -146,15 +151,12 @@ export class StsSpokeSessionFactory implements SpokeSessionFactory {
     const policy = JSON.stringify(
       sessionPolicy(request.remediation, request.account, partition, purpose, request.target),
     );
-    const roleArn =
-      purpose === 'undo'
-        ? spokeUndoRoleArn(request.account, partition)
-        : spokeRemediationRoleArn(request.account, partition);
+    const spokeRole = roleArn(request.account, spokeRoleNameFor(purpose), partition);
     const sessionName = spokeSessionName(request.executionId);
     const stsRegion = this.options.stsRegion ?? request.region;
     // Per execution (not just per session name, which is cut to 64 characters), account, role and policy.
     const policyHash = createHash('sha256').update(policy).digest('hex');
-    const key = [request.executionId, request.account, roleArn, policyHash].join('|');
+    const key = [request.executionId, request.account, spokeRole, policyHash].join('|');
     const cached = await this.cached(key, async () => {
       const externalId =
         typeof this.options.externalId === 'string' ? this.options.externalId : await this.options.externalId();
@@ -176,7 +178,7 @@ export class StsSpokeSessionFactory implements SpokeSessionFactory {
         request.account,
         stsRegion,
         {
-          RoleArn: roleArn,
+          RoleArn: spokeRole,
           RoleSessionName: sessionName,
           ExternalId: externalId,
           DurationSeconds: SPOKE_SESSION_SECONDS,
