@@ -3,7 +3,7 @@
 import { RemediationTargetError } from '../../shared/remediation/errors.ts';
 import { defineRemediation } from '../../shared/remediation/types.ts';
 import type { TrailTarget } from './cloudtrail-logging.ts';
-import { at, checkId, requireResourceId } from './support.ts';
+import { at, trailTarget } from './support.ts';
 
 const ID = 'cloudtrail-log-file-validation';
 const TRAIL = 'arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/${Target:trailName}';
@@ -25,14 +25,7 @@ export const cloudTrailLogFileValidation = defineRemediation<TrailTarget, { logF
     { purpose: 'undo', calls: ['cloudtrail:UpdateTrail'], resources: [TRAIL] },
   ],
   target(event) {
-    const { id, field } = requireResourceId(ID, event, ['AwsCloudTrailTrail', 'AWS::CloudTrail::Trail']);
-    const trail = checkId(
-      ID,
-      field,
-      id,
-      /^(arn:[^:]+:cloudtrail:[^:]+:\d{12}:trail\/)?[A-Za-z0-9._-]{3,128}$/,
-      'a trail name or ARN',
-    );
+    const { trail, trailName, field } = trailTarget(ID, event);
     const owner = trail.startsWith('arn:') ? trail.split(':')[4] : undefined;
     if (owner && owner !== event.account) {
       throw new RemediationTargetError(
@@ -41,7 +34,7 @@ export const cloudTrailLogFileValidation = defineRemediation<TrailTarget, { logF
         `is a trail of account ${owner} (an organization trail seen from member account ${event.account}): change it in ${owner}`,
       );
     }
-    return { trail, trailName: trail.split('/').at(-1) as string };
+    return { trail, trailName };
   },
   async readState(call, { target, account }) {
     const out = await call({ service: 'cloudtrail', action: 'GetTrail', input: { Name: target.trail } });

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${AWS::...} are CloudFormation pseudo-parameters, substituted per account
 /** Restarts logging on a CloudTrail trail that was stopped. */
 import { defineRemediation } from '../../shared/remediation/types.ts';
-import { checkId, requireResourceId } from './support.ts';
+import { trailTarget } from './support.ts';
 
 const ID = 'cloudtrail-logging';
 /** The trail's ARN; `trailName` is its name whether the finding gave a name or an ARN. */
@@ -28,16 +28,8 @@ export const cloudTrailLogging = defineRemediation<TrailTarget, { isLogging: boo
     { purpose: 'undo', calls: ['cloudtrail:StopLogging'], resources: [TRAIL] },
   ],
   target(event) {
-    const { id, field } = requireResourceId(ID, event, ['AwsCloudTrailTrail', 'AWS::CloudTrail::Trail']);
-    // A trail is named by its name or its ARN; both work with GetTrailStatus and StartLogging.
-    const trail = checkId(
-      ID,
-      field,
-      id,
-      /^(arn:[^:]+:cloudtrail:[^:]+:\d{12}:trail\/)?[A-Za-z0-9._-]{3,128}$/,
-      'a trail name or ARN',
-    );
-    return { trail, trailName: trail.split('/').at(-1) as string };
+    const { trail, trailName } = trailTarget(ID, event);
+    return { trail, trailName };
   },
   async readState(call, { target }) {
     const out = await call({ service: 'cloudtrail', action: 'GetTrailStatus', input: { Name: target.trail } });

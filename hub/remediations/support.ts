@@ -37,6 +37,25 @@ export function s3BucketTarget(remediationId: string, event: RemediationEvent): 
   };
 }
 
+/**
+ * The trail a finding names (an `AwsCloudTrailTrail` / `AWS::CloudTrail::Trail` resource), by its name or its ARN
+ * (both work with the CloudTrail calls): the trail as named, its name, and the field it came from.
+ */
+export function trailTarget(
+  remediationId: string,
+  event: RemediationEvent,
+): { trail: string; trailName: string; field: string } {
+  const { id, field } = requireResourceId(remediationId, event, ['AwsCloudTrailTrail', 'AWS::CloudTrail::Trail']);
+  const trail = checkId(
+    remediationId,
+    field,
+    id,
+    /^(arn:[^:]+:cloudtrail:[^:]+:\d{12}:trail\/)?[A-Za-z0-9._-]{3,128}$/,
+    'a trail name or ARN',
+  );
+  return { trail, trailName: trail.split('/').at(-1) as string, field };
+}
+
 /** The last segment of an ARN resource (`arn:aws:s3:::bucket` → `bucket`, `.../security-group/sg-1` → `sg-1`). */
 export function lastSegment(id: string, separators = /[/:]/): string {
   if (!id.startsWith('arn:')) return id;
