@@ -141,12 +141,7 @@ export interface ConsoleBackend {
   execution(arn: string): Promise<ConsoleExecutionDetail | undefined>;
   approvals(): Promise<readonly ConsoleApproval[]>;
   /** Approve or reject; `operator` is who holds the console (never a value from the request body). */
-  answer(
-    id: string,
-    decision: 'approve' | 'reject',
-    operator: string,
-    reason: string,
-  ): Promise<ConsoleActionResult>;
+  answer(id: string, decision: 'approve' | 'reject', operator: string, reason: string): Promise<ConsoleActionResult>;
   /** Reverse what an execution applied, once, through the same code as `socless remediation undo`. */
   undo(executionArn: string, operator: string): Promise<ConsoleActionResult>;
   /** Close an investigation with a resolution, through the same code as `socless investigation close`. */
