@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${AWS::...} are CloudFormation pseudo-parameters, substituted per account
 /** Turns off privileged mode of a CodeBuild project's build environment (Security Hub CodeBuild.5). */
+import { RemediationTargetError } from '../../shared/remediation/errors.ts';
 import { defineRemediation } from '../../shared/remediation/types.ts';
 import { arnName, at, checkId, requireResourceId } from './support.ts';
 
@@ -47,9 +48,12 @@ export const codeBuildNoPrivilegedMode = defineRemediation<{ projectName: string
     });
     const environment = at(out, 'projects', 0, 'environment');
     if (typeof environment !== 'object' || environment === null) {
-      throw Object.assign(new Error(`BatchGetProjects returned no project ${target.projectName}`), {
-        name: 'ResourceNotFoundException',
-      });
+      // BatchGetProjects answers a missing project in projectsNotFound rather than with an error.
+      throw new RemediationTargetError(
+        ID,
+        'target.projectName',
+        `names project ${target.projectName}, which BatchGetProjects does not find: it is gone`,
+      );
     }
     return { environment: environment as Record<string, unknown> };
   },

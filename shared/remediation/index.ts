@@ -53,6 +53,7 @@ export {
   statementSid,
 } from './policy.ts';
 export { type UndoOptions, type UndoResult, undoCalls, undoExecution } from './record.ts';
+export { isTargetGone, type Refusal, type RefusalPhase, refusalOf, TARGET_GONE_CODES } from './refusal.ts';
 export {
   atOrAbove,
   callRunner,

@@ -15,12 +15,15 @@
  * A call whose success was not yet marked when the Lambda died is sent again on resume.
  */
 import { type RemediationMode, SEVERITY_LABELS, type SeverityLabel } from '../config.ts';
+import { METRICS, type RemediationMetricOutcome } from '../metrics/catalog.ts';
+import { emit, type MetricSink } from '../metrics/emf.ts';
 import type { NewRemediationRecord, RemediationRecord, RemediationRecordsRepository } from '../store/remediations.ts';
 import { awsErrorCode, CALLS, callKey, plainOutput, resolveOutputRefs } from './calls.ts';
-import { RemediationApiError, RemediationTargetError } from './errors.ts';
+import { RemediationApiError } from './errors.ts';
 import type { BlastRadiusGuard, KillSwitch } from './guard.ts';
 import { planHash } from './plan-hash.ts';
 import { callsFor } from './policy.ts';
+import { refusalOf } from './refusal.ts';
 import { partitionOf, type SpokeSession, type SpokeSessionFactory } from './session.ts';
 import { needsApproval } from './triggers.ts';
 import type {
@@ -50,6 +53,11 @@ export interface RemediationRuntime {
   /** @default 'HIGH' */
   readonly autoMinSeverity?: SeverityLabel;
   readonly now?: () => Date;
+  /**
+   * Where the run's metrics go (RemediationOutcomes, EventToOutcome; see shared/metrics/catalog.ts).
+   * @default none
+   */
+  readonly metrics?: MetricSink;
 }
 
 export interface RemediationRunRequest {
@@ -118,11 +126,64 @@ export function callRunner(remediation: Remediation, session: SpokeSession): Cal
   };
 }
 
-/** Runs one remediation for one finding as far as the mode and the guards allow. */
+/** Event-to-outcome times above this are not recorded: `time` is the sender's word, and one forged year would skew the average. */
+export const MAX_EVENT_TO_OUTCOME_MS = 7 * 86_400_000;
+
+/**
+ * Runs one remediation for one finding as far as the mode and the guards allow, and counts the run: its outcome
+ * by remediation, mode and outcome (`failed` when it throws), and the time from the event to the outcome.
+ */
 export async function runRemediation(
   request: RemediationRunRequest,
   runtime: RemediationRuntime,
 ): Promise<RemediationOutcome> {
+  let outcome: RemediationOutcome;
+  try {
+    outcome = await runUncounted(request, runtime);
+  } catch (err) {
+    countRun(request, runtime, request.mode, 'failed');
+    throw err;
+  }
+  countRun(request, runtime, outcome.mode, outcome.effectiveAction);
+  return outcome;
+}
+
+function countRun(
+  request: RemediationRunRequest,
+  runtime: RemediationRuntime,
+  mode: RemediationMode,
+  outcome: RemediationMetricOutcome,
+): void {
+  if (!runtime.metrics) return;
+  const at = (runtime.now ?? (() => new Date()))();
+  // The remediation id comes from the registry, the mode from four values, the outcome from a fixed list: bounded.
+  const remediation = request.remediation.id;
+  emit(
+    runtime.metrics,
+    {
+      metric: METRICS.remediationOutcomes,
+      value: 1,
+      dimensions: { Remediation: remediation, Mode: mode, Outcome: outcome },
+    },
+    at,
+  );
+  if (outcome === 'failed') return; // a failed run has no outcome yet (Step Functions may retry it)
+  const elapsed = at.getTime() - Date.parse(request.event.time);
+  if (Number.isFinite(elapsed) && elapsed >= 0 && elapsed <= MAX_EVENT_TO_OUTCOME_MS) {
+    emit(
+      runtime.metrics,
+      {
+        metric: METRICS.eventToOutcome,
+        value: elapsed,
+        dimensions: { Remediation: remediation },
+        properties: { outcome },
+      },
+      at,
+    );
+  }
+}
+
+async function runUncounted(request: RemediationRunRequest, runtime: RemediationRuntime): Promise<RemediationOutcome> {
   const { remediation, event } = request;
   // An approval counts where a person is asked: notify accounts, and auto runs of fixes that always need one.
   const approved =
@@ -150,13 +211,9 @@ export async function runRemediation(
   try {
     target = remediation.target(event);
   } catch (err) {
-    if (!(err instanceof RemediationTargetError)) throw err;
-    return {
-      ...base,
-      effectiveAction: 'not-applicable',
-      actions: [],
-      notApplicable: { reason: err.message, field: err.field },
-    };
+    const refusal = refusalOf(err, 'target');
+    if (!refusal) throw err;
+    return { ...base, effectiveAction: 'not-applicable', actions: [], notApplicable: refusal };
   }
   const ctx: PlanContext<object> = {
     target,
@@ -184,17 +241,10 @@ export async function runRemediation(
   try {
     before = call ? await remediation.readState(call, ctx) : remediation.stateFromFinding(event, ctx);
   } catch (err) {
-    // The resource the finding names is gone: nothing to fix, and nothing failed.
-    if (err instanceof RemediationApiError && isNotFound(err.code)) {
-      return {
-        ...withTarget,
-        stateSource,
-        effectiveAction: 'not-applicable',
-        actions: [],
-        notApplicable: { reason: `the resource is gone: ${err.message}` },
-      };
-    }
-    throw err;
+    // The resource the finding names is gone, or is not one the remediation acts on: nothing failed.
+    const refusal = refusalOf(err, 'read');
+    if (!refusal) throw err;
+    return { ...withTarget, stateSource, effectiveAction: 'not-applicable', actions: [], notApplicable: refusal };
   }
   const sourced = {
     ...withTarget,
@@ -210,7 +260,14 @@ export async function runRemediation(
       : {}),
     ...(before !== undefined ? { before } : {}),
   };
-  const planned = before === undefined ? [] : remediation.plan(before, ctx);
+  let planned: PlannedCall[];
+  try {
+    planned = before === undefined ? [] : remediation.plan(before, ctx);
+  } catch (err) {
+    const refusal = refusalOf(err, 'plan');
+    if (!refusal) throw err;
+    return { ...sourced, effectiveAction: 'not-applicable', actions: [], notApplicable: refusal };
+  }
   // Only a state that was read (or that the finding describes) and plans nothing is compliant.
   const compliant = before !== undefined && planned.length === 0;
   if (compliant) return { ...sourced, effectiveAction: 'compliant', actions: [], compliant };
@@ -270,11 +327,6 @@ export async function runRemediation(
     ...sourced,
     compliant,
   });
-}
-
-/** AWS error codes that mean the resource a finding names no longer exists. */
-export function isNotFound(code: string): boolean {
-  return /NotFound|NoSuch(?!PublicAccessBlock|BucketPolicy|Tagging|LifecycleConfiguration)|DoesNotExist/.test(code);
 }
 
 /** What a live run would read and write, for a plan built without reading the account. */
