@@ -122,7 +122,9 @@ export function createConsoleApp(backend: ConsoleBackend, options: ConsoleAppOpt
     await next();
     c.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Referrer-Policy', 'no-referrer');
+    // Not no-referrer: under it a browser sends `Origin: null` on the console's own form POSTs, which the Origin
+    // check must refuse. same-origin still sends nothing to other sites.
+    c.header('Referrer-Policy', 'same-origin');
     c.header('X-Frame-Options', 'DENY');
     c.header('Cross-Origin-Opener-Policy', 'same-origin');
     c.header('Cross-Origin-Resource-Policy', 'same-origin');
