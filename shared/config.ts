@@ -128,6 +128,14 @@ export const SoclessConfigSchema = z
         maxAutoPerAccountPerHour: 10,
         maxAutoPerOrgPerHour: 100,
       }),
+    /**
+     * X-Ray active tracing of the hub's Lambdas, state machines and API stage. `off` by default: at the default
+     * sampling rule (the first request each second, then 5%) tracing costs more than the automated path's goal
+     * at 1M events a month (`npm run bench -- cost`), and what an operator reads about a run is in the results
+     * table, the execution history (Standard) and the error logs with data (both types). Set `active` while
+     * diagnosing latency. @default 'off'
+     */
+    tracing: z.enum(['off', 'active']).default('off'),
     /** NAT gateways of the hub VPC; each has an Elastic IP (the static egress address). */
     natGateways: z.number().int().min(1, 'must be at least 1: Lambdas need egress').max(2).default(1),
     /** Days the hub bus archive keeps events for replay (0 = indefinitely). */

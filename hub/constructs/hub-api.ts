@@ -18,6 +18,7 @@ import { Construct } from 'constructs';
 import { WEBHOOK_SENDER_HEADER } from '../../shared/events/webhook.ts';
 import { SIGNATURE_HEADER } from '../functions/http.ts';
 import { ApiFirewall, type BodyInspectionLimitKb } from './api-firewall.ts';
+import { tracingActive } from './socless-function.ts';
 
 /** Properties of {@link HubApi}. */
 export interface HubApiProps {
@@ -52,7 +53,7 @@ export interface HubApiProps {
 /**
  * The hub's REST API: `POST /events` (signed webhook ingest → endpoint Lambda) and
  * `POST /interactions/{provider}` (human answers → interactions Lambda). Regional, stage throttling, JSON access
- * logs to an encrypted group, X-Ray, a request validator, and a WAF web ACL that enforces the body size limit.
+ * logs to an encrypted group, X-Ray when `config.tracing` is `active`, a request validator, and a WAF web ACL that enforces the body size limit.
  */
 export class HubApi extends Construct {
   readonly api: RestApi;
@@ -95,7 +96,7 @@ export class HubApi extends Construct {
         // Bodies carry findings and secrets-adjacent data: never log them.
         dataTraceEnabled: false,
         metricsEnabled: true,
-        tracingEnabled: true,
+        tracingEnabled: tracingActive(this),
       },
     });
     const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');

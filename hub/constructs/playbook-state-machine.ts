@@ -13,6 +13,7 @@ import {
 } from '../../shared/deploy-model.ts';
 import { SoclessError } from '../../shared/errors.ts';
 import { STATE_MACHINE_LOGGING } from '../../shared/state-machine-logging.ts';
+import { tracingActive } from './socless-function.ts';
 
 /** Prefix of every playbook state machine name: `socless-<playbook>`. */
 export const STATE_MACHINE_NAME_PREFIX = 'socless-';
@@ -37,7 +38,7 @@ export interface PlaybookStateMachineProps {
  * ASL is deployed as written, with each `${fn_<id>}` placeholder substituted by the function's ARN; the role may
  * invoke exactly the referenced functions. Logs to an encrypted group at the level shared/state-machine-logging.ts
  * sets per workflow type (errors with their data: every state's output is in the results table, and a Standard
- * execution's history in Step Functions), and traces with X-Ray.
+ * execution's history in Step Functions), and traces with X-Ray when `config.tracing` is `active`.
  */
 export class PlaybookStateMachine extends Construct {
   readonly stateMachine: StateMachine;
@@ -91,7 +92,7 @@ export class PlaybookStateMachine extends Construct {
         level: LogLevel[logging.level],
         includeExecutionData: logging.includeExecutionData,
       },
-      tracingEnabled: true,
+      tracingEnabled: tracingActive(this),
     });
     if (functions.length > 0) {
       this.stateMachine.addToRolePolicy(
@@ -109,5 +110,12 @@ export class PlaybookStateMachine extends Construct {
       reason:
         'Step Functions log delivery (logs:CreateLogDelivery and related) and X-Ray (PutTraceSegments, GetSamplingRules) actions do not support resource-level permissions.',
     });
+    if (!tracingActive(this)) {
+      Validations.of(this.stateMachine).acknowledge({
+        id: 'AwsSolutions-SF2',
+        reason:
+          'X-Ray is off by default (config.tracing): at the default sampling it costs more than the automated path per million events (npm run bench -- cost); each run is in the results table, errors with data in the logs. Set tracing to active to trace.',
+      });
+    }
   }
 }

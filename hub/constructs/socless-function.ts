@@ -105,7 +105,19 @@ export interface SoclessFunctionProps extends SoclessFunctionDefaults {
 }
 
 /**
- * The one Lambda wrapper of the hub. It sets the defaults once — newest Node.js runtime, ARM64, X-Ray, ESM
+ * Construct-tree context key carrying `config.tracing` ('off' | 'active'): the hub stack sets it once, and the
+ * hub's functions, state machines and API stage read it, so no call site passes it along.
+ */
+export const TRACING_CONTEXT_KEY = 'socless:tracing';
+
+/** Whether X-Ray active tracing is on for constructs under `scope` (`config.tracing`; off when unset). */
+export function tracingActive(scope: Construct): boolean {
+  return scope.node.tryGetContext(TRACING_CONTEXT_KEY) === 'active';
+}
+
+/**
+ * The one Lambda wrapper of the hub. It sets the defaults once — newest Node.js runtime, ARM64, X-Ray as
+ * `config.tracing` says (off by default), ESM
  * bundle, an encrypted log group, private subnets with the hub Lambdas' shared egress-only security group, an
  * encrypted async-invoke DLQ,
  * its own role — and offers `bindX` helpers that set an environment variable and the matching grant together.
@@ -145,7 +157,7 @@ export class SoclessFunction extends Construct {
       architecture: Architecture.ARM_64,
       timeout: props.timeout ?? Duration.seconds(30),
       memorySize: props.memorySize ?? 256,
-      tracing: Tracing.ACTIVE,
+      tracing: tracingActive(this) ? Tracing.ACTIVE : Tracing.DISABLED,
       role: this.role,
       logGroup: this.logGroup,
       vpc: props.network.vpc,
@@ -200,7 +212,7 @@ export class SoclessFunction extends Construct {
     props.key.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
     this.acknowledge(
       'AwsSolutions-IAM5[Resource::*]',
-      'X-Ray PutTraceSegments/PutTelemetryRecords and the EC2 network-interface actions Lambda needs to attach to the VPC do not support resource-level permissions.',
+      'X-Ray PutTraceSegments/PutTelemetryRecords (when config.tracing is active) and the EC2 network-interface actions Lambda needs to attach to the VPC do not support resource-level permissions.',
     );
 
     const provisioned = props.provisionedConcurrency ?? 0;

@@ -117,6 +117,11 @@ export const costBenchmark: Benchmark = {
         component: 'CloudWatch custom metrics',
         before: withAccountDimension,
       },
+      {
+        decision: `X-Ray on every function, state machine and the API → config.tracing ${settings.tracing.stateMachines ? 'active' : 'off'}`,
+        component: 'X-Ray traces',
+        before: { ...settings, tracing: { lambdas: true, stateMachines: true } },
+      },
     ];
     out.write('changed defaults (1M events a month):\n');
     const changed: Record<string, unknown>[] = [];

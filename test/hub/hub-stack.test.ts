@@ -271,12 +271,12 @@ describe('SoclessFunction (every hub Lambda)', () => {
     ]);
   });
 
-  it('runs the newest Node.js on ARM64 with X-Ray, in the private subnets, with an encrypted DLQ and log group', () => {
+  it('runs the newest Node.js on ARM64 without X-Ray (config.tracing off), in the private subnets, with an encrypted DLQ and log group', () => {
     for (const fn of functions()) {
       const p = props(fn.function);
       expect(p.Runtime).toBe('nodejs24.x');
       expect(p.Architectures).toEqual(['arm64']);
-      expect(p.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(p.TracingConfig).toBeUndefined();
       expect(p.DeadLetterConfig).toEqual({ TargetArn: { 'Fn::GetAtt': [logicalId(fn.deadLetterQueue.queue), 'Arn'] } });
       expect(props(fn.deadLetterQueue.queue).KmsMasterKeyId).toEqual(keyArn());
       expect(p.LoggingConfig).toEqual({ LogGroup: { Ref: logicalId(fn.logGroup) } });
@@ -387,13 +387,13 @@ describe('hub remediation role', () => {
 });
 
 describe('PlaybookStateMachine (in the hub)', () => {
-  it("logs each playbook at its workflow type's level, with execution data, and traces every playbook", () => {
+  it("logs each playbook at its workflow type's level, with execution data, and traces none (config.tracing off)", () => {
     for (const playbook of hub.stack.playbooks) {
       const logging = STATE_MACHINE_LOGGING[playbook.playbook.workflow];
       expect(logging.level).toBe('ERROR');
       expect(props(playbook.stateMachine)).toMatchObject({
         LoggingConfiguration: { Level: logging.level, IncludeExecutionData: true },
-        TracingConfiguration: { Enabled: true },
+        TracingConfiguration: { Enabled: false },
       });
     }
   });
@@ -433,7 +433,7 @@ describe('HubApi', () => {
   it('writes access logs to the encrypted group and throttles the stage', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       AccessLogSetting: Match.objectLike({ Format: Match.stringLikeRegexp('requestId') }),
-      TracingEnabled: true,
+      TracingEnabled: false,
       MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100, LoggingLevel: 'ERROR' })],
     });
     expect(props(hub.stack.api.accessLogs).KmsKeyId).toEqual(keyArn());

@@ -18,7 +18,7 @@ import { loadRepoConfig } from '../../local/hub.ts';
 import type { MetricSeries } from './measure.ts';
 import type { CostSettings } from './model.ts';
 
-/** hub/constructs/socless-function.ts: `memorySize: props.memorySize ?? 256`, arm64, X-Ray active. */
+/** hub/constructs/socless-function.ts: `memorySize: props.memorySize ?? 256`, arm64 (X-Ray as `config.tracing`). */
 export const SOCLESS_FUNCTION_DEFAULT_MEMORY_MB = 256;
 /** hub/constructs/endpoint-function.ts: the ingest queue's event source (read from the construct's constant). */
 export const ENDPOINT_BATCH_SIZE = ENDPOINT_QUEUE_BATCH.size;
@@ -64,7 +64,8 @@ export function stackCostSettings(
     wafRules: WAF_RULES,
     vaultRetentionMonths: 12,
     kmsKeyUsers,
-    tracing: { lambdas: true, stateMachines: true },
+    // config.tracing: the hub's functions, state machines and API stage trace together, or none does.
+    tracing: { lambdas: config.tracing === 'active', stateMachines: config.tracing === 'active' },
     metricSeries,
   };
 }
