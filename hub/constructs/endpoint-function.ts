@@ -114,6 +114,13 @@ export class EndpointFunction extends Construct {
       environment: { [SWEEPER_ENV.olderThanMinutes]: String(sweepEvery.toMinutes()) },
     });
     for (const fn of [this.handler, this.sweeper]) this.bindPipeline(fn, props);
+    // The sweeper reports the approvals still waiting (ApprovalsWaiting): a counting scan of message_responses,
+    // which has no status index. Reads only; Scan on that one table.
+    const responses = props.tables.tables.message_responses;
+    this.sweeper.bindTable(responses, 'r');
+    this.sweeper.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:Scan'], resources: [responses.tableArn] }),
+    );
     this.bindWebhooks(props);
     this.handler.invokeTarget.addEventSource(
       new SqsEventSource(props.ingestQueue, {

@@ -1,30 +1,30 @@
 /**
- * The endpoint's own CloudWatch metrics (embedded metric format). Dimension values are bounded: every distinct
- * value is a custom metric that costs money, and event fields are chosen by whoever sends the event, so `Account`
- * is an org-registry account or `other`, and `Source` one of the known sources or `other`.
+ * The endpoint's own CloudWatch metrics (embedded metric format, catalog entries in shared/metrics/catalog.ts).
+ * Dimension values are bounded: every distinct value is a custom metric that costs money, and event fields are
+ * chosen by whoever sends the event, so `Account` is an org-registry account or `other`, and `Source` one of the
+ * known sources or `other`.
  */
 import type { WebhookSenderConfig } from '../../shared/config.ts';
 import { webhookSources } from '../../shared/config.ts';
+import { type CatalogMetric, METRICS, OTHER_DIMENSION, SOCLESS_NAMESPACE } from '../../shared/metrics/catalog.ts';
+import { emfLine, type MetricSink } from '../../shared/metrics/emf.ts';
 import type { EventOutcome } from '../../shared/pipeline/pipeline.ts';
 import { FORWARDED_EVENTS } from '../../spoke/forwarded-events.ts';
 
+export { OTHER_DIMENSION } from '../../shared/metrics/catalog.ts';
+export type { MetricSink } from '../../shared/metrics/emf.ts';
+
 /** CloudWatch namespace of the metrics the hub publishes itself (embedded metric format). */
-export const METRICS_NAMESPACE = 'Socless';
+export const METRICS_NAMESPACE = SOCLESS_NAMESPACE;
 /** Metric names in {@link METRICS_NAMESPACE}. */
 export const METRIC_NAMES = {
-  ingested: 'EventsIngested',
-  duplicate: 'EventsDuplicate',
-  rejected: 'EventsRejected',
-  unrouted: 'EventsUnrouted',
-  pending: 'EventsPending',
-  self: 'EventsSelf',
+  ingested: METRICS.eventsIngested.name,
+  duplicate: METRICS.eventsDuplicate.name,
+  rejected: METRICS.eventsRejected.name,
+  unrouted: METRICS.eventsUnrouted.name,
+  pending: METRICS.eventsPending.name,
+  self: METRICS.eventsSelf.name,
 } as const;
-
-/** The dimension value of anything outside the bounded lists. */
-export const OTHER_DIMENSION = 'other';
-
-/** Publishes metrics; the default writes embedded-metric-format lines to stdout. */
-export type MetricSink = (line: string) => void;
 
 /** The values `Source` and `Account` may take. */
 export interface MetricBounds {
@@ -65,11 +65,11 @@ export function emitOutcomeMetrics(
   bounds: MetricBounds = { sources: new Set(), accounts: new Set() },
 ): void {
   const ingested = new Map<string, { source: string; account: string; count: number }>();
-  const totals = new Map<string, number>();
-  const bump = (name: string) => totals.set(name, (totals.get(name) ?? 0) + 1);
+  const totals = new Map<CatalogMetric, number>();
+  const bump = (metric: CatalogMetric) => totals.set(metric, (totals.get(metric) ?? 0) + 1);
   for (const o of outcomes) {
     if (o.status === 'rejected') {
-      bump(METRIC_NAMES.rejected);
+      bump(METRICS.eventsRejected);
       continue;
     }
     const source = o.source !== undefined && bounds.sources.has(o.source) ? o.source : OTHER_DIMENSION;
@@ -78,54 +78,35 @@ export function emitOutcomeMetrics(
     const entry = ingested.get(key) ?? { source, account, count: 0 };
     entry.count += 1;
     ingested.set(key, entry);
-    const name =
+    const metric =
       o.status === 'duplicate'
-        ? METRIC_NAMES.duplicate
+        ? METRICS.eventsDuplicate
         : o.status === 'unrouted'
-          ? METRIC_NAMES.unrouted
+          ? METRICS.eventsUnrouted
           : o.status === 'pending'
-            ? METRIC_NAMES.pending
+            ? METRICS.eventsPending
             : o.status === 'self'
-              ? METRIC_NAMES.self
+              ? METRICS.eventsSelf
               : undefined;
-    if (name) bump(name);
+    if (metric) bump(metric);
   }
-  const timestamp = now.getTime();
   for (const { source, account, count } of ingested.values()) {
+    // Account is a property, not a dimension: one metric per account would be a custom metric per account,
+    // billed by the hour (the cost model's largest line at 1,000 accounts). Per-account counts come from Logs
+    // Insights over these lines (the hub dashboard's per-account widget).
     sink(
-      JSON.stringify({
-        _aws: {
-          Timestamp: timestamp,
-          CloudWatchMetrics: [
-            {
-              Namespace: METRICS_NAMESPACE,
-              // Account is a property, not a dimension: one metric per account would be a custom metric per
-              // account, billed by the hour (the cost model's largest line at 1,000 accounts). Per-account counts
-              // come from Logs Insights over these lines (the hub dashboard's per-account widget).
-              Dimensions: [['Source']],
-              Metrics: [{ Name: METRIC_NAMES.ingested, Unit: 'Count' }],
-            },
-          ],
+      emfLine(
+        {
+          metric: METRICS.eventsIngested,
+          value: count,
+          dimensions: { Source: source },
+          properties: { Account: account },
         },
-        Source: source,
-        Account: account,
-        [METRIC_NAMES.ingested]: count,
-      }),
+        now,
+      ),
     );
   }
-  for (const [name, value] of totals) {
-    sink(
-      JSON.stringify({
-        _aws: {
-          Timestamp: timestamp,
-          CloudWatchMetrics: [
-            { Namespace: METRICS_NAMESPACE, Dimensions: [[]], Metrics: [{ Name: name, Unit: 'Count' }] },
-          ],
-        },
-        [name]: value,
-      }),
-    );
-  }
+  for (const [metric, value] of totals) sink(emfLine({ metric, value }, now));
 }
 
 /** The batch's accounts that are in the org registry (each asked once). */

@@ -5,17 +5,42 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SoclessError } from '../../shared/errors.ts';
+import { countWaitingApprovals } from '../../shared/metrics/approvals-waiting.ts';
+import { METRICS } from '../../shared/metrics/catalog.ts';
+import { emit, type MetricSink, stdoutMetricSink } from '../../shared/metrics/emf.ts';
 import type { PipelineDeps } from '../../shared/pipeline/pipeline.ts';
 import { type SweepReport, sweep } from '../../shared/pipeline/sweeper.ts';
+import { TABLES } from '../../shared/tables.ts';
 import { bundledRoutes, pipelineFromEnv } from './endpoint.ts';
+import { createDocumentClient } from './http.ts';
 
 export const SWEEPER_ENV = {
   /** Re-drive only events older than this many minutes (the endpoint may still be working on younger ones). */
   olderThanMinutes: 'SOCLESS_SWEEP_OLDER_THAN_MINUTES',
 } as const;
 
-export function createSweeperHandler(pipeline: PipelineDeps, olderThanMs: number, logger: Logger) {
+/** The approvals gauge the sweeper publishes on each run. */
+export interface ApprovalsGauge {
+  /** Interactions still waiting for a human. */
+  readonly count: (now: Date) => Promise<number>;
+  readonly metrics: MetricSink;
+}
+
+export function createSweeperHandler(
+  pipeline: PipelineDeps,
+  olderThanMs: number,
+  logger: Logger,
+  approvals?: ApprovalsGauge,
+) {
   return async (): Promise<Pick<SweepReport, 'examined' | 'stuck'> & { redriven: number }> => {
+    if (approvals) {
+      const now = new Date((pipeline.now ?? Date.now)());
+      // A failed count is logged, not thrown: the re-drive matters more than the gauge.
+      await approvals
+        .count(now)
+        .then((waiting) => emit(approvals.metrics, { metric: METRICS.approvalsWaiting, value: waiting }, now))
+        .catch((err: unknown) => logger.error('could not count the approvals waiting', { error: String(err) }));
+    }
     const report = await sweep(pipeline, { olderThanMs });
     for (const s of report.stuck) logger.error('event cannot be re-driven; marked rejected', s);
     const stillPending = report.redriven.filter((o) => o.status === 'pending');
@@ -41,10 +66,15 @@ export async function handler(): Promise<unknown> {
     if (!Number.isFinite(minutes) || minutes <= 0) {
       throw new SoclessError(`${SWEEPER_ENV.olderThanMinutes} must be a positive number of minutes`);
     }
+    const responses = process.env[TABLES.message_responses.envVar];
+    const documents = createDocumentClient();
     sweeperHandler = createSweeperHandler(
       pipelineFromEnv(process.env, bundledRoutes()),
       minutes * 60_000,
       new Logger({ serviceName: 'socless-sweeper' }),
+      responses
+        ? { count: (now) => countWaitingApprovals(documents, responses, now), metrics: stdoutMetricSink }
+        : undefined,
     );
   }
   return sweeperHandler();

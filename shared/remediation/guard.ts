@@ -6,6 +6,8 @@
  */
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { METRICS } from '../metrics/catalog.ts';
+import { emfLine } from '../metrics/emf.ts';
 import { awsErrorCode } from './calls.ts';
 
 /** Environment variable naming the kill-switch parameter. */
@@ -16,8 +18,8 @@ export const KILL_SWITCH_PARAMETER_ENV = 'SOCLESS_REMEDIATION_KILL_SWITCH_PARAME
  */
 export const DEFAULT_KILL_SWITCH_PARAMETER = '/socless/remediation/kill-switch';
 /** CloudWatch namespace and metric a remediate Lambda emits (embedded metric format) when it cannot read the switch. */
-export const KILL_SWITCH_METRIC_NAMESPACE = 'Socless';
-export const KILL_SWITCH_UNREADABLE_METRIC = 'RemediationKillSwitchUnreadable';
+export const KILL_SWITCH_METRIC_NAMESPACE = METRICS.killSwitchUnreadable.namespace;
+export const KILL_SWITCH_UNREADABLE_METRIC = METRICS.killSwitchUnreadable.name;
 
 /** Whether automatic remediation is switched off org-wide. */
 export interface KillSwitch {
@@ -66,20 +68,7 @@ export class SsmKillSwitch implements KillSwitch {
 
 /** One embedded-metric-format line counting an unreadable kill switch (HubMonitoring alarms on it). */
 export function killSwitchUnreadableMetricLine(at: Date, problem: KillSwitchProblem): string {
-  return JSON.stringify({
-    _aws: {
-      Timestamp: at.getTime(),
-      CloudWatchMetrics: [
-        {
-          Namespace: KILL_SWITCH_METRIC_NAMESPACE,
-          Dimensions: [[]],
-          Metrics: [{ Name: KILL_SWITCH_UNREADABLE_METRIC, Unit: 'Count' }],
-        },
-      ],
-    },
-    [KILL_SWITCH_UNREADABLE_METRIC]: 1,
-    problem,
-  });
+  return emfLine({ metric: METRICS.killSwitchUnreadable, value: 1, properties: { problem } }, at);
 }
 
 /** Limits of the blast-radius guard. */
