@@ -5,9 +5,11 @@ import {
   Dashboard,
   GraphWidget,
   type IMetric,
+  type IWidget,
   LogQueryWidget,
   MathExpression,
   Metric,
+  SingleValueWidget,
   Stats,
   TextWidget,
   TreatMissingData,
@@ -18,6 +20,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DASHBOARD_PANELS, METRICS, type PanelSeries, type ResourceSet } from '../../shared/metrics/catalog.ts';
 import { KILL_SWITCH_METRIC_NAMESPACE, KILL_SWITCH_UNREADABLE_METRIC } from '../../shared/remediation/guard.ts';
 import { METRIC_NAMES, METRICS_NAMESPACE } from '../functions/endpoint.ts';
 import type { DeadLetterQueue } from './dead-letter-queue.ts';
@@ -143,82 +146,81 @@ export class HubMonitoring extends Construct {
     this.alarms = alarms;
 
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.dashboardName ?? 'SOCless-hub' });
-    const search = (dimension: string, label: string): MathExpression =>
-      new MathExpression({
-        expression: `SEARCH('{${METRICS_NAMESPACE},${dimension}} MetricName="${METRIC_NAMES.ingested}"', 'Sum', 300)`,
-        label,
-        period: Duration.minutes(5),
-      });
-    this.dashboard.addWidgets(
-      new GraphWidget({ title: 'Events ingested per source', left: [search('Source', 'by source')], width: 12 }),
-      // Account is a property of the endpoint's metric lines, not a dimension (a metric per account is billed
-      // per account): per-account counts come from Logs Insights over the endpoint's log group.
+    // The panels come from the metrics catalog (shared/metrics/catalog.ts), like the Grafana and Datadog exports.
+    const resources = (set: ResourceSet): Array<{ label: string; value: string }> => {
+      switch (set) {
+        case 'playbooks':
+          return props.playbooks.map((p) => ({ label: p.playbook.name, value: p.stateMachine.stateMachineArn }));
+        case 'deadLetterQueues':
+          return props.deadLetterQueues.map((d) => ({ label: relativeId(stack, d), value: d.queue.queueName }));
+        case 'ingestQueue':
+          return [{ label: 'ingest', value: props.ingestQueue.queueName }];
+        case 'functions':
+          return props.functions.map((f) => ({ label: relativeId(stack, f), value: f.function.functionName }));
+      }
+    };
+    const period = Duration.minutes(5);
+    const metricsOf = (series: PanelSeries): IMetric[] => {
+      const m = METRICS[series.metric];
+      if (series.resources) {
+        const [dimension] = m.dimensionSets[0] ?? [];
+        if (!dimension) throw new Error(`metrics catalog: ${m.name} has no dimension to draw per resource`);
+        return resources(series.resources).map(
+          (r) =>
+            new Metric({
+              namespace: m.namespace,
+              metricName: m.name,
+              dimensionsMap: { [dimension]: r.value },
+              statistic: m.statistic,
+              period,
+              label: `${r.label} ${m.name}`,
+            }),
+        );
+      }
+      if (series.by && series.by.length > 0) {
+        return [
+          new MathExpression({
+            expression: `SEARCH('{${m.namespace},${series.by.join(',')}} MetricName="${m.name}"', '${m.statistic}', ${period.toSeconds()})`,
+            label: `${m.name} by ${series.by.join(', ')}`,
+            period,
+          }),
+        ];
+      }
+      return [
+        new Metric({ namespace: m.namespace, metricName: m.name, statistic: m.statistic, period, label: m.name }),
+      ];
+    };
+    const widgets: IWidget[] = [];
+    for (const panel of DASHBOARD_PANELS) {
+      const metrics = panel.series.flatMap(metricsOf);
+      if (metrics.length === 0) {
+        widgets.push(
+          new TextWidget({ markdown: `### ${panel.title}: nothing deployed`, width: panel.width, height: 2 }),
+        );
+      } else if (panel.kind === 'stat') {
+        widgets.push(new SingleValueWidget({ title: panel.title, metrics, width: panel.width }));
+      } else {
+        widgets.push(new GraphWidget({ title: panel.title, left: metrics, width: panel.width }));
+      }
+    }
+    // Account is a property of the endpoint's metric lines, not a dimension (a metric per account is billed
+    // per account): per-account counts come from Logs Insights over the endpoint's log group.
+    const ingested = METRICS.eventsIngested.name;
+    widgets.push(
       new LogQueryWidget({
         title: 'Events ingested per account',
         logGroupNames: [props.endpoint.logGroup.logGroupName],
         queryLines: [
-          `fields Account, ${METRIC_NAMES.ingested}`,
-          `filter ispresent(${METRIC_NAMES.ingested})`,
-          `stats sum(${METRIC_NAMES.ingested}) as events by Account`,
+          `fields Account, ${ingested}`,
+          `filter ispresent(${ingested})`,
+          `stats sum(${ingested}) as events by Account`,
           'sort events desc',
           'limit 25',
         ],
-        width: 12,
+        width: 24,
       }),
     );
-    if (props.playbooks.length > 0) {
-      const per = (pick: (p: PlaybookStateMachine) => IMetric): IMetric[] => props.playbooks.map(pick);
-      const opts = { period: Duration.minutes(5), statistic: Stats.SUM };
-      this.dashboard.addWidgets(
-        new GraphWidget({
-          title: 'Executions started',
-          left: per((p) => p.stateMachine.metricStarted({ ...opts, label: p.playbook.name })),
-          width: 8,
-        }),
-        new GraphWidget({
-          title: 'Executions succeeded',
-          left: per((p) => p.stateMachine.metricSucceeded({ ...opts, label: p.playbook.name })),
-          width: 8,
-        }),
-        new GraphWidget({
-          title: 'Executions failed',
-          left: per((p) => p.stateMachine.metricFailed({ ...opts, label: p.playbook.name })),
-          width: 8,
-        }),
-      );
-    } else {
-      this.dashboard.addWidgets(new TextWidget({ markdown: '### No playbooks deployed', width: 24, height: 2 }));
-    }
-    this.dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Dead-letter queue depth',
-        left: props.deadLetterQueues.map((d) =>
-          d.queue.metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, label: relativeId(stack, d) }),
-        ),
-        width: 12,
-      }),
-      new GraphWidget({
-        title: 'Ingest queue: age of oldest message (s)',
-        left: [props.ingestQueue.metricApproximateAgeOfOldestMessage({ statistic: Stats.MAXIMUM })],
-        width: 12,
-      }),
-    );
-    this.dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Lambda errors',
-        left: props.functions.map((f) =>
-          f.function.metricErrors({ statistic: Stats.SUM, label: relativeId(stack, f) }),
-        ),
-        width: 12,
-      }),
-      new GraphWidget({
-        title: 'Lambda throttles',
-        left: props.functions.map((f) =>
-          f.function.metricThrottles({ statistic: Stats.SUM, label: relativeId(stack, f) }),
-        ),
-        width: 12,
-      }),
-    );
+    this.dashboard.addWidgets(...widgets);
   }
 }
 

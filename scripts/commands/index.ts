@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { registerBenchCommand } from './bench.ts';
+import { registerConsoleCommand } from './console.ts';
 import { registerCoverageCommand } from './coverage.ts';
+import { registerDashboardsCommand } from './dashboards.ts';
 import { registerDoctorCommand } from './doctor.ts';
 import { registerExecCommand } from './exec.ts';
 import { registerIntegrationCommand } from './integration.ts';
@@ -13,6 +15,7 @@ import { registerRemediationCommand } from './remediation.ts';
 /** Every sub-command of the CLI, one module each: adding a command is adding a file and a line. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerLocalCommand,
+  registerConsoleCommand,
   registerPlaybookCommand,
   registerIntegrationCommand,
   registerBenchCommand,
@@ -22,4 +25,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerDoctorCommand,
   registerCoverageCommand,
   registerInvestigationCommand,
+  registerDashboardsCommand,
 ];
