@@ -3,15 +3,21 @@ import { hostname, userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Command, Option } from 'commander';
 import { REMEDIATIONS } from '../../hub/remediations/index.ts';
-import { loadConfig, loadConfigFile } from '../../shared/config.ts';
+import { loadConfig, loadConfigFile, type SoclessConfig } from '../../shared/config.ts';
 import { SoclessError } from '../../shared/errors.ts';
 import { hubUndoRoleArn } from '../../shared/names.ts';
 import { resolveExternalId } from '../../shared/remediation/external-id.ts';
 import { iamActions } from '../../shared/remediation/policy.ts';
 import { undoExecution } from '../../shared/remediation/record.ts';
-import { partitionOf, StsSpokeSessionFactory, sessionsFor } from '../../shared/remediation/session.ts';
+import {
+  partitionOf,
+  type SpokeSessionFactory,
+  StsSpokeSessionFactory,
+  sessionsFor,
+} from '../../shared/remediation/session.ts';
 import { HubSessionLedger, ledgeredSessions } from '../../shared/remediation/session-ledger.ts';
 import { triggerPatterns } from '../../shared/remediation/triggers.ts';
 import type { Remediation } from '../../shared/remediation/types.ts';
@@ -140,17 +146,13 @@ export function registerRemediationCommand(program: Command): void {
         // nothing but undo sessions (undoExecution narrows each to the recorded target).
         // Each undo session is recorded in the hub's session ledger first: its calls (a StopLogging, a restored
         // bucket policy) are then the hub's own (`self`), never findings the hub would fix back.
-        const sessions = sessionsFor(
-          ledgeredSessions(
-            new StsSpokeSessionFactory({
-              externalId: () => resolveExternalId(config, new SecretsManagerClient({ region })),
-              hubRoleArn: opts.hubRoleArn ?? hubUndoRoleArn(config.hubAccountId, partitionOf(region)),
-              stsRegion: region,
-            }),
-            new HubSessionLedger(documents, opts.table),
-          ),
-          'undo',
-        );
+        const sessions = operatorUndoSessions({
+          config,
+          region,
+          documents,
+          table: opts.table,
+          ...(opts.hubRoleArn ? { hubRoleArn: opts.hubRoleArn } : {}),
+        });
         const by = `${userInfo().username}@${hostname()}`;
         const undone = await undoExecution({ records, executionId, registry: REMEDIATIONS, sessions, by });
         if (opts.json) {
@@ -164,6 +166,32 @@ export function registerRemediationCommand(program: Command): void {
         }
       },
     );
+}
+
+/**
+ * The sessions an operator's undo opens (the CLI's and the console's): through the operator-only hub undo role,
+ * each recorded in the hub's session ledger first, undo sessions only, with the operator's own credentials.
+ */
+export function operatorUndoSessions(options: {
+  readonly config: SoclessConfig;
+  readonly region: string;
+  readonly documents: DynamoDBDocumentClient;
+  /** The remediations table (the session ledger lives there too). */
+  readonly table: string;
+  readonly hubRoleArn?: string;
+}): SpokeSessionFactory {
+  const { config, region } = options;
+  return sessionsFor(
+    ledgeredSessions(
+      new StsSpokeSessionFactory({
+        externalId: () => resolveExternalId(config, new SecretsManagerClient({ region })),
+        hubRoleArn: options.hubRoleArn ?? hubUndoRoleArn(config.hubAccountId, partitionOf(region)),
+        stsRegion: region,
+      }),
+      new HubSessionLedger(options.documents, options.table),
+    ),
+    'undo',
+  );
 }
 
 /** The remediations table when no flag names it: $SOCLESS_REMEDIATIONS_TABLE, else the hub stack's output. */

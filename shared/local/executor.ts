@@ -51,6 +51,20 @@ export interface LocalExecutionOptions {
   /** Milliseconds every Wait state waits; undefined keeps the definition's times. @default 0 */
   readonly waitTimeMs?: number | undefined;
   readonly signal?: AbortSignal;
+  /** Called with each state event as it happens (what Step Functions' execution history records). */
+  readonly onStateEvent?: (event: LocalStateEvent) => void;
+}
+
+/** One state event of a local run: entered (with its input), exited (with its output), failed, retried, caught. */
+export interface LocalStateEvent {
+  readonly type: 'StateEntered' | 'StateExited' | 'StateFailed' | 'StateRetried' | 'StateCaught';
+  readonly state: string;
+  readonly at: string;
+  readonly input?: unknown;
+  readonly output?: unknown;
+  readonly error?: { readonly name: string; readonly message: string };
+  /** The Map iteration the state ran in, for states inside a Map. */
+  readonly index?: number;
 }
 
 export type LocalExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
@@ -329,6 +343,28 @@ export async function runLocalExecution(
   const collect = (async () => {
     for await (const event of execution.eventLogs) {
       if (event.type === 'StateEntered') states.push(event.state.name);
+      if (options.onStateEvent && 'state' in event) {
+        const failed = event.type === 'StateFailed' ? event : undefined;
+        options.onStateEvent({
+          type: event.type,
+          state: event.state.name,
+          at: new Date(event.timestamp).toISOString(),
+          ...(event.type === 'StateEntered' ? { input: event.state.input } : {}),
+          ...(event.type === 'StateExited' ? { output: event.state.output } : {}),
+          ...(failed
+            ? {
+                error: {
+                  name: String(failed.Error),
+                  message:
+                    failed.Cause instanceof Error || typeof failed.Cause === 'string'
+                      ? causeText(failed.Cause)
+                      : JSON.stringify(failed.Cause),
+                },
+              }
+            : {}),
+          ...(event.index !== undefined ? { index: event.index } : {}),
+        });
+      }
     }
   })();
 

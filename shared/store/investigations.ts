@@ -182,41 +182,51 @@ export class InvestigationsRepository {
   }
 
   private async summarize(item: Item): Promise<InvestigationSummary> {
-    const id = String(item.id);
     const dedupKey = str(item.dedupKey);
     const state = dedupKey
       ? ((await this.client.send(new GetCommand({ TableName: this.dedupTable, Key: { dedupKey } }))).Item as
           | Item
           | undefined)
       : undefined;
-    // The lifecycle item speaks for this investigation only while it is still the finding's current one.
-    const current = state && state.investigationId === id ? state : undefined;
-    const closed = str(item.investigationStatus) === 'closed' || current?.status === 'closed';
-    const pick = (key: string) => str(item[key]) ?? str(current?.[key]);
-    return {
-      id,
-      status: closed ? 'closed' : 'open',
-      ...optional('resolution', pick('resolution')),
-      ...optional('closedBy', pick('closedBy')),
-      ...optional('closedByName', pick('closedByName')),
-      ...optional('closedAt', pick('closedAt')),
-      ...optional('reason', pick('reason')),
-      ...optional('source', str(item.source)),
-      ...optional('kind', str(item.kind)),
-      ...optional('account', str(item.account)),
-      ...optional('region', str(item.region)),
-      ...optional('title', str(item.title)),
-      ...optional('severity', str(item.severity)),
-      // A just-opened item leaves out what equals its opening (one occurrence, seen when opened).
-      ...optional('latestSeverity', str(current?.latestSeverity) ?? str(current?.runSeverity)),
-      openedAt: String(item.receivedAt ?? ''),
-      ...optional('lastSeen', str(current?.lastSeen) ?? str(current?.openedAt)),
-      ...(current ? { occurrences: typeof current.occurrences === 'number' ? current.occurrences : 1 } : {}),
-      ...optional('previousInvestigationId', str(item.previousInvestigationId)),
-      ...(Array.isArray(item.playbooks) ? { playbooks: item.playbooks as string[] } : {}),
-      ...optional('dedupKey', dedupKey),
-    };
+    return summarizeInvestigation(item, state);
   }
+}
+
+/**
+ * An investigation's summary from its opening event item and the finding's `dedup` item (read by the opener's
+ * dedupKey; undefined when there is none). Pure, so a reader that loads both tables in bulk (the console's
+ * index) summarizes exactly as `list` and `show` do.
+ */
+export function summarizeInvestigation(item: Item, state: Item | undefined): InvestigationSummary {
+  const id = String(item.id);
+  const dedupKey = str(item.dedupKey);
+  // The lifecycle item speaks for this investigation only while it is still the finding's current one.
+  const current = state && state.investigationId === id ? state : undefined;
+  const closed = str(item.investigationStatus) === 'closed' || current?.status === 'closed';
+  const pick = (key: string) => str(item[key]) ?? str(current?.[key]);
+  return {
+    id,
+    status: closed ? 'closed' : 'open',
+    ...optional('resolution', pick('resolution')),
+    ...optional('closedBy', pick('closedBy')),
+    ...optional('closedByName', pick('closedByName')),
+    ...optional('closedAt', pick('closedAt')),
+    ...optional('reason', pick('reason')),
+    ...optional('source', str(item.source)),
+    ...optional('kind', str(item.kind)),
+    ...optional('account', str(item.account)),
+    ...optional('region', str(item.region)),
+    ...optional('title', str(item.title)),
+    ...optional('severity', str(item.severity)),
+    // A just-opened item leaves out what equals its opening (one occurrence, seen when opened).
+    ...optional('latestSeverity', str(current?.latestSeverity) ?? str(current?.runSeverity)),
+    openedAt: String(item.receivedAt ?? ''),
+    ...optional('lastSeen', str(current?.lastSeen) ?? str(current?.openedAt)),
+    ...(current ? { occurrences: typeof current.occurrences === 'number' ? current.occurrences : 1 } : {}),
+    ...optional('previousInvestigationId', str(item.previousInvestigationId)),
+    ...(Array.isArray(item.playbooks) ? { playbooks: item.playbooks as string[] } : {}),
+    ...optional('dedupKey', dedupKey),
+  };
 }
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
