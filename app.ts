@@ -11,7 +11,7 @@ import { loadConfig, type SoclessConfig } from './shared/config.ts';
 import { formatProblem, SoclessError } from './shared/errors.ts';
 import { NAMES } from './shared/names.ts';
 import { compileAllPlaybooks, playbookVariablesFrom } from './shared/playbook/index.ts';
-import { OrgRolloutStack, SpokeGlobalStack, SpokeRegionalStack } from './spoke/index.ts';
+import { OrgEventsStack, OrgRolloutStack, SpokeGlobalStack, SpokeRegionalStack } from './spoke/index.ts';
 
 /** Synth stops here when a playbook does not compile: the problems name file, path and reason. */
 export class PlaybookBuildError extends SoclessError {}
@@ -23,6 +23,8 @@ export interface SoclessApp {
   readonly spokeGlobal: SpokeGlobalStack;
   readonly spokeRegional: SpokeRegionalStack;
   readonly rollout: OrgRolloutStack;
+  /** Forwards account tag changes from the management account (us-east-1) to the hub's registry sync. */
+  readonly orgEvents: OrgEventsStack;
   /** The delivery pipeline; present only when cdk.json context `soclessPipeline` configures one. */
   readonly pipeline?: SoclessPipelineStack;
 }
@@ -30,7 +32,8 @@ export interface SoclessApp {
 /**
  * The whole org deployment as one CDK app: the hub (security account, home region), the two spoke stacks
  * (for a single-account deploy; the org gets them through the rollout's StackSets), and the rollout stack
- * (management account or delegated StackSets admin). Works offline: no look-ups, no credentials.
+ * (management account or delegated StackSets admin), and the org-events stack (management account, us-east-1).
+ * Works offline: no look-ups, no credentials.
  */
 export function buildSoclessApp(app: App = new App()): SoclessApp {
   const config = loadConfig((key) => app.node.tryGetContext(key));
@@ -63,6 +66,7 @@ export function buildSoclessApp(app: App = new App()): SoclessApp {
   });
   const spokeRegional = new SpokeRegionalStack(app, NAMES.stacks.spokeRegional, { config: spokeConfig });
   const rollout = new OrgRolloutStack(app, NAMES.stacks.orgRollout, { config: spokeConfig, remediationStatements });
+  const orgEvents = new OrgEventsStack(app, NAMES.stacks.orgEvents, { config });
 
   const pipelineConfig = loadPipelineConfig(app.node.tryGetContext(PIPELINE_CONTEXT_KEY));
   const pipeline = pipelineConfig
@@ -71,7 +75,7 @@ export function buildSoclessApp(app: App = new App()): SoclessApp {
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   if (guardEnabled(app)) Validations.of(app).addPlugins(guardValidator());
-  return { app, config, hub, spokeGlobal, spokeRegional, rollout, ...(pipeline ? { pipeline } : {}) };
+  return { app, config, hub, spokeGlobal, spokeRegional, rollout, orgEvents, ...(pipeline ? { pipeline } : {}) };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -28,6 +28,7 @@ export const NAMES = {
     spokeGlobal: 'SoclessSpokeGlobal',
     spokeRegional: 'SoclessSpokeRegional',
     orgRollout: 'SoclessOrgRollout',
+    orgEvents: 'SoclessOrgEvents',
   },
   stackSets: {
     global: 'socless-spoke-global',

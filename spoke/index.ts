@@ -8,6 +8,7 @@ export {
 } from './forwarded-events.ts';
 export { ForwardingDeadLetterQueue } from './forwarding-dead-letter-queue.ts';
 export { ForwardingRule, type ForwardingRuleProps } from './forwarding-rule.ts';
+export { ORGANIZATIONS_EVENTS_REGION, OrgEventsStack, type OrgEventsStackProps } from './org-events-stack.ts';
 export { OrgRolloutStack, type OrgRolloutStackProps } from './org-rollout-stack.ts';
 export {
   anyCondition,

@@ -28,12 +28,13 @@ describe('the CDK app (app.ts)', () => {
       'SoclessSpokeGlobal',
       'SoclessSpokeRegional',
       'SoclessOrgRollout',
+      'SoclessOrgEvents',
     ]);
     expect(built.hub.playbooks.length).toBeGreaterThanOrEqual(2);
   });
 
   it('leaves no cdk-nag AwsSolutions finding unacknowledged on any stack', () => {
-    for (const stack of [built.hub, built.spokeGlobal, built.spokeRegional, built.rollout]) {
+    for (const stack of [built.hub, built.spokeGlobal, built.spokeRegional, built.rollout, built.orgEvents]) {
       const violations = new AwsSolutionsChecks().validateScope(stack).violations;
       expect(
         violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.resourceLogicalId).join(',')}`),
@@ -47,6 +48,7 @@ describe('the CDK app (app.ts)', () => {
     expect(assembly.manifest.missing ?? []).toEqual([]);
     expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual([
       'SoclessHub',
+      'SoclessOrgEvents',
       'SoclessOrgRollout',
       'SoclessSpokeGlobal',
       'SoclessSpokeRegional',

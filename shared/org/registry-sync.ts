@@ -9,6 +9,16 @@ import type { SoclessConfig } from '../config.ts';
 import type { AccountsRepository } from '../store/accounts.ts';
 import { effectiveMode } from './accounts.ts';
 
+/**
+ * The EventBridge pattern of the calls {@link accountTagChange} reads: the management account's forwarding rule
+ * (us-east-1) and the hub's registry-sync rule both use it.
+ */
+export const ORGANIZATIONS_TAG_CHANGE_PATTERN = {
+  source: ['aws.organizations'],
+  'detail-type': ['AWS API Call via CloudTrail'],
+  detail: { eventSource: ['organizations.amazonaws.com'], eventName: ['TagResource', 'UntagResource'] },
+} as const;
+
 /** One tag change on one account. */
 export interface AccountTagChange {
   readonly accountId: string;
