@@ -21,9 +21,8 @@ import { InteractionsFunction } from './constructs/interactions-function.ts';
 import { KillSwitchParameter } from './constructs/kill-switch.ts';
 import { NotificationTopic } from './constructs/notification-topic.ts';
 import { PlaybookStateMachine } from './constructs/playbook-state-machine.ts';
-import { RegistrySyncFunction } from './constructs/registry-sync-function.ts';
 import { SoclessBus } from './constructs/socless-bus.ts';
-import { SoclessFunction, TRACING_CONTEXT_KEY } from './constructs/socless-function.ts';
+import { SoclessFunction } from './constructs/socless-function.ts';
 
 const S3_ACCESS_LOGS_USE_BUCKET_POLICY = '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy';
 
@@ -49,8 +48,6 @@ export class HubStack extends Stack {
   readonly bus: SoclessBus;
   readonly endpoint: EndpointFunction;
   readonly interactions: InteractionsFunction;
-  /** Applies account tag changes the management account forwards to the accounts registry. */
-  readonly registrySync: RegistrySyncFunction;
   readonly api: HubApi;
   readonly integrations: IntegrationFunctions;
   readonly notifications: NotificationTopic;
@@ -67,8 +64,6 @@ export class HubStack extends Stack {
     super(scope, id, { ...props, env: hubEnvironment(config, props.env) });
     // Server access logs are granted by bucket policy (ACLs stay disabled) whatever the app's cdk.json says.
     this.node.setContext(S3_ACCESS_LOGS_USE_BUCKET_POLICY, true);
-    // X-Ray on the hub's functions, state machines and API stage (config.tracing), read by each construct.
-    this.node.setContext(TRACING_CONTEXT_KEY, config.tracing);
 
     this.key = new HubKey(this, 'Key');
     const key = this.key.key;
@@ -97,12 +92,6 @@ export class HubStack extends Stack {
       autoMinSeverity: config.remediation.autoMinSeverity,
     });
     this.interactions = new InteractionsFunction(this, 'Interactions', { ...defaults, tables: this.tables, config });
-    this.registrySync = new RegistrySyncFunction(this, 'RegistrySync', {
-      ...defaults,
-      tables: this.tables,
-      bus: this.bus.bus,
-      config,
-    });
     this.api = new HubApi(this, 'Api', {
       key,
       endpoint: this.endpoint.handler.invokeTarget,
@@ -118,6 +107,7 @@ export class HubStack extends Stack {
       tables: this.tables,
       vault: this.buckets.vault,
       notificationTopic: this.notifications.topic,
+      eventBus: this.bus.bus,
       remediation: config.remediation,
       externalIdSecret: this.externalIdSecret.secret,
       killSwitch: this.killSwitch,

@@ -34,6 +34,11 @@ export interface IntegrationDeployment {
   readonly statements?: ReadonlyArray<{ readonly actions: readonly string[]; readonly resources: readonly string[] }>;
   /** Publishes to the hub's notification topic (SNS, e-mail subscribers); the stack sets the env var and the grant. */
   readonly notifies?: boolean;
+  /**
+   * Puts playbook-created events (source `socless.playbook.*`, SOCless CreateEvents) on the hub's bus; the stack
+   * sets the env var and a PutEvents grant on that bus for that source and detail-type only.
+   */
+  readonly createsEvents?: boolean;
   /** Reads or writes the S3 vault. */
   readonly vault?: 'r' | 'rw';
   /** @default 30 */

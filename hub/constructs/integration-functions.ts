@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -9,7 +10,8 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { SoclessConfig } from '../../shared/config.ts';
 import type { IntegrationDeployment } from '../../shared/deploy-model.ts';
-import { NOTIFY_TOPIC_ENV } from '../../shared/integration-runtime/deps.ts';
+import { PLAYBOOK_EVENT_DETAIL_TYPE, PLAYBOOK_EVENT_SOURCE_PREFIX } from '../../shared/events/socless-create-events.ts';
+import { EVENT_BUS_ENV, NOTIFY_TOPIC_ENV } from '../../shared/integration-runtime/deps.ts';
 import { hubRemediationRoleArn } from '../../shared/names.ts';
 import {
   AUTO_MIN_SEVERITY_ENV,
@@ -43,6 +45,11 @@ export interface IntegrationFunctionsProps extends SoclessFunctionDefaults {
   >;
   /** The SNS topic integrations with `notifies` publish to (KMS-encrypted; e-mail subscribers). */
   readonly notificationTopic: ITopic;
+  /**
+   * The hub's bus, where integrations with `createsEvents` put playbook-created events.
+   * @default none (such an integration is refused)
+   */
+  readonly eventBus?: IEventBus;
   /** The secret holding the sts:ExternalId spoke roles require; functions that assume spoke roles may read it. */
   readonly externalIdSecret: ISecret;
   /**
@@ -85,6 +92,22 @@ export class IntegrationFunctions extends Construct {
       for (const { table, access } of deployment.tables) fn.bindTable(props.tables.tables[table], access);
       if (deployment.vault) fn.bindVault(props.vault, deployment.vault);
       if (deployment.notifies) fn.bindTopic(props.notificationTopic, NOTIFY_TOPIC_ENV);
+      if (deployment.createsEvents) {
+        if (!props.eventBus)
+          throw new Error(`IntegrationFunctions: ${deployment.id} creates events but no eventBus is given`);
+        // Only playbook-created events: the endpoint takes a socless.playbook.* event only from the hub account.
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['events:PutEvents'],
+            resources: [props.eventBus.eventBusArn],
+            conditions: {
+              StringLike: { 'events:source': `${PLAYBOOK_EVENT_SOURCE_PREFIX}*` },
+              StringEquals: { 'events:detail-type': PLAYBOOK_EVENT_DETAIL_TYPE },
+            },
+          }),
+        );
+        fn.function.addEnvironment(EVENT_BUS_ENV, props.eventBus.eventBusArn);
+      }
       for (const statement of deployment.statements ?? []) {
         fn.addToRolePolicy(
           new PolicyStatement({ actions: [...statement.actions], resources: [...statement.resources] }),

@@ -344,6 +344,8 @@ export function pipelineFromEnv(env: NodeJS.ProcessEnv, routes: readonly Route[]
     trustedAggregators,
     isOrgAccount: cachedOrgAccount(async (id) => (await accounts.get(id)) !== undefined, 5 * 60_000),
     verifyHubSession: (claim) => ledger.verify(claim),
+    // The state machines are the hub's: their ARN prefix names the hub account.
+    hubAccountId: vars.stateMachinePrefix.split(':')[4] ?? '',
   };
 }
 

@@ -11,6 +11,7 @@ import { guardDutyNormalizer } from './guardduty.ts';
 import { type EventNormalizer, sourceMatches } from './normalizer.ts';
 import { securityHubAsffNormalizer } from './securityhub-asff.ts';
 import { securityHubOcsfNormalizer } from './securityhub-ocsf.ts';
+import { playbookEventNormalizer } from './socless-create-events.ts';
 import type { InputLimits, NormalizeResult } from './types.ts';
 import { webhookEnvelopeNormalizer } from './webhook.ts';
 
@@ -23,6 +24,7 @@ export const NORMALIZERS: readonly EventNormalizer[] = [
   cloudTrailNormalizer,
   accessAnalyzerNormalizer,
   webhookEnvelopeNormalizer,
+  playbookEventNormalizer,
 ];
 
 /**

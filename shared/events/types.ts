@@ -125,6 +125,19 @@ export const SecurityEventOriginSchema = z.object({
    * session ledger (a role can be re-created under the same name by whoever administers the account).
    */
   hubSession: z.object({ role: z.string(), arn: z.string(), sessionName: z.string() }).optional(),
+  /**
+   * Set on an event a playbook created (source `socless.playbook.<playbook>`): the creating playbook and
+   * investigation, how many playbook hops it is from a real event, and each creating run's playbook and dedup key
+   * (the pipeline does not start a playbook again for a dedup key it already ran for in the chain).
+   */
+  playbookRun: z
+    .object({
+      playbook: z.string(),
+      investigationId: z.string(),
+      depth: z.number().int(),
+      chain: z.array(z.object({ playbook: z.string(), dedupKey: z.string() })),
+    })
+    .optional(),
 });
 export type SecurityEventOrigin = z.infer<typeof SecurityEventOriginSchema>;
 

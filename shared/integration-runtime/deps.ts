@@ -3,12 +3,14 @@
  * injected, so the local hub points DynamoDB at dynalite and tests pass mocks.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../store/clients.ts';
+import { EventBridgeEventSink, type EventSink } from './event-sink.ts';
 import { type Notifier, SnsNotifier } from './notifier.ts';
 import { AwsSecretResolver, type SecretResolver } from './secrets.ts';
 import { S3VaultStore, type VaultStore } from './vault.ts';
@@ -19,6 +21,8 @@ export const VAULT_BUCKET_ENV = 'SOCLESS_VAULT_BUCKET';
 export const NOTIFY_TOPIC_ENV = 'SOCLESS_NOTIFY_TOPIC_ARN';
 /** Name the hub stack gives the notification topic (IAM statements of notify integrations point at it). */
 export const NOTIFY_TOPIC_NAME = 'SoclessNotifications';
+/** The hub's event bus, where SOCless CreateEvents puts the events a playbook creates. */
+export const EVENT_BUS_ENV = 'SOCLESS_EVENT_BUS_ARN';
 /** Days a saved state result is kept (TTL). */
 export const RESULTS_RETENTION_ENV = 'SOCLESS_RESULTS_RETENTION_DAYS';
 /** Seconds a resolved secret is cached in a warm Lambda. */
@@ -31,6 +35,8 @@ export interface IntegrationDeps {
   readonly secrets: SecretResolver;
   /** The notification channel; undefined when no topic is configured. */
   readonly notifier?: Notifier;
+  /** Where playbook-created events go (the hub's bus); undefined when none is configured. */
+  readonly eventSink?: EventSink;
   /** Environment variables (table names, topic, retention). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly logger: Logger;
@@ -44,6 +50,7 @@ export interface IntegrationDeps {
 export function createDefaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): IntegrationDeps {
   const bucket = env[VAULT_BUCKET_ENV];
   const topic = env[NOTIFY_TOPIC_ENV];
+  const bus = env[EVENT_BUS_ENV];
   const ttlSeconds = Number(env[SECRETS_TTL_ENV] ?? '300');
   return {
     documentClient: createDocumentClient(),
@@ -53,6 +60,7 @@ export function createDefaultDeps(env: Readonly<Record<string, string | undefine
       { ttlMs: (Number.isFinite(ttlSeconds) && ttlSeconds >= 0 ? ttlSeconds : 300) * 1000 },
     ),
     ...(topic ? { notifier: new SnsNotifier(new SNSClient({}), topic) } : {}),
+    ...(bus ? { eventSink: new EventBridgeEventSink(new EventBridgeClient({}), bus) } : {}),
     env,
     logger: new Logger({ serviceName: 'socless-integration' }),
   };

@@ -7,7 +7,8 @@
  * `self`, once the hub's session ledger confirms the session.
  */
 import type { AggregatorSource } from '../config.ts';
-import type { AccountClaim, EventFlag, SecurityEvent } from '../events/types.ts';
+import { PLAYBOOK_EVENT_SOURCE_PREFIX } from '../events/socless-create-events.ts';
+import type { AccountClaim, EventFlag, SecurityEvent, SecurityEventOrigin } from '../events/types.ts';
 import type { HubSessionClaim } from '../remediation/session-ledger.ts';
 import type { EventStatus } from './types.ts';
 
@@ -22,6 +23,13 @@ export interface AccountTrust {
    * @default none is (every call is routed as anyone's)
    */
   readonly verifyHubSession?: (claim: HubSessionClaim) => Promise<boolean>;
+  /**
+   * The hub's own account: a playbook-created event (`socless.playbook.*`) must come from it.
+   * @default none (every playbook-created event is refused)
+   */
+  readonly hubAccountId?: string;
+  /** The events table, where a playbook-created event's investigation gives its account. */
+  readonly events?: { get(id: string): Promise<{ readonly account?: string } | undefined> };
 }
 
 /** An event that must not be routed: the status to record it with, why, and the account to record. */
@@ -61,6 +69,7 @@ export function foreignClaims(event: SecurityEvent): AccountClaim[] {
  */
 export async function checkAccountTrust(event: SecurityEvent, trust: AccountTrust): Promise<HeldEvent | undefined> {
   const origin = event.origin;
+  if (origin?.source.startsWith(PLAYBOOK_EVENT_SOURCE_PREFIX)) return checkPlaybookEvent(event, origin, trust);
   if (origin) {
     const aggregator = origin.aggregator;
     const trusted = aggregator !== undefined && (trust.trustedAggregators?.[aggregator] ?? []).includes(origin.account);
@@ -91,6 +100,41 @@ export async function checkAccountTrust(event: SecurityEvent, trust: AccountTrus
         account: event.account,
       };
     }
+  }
+  return undefined;
+}
+
+/**
+ * A playbook-created event speaks for the investigation that created it: it must come from the hub's own account
+ * (socless_core's PutEvents; a spoke's PutEvents carries the spoke's account), and its account must be that
+ * investigation's, read again here from the events table.
+ */
+async function checkPlaybookEvent(
+  event: SecurityEvent,
+  origin: SecurityEventOrigin,
+  trust: AccountTrust,
+): Promise<HeldEvent | undefined> {
+  const refuse = (reason: string): HeldEvent => ({
+    status: 'rejected',
+    reason,
+    flags: ['account-mismatch'],
+    account: origin.account,
+  });
+  if (trust.hubAccountId === undefined || origin.account !== trust.hubAccountId) {
+    return refuse(
+      `${origin.source}: a playbook-created event comes only from the hub's own account${trust.hubAccountId ? ` (${trust.hubAccountId})` : ''}; this one came from account ${origin.account}`,
+    );
+  }
+  const run = origin.playbookRun;
+  if (!run) return refuse(`${origin.source}: the event does not say which investigation created it`);
+  const investigation = await trust.events?.get(run.investigationId);
+  if (investigation?.account === undefined) {
+    return refuse(`detail.createdBy.investigationId: investigation ${run.investigationId} is not in the events table`);
+  }
+  if (investigation.account !== event.account) {
+    return refuse(
+      `detail.account names ${event.account} but investigation ${run.investigationId}, which created the event, is in account ${investigation.account}`,
+    );
   }
   return undefined;
 }

@@ -10,7 +10,7 @@ import {
 import { type AccountTrust, checkAccountTrust } from './account-trust.ts';
 import { executionInputForEvent } from './execution-input.ts';
 import { executionName } from './execution-name.ts';
-import { isOverSignal } from './lifecycle.ts';
+import { isNotEvaluated, isOverSignal } from './lifecycle.ts';
 import type { Router } from './router.ts';
 import type {
   AccountModeResolver,
@@ -51,6 +51,11 @@ export interface PipelineDeps {
    * @default none is
    */
   readonly verifyHubSession?: AccountTrust['verifyHubSession'];
+  /**
+   * The hub's own account: the only one a playbook-created event (`socless.playbook.*`) may come from.
+   * @default none (such events are refused)
+   */
+  readonly hubAccountId?: string;
   /** Raw inputs larger than this go to the vault instead of the events item. @default 64 KiB */
   readonly maxInlineRawBytes?: number;
   /** Largest input accepted. @default 256 KiB (the EventBridge event limit) */
@@ -242,8 +247,26 @@ export async function advance(
     }
   }
   // The source says the finding is over: close its investigation; nothing is routed (never remediated).
-  if (isOverSignal(event.status)) return resolveBySource(event, record, deps);
-  const playbooks = deps.router.route(event.raw);
+  if (isOverSignal(event.status, event.source)) return resolveBySource(event, record, deps);
+  // The source could not evaluate the check: nothing to act on or page for, and nothing it says is over.
+  if (isNotEvaluated(event.status, event.source)) {
+    const reason = 'the source could not evaluate the check (NOT_AVAILABLE): nothing to act on, nothing closed';
+    await settle(deps, record, { status: 'unrouted', reason, updatedAt: new Date(now()).toISOString() });
+    return {
+      eventId: event.id,
+      status: 'unrouted',
+      playbooks: [],
+      executions: [],
+      account: event.account,
+      reason,
+      ...flagsOf(record),
+    };
+  }
+  // Loop guard: a playbook-created event does not start a playbook again for a dedup key it already ran for.
+  const chain = event.origin?.playbookRun?.chain ?? [];
+  const playbooks = deps.router
+    .route(event.raw)
+    .filter((p) => !chain.some((link) => link.playbook === p && link.dedupKey === event.dedupKey));
   if (playbooks.length === 0) {
     await settle(deps, record, { status: 'unrouted', updatedAt: new Date(now()).toISOString() });
     return {
@@ -338,8 +361,8 @@ export async function advance(
 }
 
 /**
- * Security Hub RESOLVED/SUPPRESSED/ARCHIVED/PASSED, GuardDuty archived, Config COMPLIANT, Access Analyzer
- * RESOLVED/ARCHIVED: the open investigation of the finding closes as `resolved-by-source` (`resolved`); with none
+ * Security Hub RESOLVED/SUPPRESSED/ARCHIVED/PASSED, GuardDuty archived, Config COMPLIANT and NOT_APPLICABLE,
+ * Access Analyzer RESOLVED/ARCHIVED: the open investigation of the finding closes as `resolved-by-source` (`resolved`); with none
  * open the signal is recorded as `unrouted` with the reason. Never routed to a playbook.
  */
 async function resolveBySource(event: SecurityEvent, record: EventRecord, deps: PipelineDeps): Promise<EventOutcome> {

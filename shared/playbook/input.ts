@@ -95,8 +95,9 @@ export function buildExecutionInput(args: BuildExecutionInputArgs): ExecutionInp
 
 /** The SOCless details a webhook event carries in its stored detail (`soclessDetails`), if any. */
 function soclessDetailsOf(normalized: Record<string, unknown>, raw: unknown): Record<string, unknown> | undefined {
-  const origin = normalized.origin as { kind?: unknown } | undefined;
-  if (origin?.kind !== 'webhook') return undefined;
+  const origin = normalized.origin as { kind?: unknown; playbookRun?: unknown } | undefined;
+  // A scoped webhook sender's, or a playbook's (CreateEvents; the pipeline checked it came from the hub).
+  if (origin?.kind !== 'webhook' && origin?.playbookRun === undefined) return undefined;
   const envelope = typeof raw === 'string' ? safeJson(raw) : raw;
   const detail = (envelope as { detail?: { soclessDetails?: unknown } } | undefined)?.detail;
   const socless = detail?.soclessDetails;

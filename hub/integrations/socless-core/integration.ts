@@ -1,6 +1,6 @@
 /**
  * socless_core: the SOCless core integrations (SetInvestigationStatus, HTTPRequest, CacheResults, Counter,
- * AddCustomMapping, QueryCustomMapping, MergeParallelOutput, SoclessLogFindings) in one Lambda, with SOCless's
+ * AddCustomMapping, QueryCustomMapping, MergeParallelOutput, SoclessLogFindings, CreateEvents) in one Lambda, with SOCless's
  * parameter and result shapes. They are small, so one function hosts them all (one role, a few CloudFormation
  * resources) instead of one Lambda each; the operation comes from the alias table through the compiler.
  */
@@ -26,7 +26,8 @@ export const soclessCore = defineIntegration({
   id: SOCLESS_CORE_INTEGRATION,
   references: [],
   operations: Object.keys(SOCLESS_CORE_OPERATIONS),
-  description: 'SOCless core integrations (SetInvestigationStatus, HTTPRequest, CacheResults, Counter, mappings, …).',
+  description:
+    'SOCless core integrations (SetInvestigationStatus, HTTPRequest, CacheResults, Counter, mappings, CreateEvents, …).',
   parameters: z.record(z.string(), z.unknown()),
   // HTTPRequest sends credentials in auth or headers (resolved from secret('/ssm/path') only there).
   secretParameters: ['auth', 'headers'],
@@ -37,6 +38,8 @@ export const soclessCore = defineIntegration({
       { table: 'custom_mappings', access: 'rw' },
     ],
     timeoutSeconds: 30,
+    // CreateEvents puts socless.playbook.* events on the hub's bus (and nothing else).
+    createsEvents: true,
   },
   async run(params, ctx) {
     const operation = ctx.operation !== undefined ? SOCLESS_CORE_OPERATIONS[ctx.operation] : undefined;

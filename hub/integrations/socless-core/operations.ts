@@ -3,12 +3,22 @@
  * takes the state's resolved parameters and returns its result; bad parameters fail naming the field.
  */
 import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { SoclessError } from '../../../shared/errors.ts';
+import {
+  PLAYBOOK_EVENT_SOURCE_PREFIX,
+  PlaybookEventDetailSchema,
+  type PlaybookEventParent,
+  playbookEventEntries,
+  SoclessCreateEventsError,
+} from '../../../shared/events/socless-create-events.ts';
 import type { IntegrationContext } from '../../../shared/integration-runtime/define.ts';
 import { IntegrationParameterError } from '../../../shared/integration-runtime/errors.ts';
 import { renderLegacyContext } from '../../../shared/integration-runtime/socless-params.ts';
 import { HttpClient, HttpServiceError } from '../../../shared/integrations/http.ts';
 import { envList, INTEGRATION_ENV } from '../../../shared/integrations/settings.ts';
+import { executionName } from '../../../shared/pipeline/execution-name.ts';
 import { CustomMappingsRepository } from '../../../shared/store/custom-mappings.ts';
 import { hostAllowed } from '../http-request/integration.ts';
 import { setInvestigationStatus } from '../set-investigation-status/integration.ts';
@@ -233,6 +243,113 @@ const logFindings: SoclessOperation = async (params, ctx) => {
   return { file_id: fileId, full_path: `${ref.bucket}/${ref.key}` };
 };
 
+/** CreateEvents cannot tie this run to its investigation, or the loop guard refuses the events. */
+export class CreateEventsRefusedError extends SoclessError {
+  constructor(
+    readonly state: string,
+    reason: string,
+  ) {
+    super(`state "${state}": socless_core CreateEvents: ${reason}`);
+  }
+}
+
+/**
+ * What the events a run creates inherit, from the events table only: the run's own event (its id must give this
+ * execution's name, so a rewritten `artifacts.event.id` does not match), its investigation (the run's, and the
+ * account and region the new events are in) and, when a playbook created that event too, its depth and chain.
+ */
+async function parentOfRun(ctx: IntegrationContext): Promise<PlaybookEventParent> {
+  const refuse = (reason: string): never => {
+    throw new CreateEventsRefusedError(ctx.state, reason);
+  };
+  const artifacts = ctx.soclessContext?.artifacts ?? ctx.artifacts ?? {};
+  const eventId = (artifacts as { event?: { id?: unknown } }).event?.id;
+  if (typeof eventId !== 'string' || eventId === '')
+    return refuse('the execution carries no event id (artifacts.event.id)');
+  const name = ctx.executionId.split(':').at(-1) ?? ctx.executionId;
+  if (executionName(eventId, ctx.playbook) !== name) {
+    return refuse(`execution ${name} is not the run of event ${eventId} by playbook ${ctx.playbook}`);
+  }
+  const table = ctx.tableName('events');
+  const get = async (id: string) =>
+    (await ctx.deps.documentClient.send(new GetCommand({ TableName: table, Key: { id } }))).Item as
+      | Record<string, unknown>
+      | undefined;
+  const own = await get(eventId);
+  if (!own) return refuse(`event ${eventId} is not in the events table`);
+  // The pipeline writes the investigation after starting the runs: until then only a new one (its own id) is known.
+  const investigationId = typeof own.investigationId === 'string' ? own.investigationId : eventId;
+  if (investigationId !== ctx.investigationId) {
+    return refuse(
+      `the run says investigation ${ctx.investigationId}, but event ${eventId} belongs to ${investigationId}`,
+    );
+  }
+  const investigation = investigationId === eventId ? own : await get(investigationId);
+  const account = investigation?.account;
+  if (typeof account !== 'string' || !/^\d{12}$/.test(account)) {
+    return refuse(`investigation ${investigationId} has no stored account`);
+  }
+  const dedupKey = typeof own.dedupKey === 'string' && own.dedupKey !== '' ? own.dedupKey : eventId;
+  const createdBy = await createdByOf(own, ctx, refuse);
+  return {
+    playbook: ctx.playbook,
+    execution: ctx.executionId,
+    investigationId,
+    account,
+    region: typeof investigation?.region === 'string' ? investigation.region : '',
+    dedupKey,
+    ...(createdBy ? { createdBy } : {}),
+  };
+}
+
+/** The `createdBy` of a stored event a playbook created (read from its raw envelope), else undefined. */
+async function createdByOf(
+  record: Record<string, unknown>,
+  ctx: IntegrationContext,
+  refuse: (reason: string) => never,
+): Promise<PlaybookEventParent['createdBy']> {
+  let text = typeof record.raw === 'string' ? record.raw : undefined;
+  const ref = record.rawRef as { bucket?: unknown; key?: unknown } | undefined;
+  if (text === undefined && typeof ref?.bucket === 'string' && typeof ref.key === 'string') {
+    if (!ctx.deps.vault) return refuse(`event ${String(record.id)} is kept in the vault, which is not configured`);
+    text = await ctx.deps.vault.get({ bucket: ref.bucket, key: ref.key });
+  }
+  let envelope: { source?: unknown; detail?: { createdBy?: unknown } } | undefined;
+  try {
+    envelope = text === undefined ? undefined : (JSON.parse(text) as typeof envelope);
+  } catch {
+    envelope = undefined;
+  }
+  if (typeof envelope?.source !== 'string' || !envelope.source.startsWith(PLAYBOOK_EVENT_SOURCE_PREFIX)) {
+    return undefined;
+  }
+  const parsed = PlaybookEventDetailSchema.shape.createdBy.safeParse(envelope.detail?.createdBy);
+  if (!parsed.success)
+    return refuse(`event ${String(record.id)} was created by a playbook but its createdBy is unreadable`);
+  return parsed.data;
+}
+
+/**
+ * CreateEvents: one event per detail, each through the hub's bus and the endpoint like any other event (saved
+ * first, deduplicated on SOCless's hash, routed), with source `socless.playbook.<playbook>`, the account of this
+ * run's investigation and no right to remediate; `{completed: true}`. The parameters name no account.
+ */
+const createEvents: SoclessOperation = async (params, ctx) => {
+  const sink = ctx.deps.eventSink;
+  if (!sink) fail(ctx, '(parameters)', 'needs the hub event bus (SOCLESS_EVENT_BUS_ARN), which is not configured');
+  const parent = await parentOfRun(ctx);
+  let entries: ReturnType<typeof playbookEventEntries>;
+  try {
+    entries = playbookEventEntries(params, parent);
+  } catch (err) {
+    if (!(err instanceof SoclessCreateEventsError)) throw err;
+    if (err.field === '(depth)') throw new CreateEventsRefusedError(ctx.state, err.message);
+    return fail(ctx, err.field, err.message);
+  }
+  await sink.put(entries);
+  return { completed: true };
+};
+
 /** Operation name (the SOCless integration name) → implementation. */
 export const SOCLESS_CORE_OPERATIONS: Readonly<Record<string, SoclessOperation>> = {
   CacheResults: cacheResults,
@@ -243,4 +360,5 @@ export const SOCLESS_CORE_OPERATIONS: Readonly<Record<string, SoclessOperation>>
   MergeParallelOutput: mergeParallelOutput,
   HTTPRequest: httpRequest,
   SoclessLogFindings: logFindings,
+  CreateEvents: createEvents,
 };
