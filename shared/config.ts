@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, jsonPath, type Problem } from './errors.ts';
+import { CIS_PASSWORD_BASELINE, PasswordBaselineSchema, RemediationIdSchema } from './remediation/settings.ts';
 
 export const REMEDIATION_MODES = ['off', 'notify', 'dry-run', 'auto'] as const;
 export type RemediationMode = (typeof REMEDIATION_MODES)[number];
@@ -118,6 +119,23 @@ export const SoclessConfigSchema = z
         maxAutoPerAccountPerHour: z.number().int().positive().default(10),
         /** Blast-radius guard: automatic remediations allowed per organization per hour. */
         maxAutoPerOrgPerHour: z.number().int().positive().default(100),
+        /**
+         * Never-automatic remediations (containment, changes that can break workloads) that auto-mode accounts
+         * nevertheless apply without a person's approval, still under the severity floor, the blast-radius guard
+         * and the kill switch. Ids of the registry (`socless remediation list`).
+         */
+        autoAllowed: z.array(RemediationIdSchema).default([]),
+        /** The same, for the accounts under an OU (anywhere on their path). */
+        autoAllowedByOu: z.record(OuId, z.array(RemediationIdSchema)).default({}),
+        /** The same, for one account. */
+        autoAllowedByAccount: z.record(AccountId, z.array(RemediationIdSchema)).default({}),
+        /**
+         * ec2-instance-isolate also isolates instances of Auto Scaling groups (which may replace an instance whose
+         * health check fails, ending the forensic hold). @default false
+         */
+        isolateAutoScalingInstances: z.boolean().default(false),
+        /** The account password policy iam-password-policy raises to (IAM.7). @default the CIS baseline */
+        passwordPolicyBaseline: PasswordBaselineSchema.default(CIS_PASSWORD_BASELINE),
       })
       .strict()
       .default({
@@ -127,6 +145,11 @@ export const SoclessConfigSchema = z
         autoMinSeverity: 'HIGH',
         maxAutoPerAccountPerHour: 10,
         maxAutoPerOrgPerHour: 100,
+        autoAllowed: [],
+        autoAllowedByOu: {},
+        autoAllowedByAccount: {},
+        isolateAutoScalingInstances: false,
+        passwordPolicyBaseline: CIS_PASSWORD_BASELINE,
       }),
     /**
      * X-Ray active tracing of the hub's Lambdas, state machines and API stage. `off` by default: at the default

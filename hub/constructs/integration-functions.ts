@@ -8,17 +8,14 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { SoclessConfig } from '../../shared/config.ts';
 import type { IntegrationDeployment } from '../../shared/deploy-model.ts';
 import { PLAYBOOK_EVENT_DETAIL_TYPE, PLAYBOOK_EVENT_SOURCE_PREFIX } from '../../shared/events/socless-create-events.ts';
 import { EVENT_BUS_ENV, NOTIFY_TOPIC_ENV } from '../../shared/integration-runtime/deps.ts';
 import { hubRemediationRoleArn } from '../../shared/names.ts';
 import {
-  AUTO_MIN_SEVERITY_ENV,
   EXTERNAL_ID_SECRET_ENV,
   HUB_REMEDIATION_ROLE_ENV,
-  MAX_AUTO_PER_ACCOUNT_ENV,
-  MAX_AUTO_PER_ORG_ENV,
+  remediationEnvironment,
 } from '../integrations/remediate/integration.ts';
 import { constructIdOf, type HubTables } from './hub-tables.ts';
 import type { KillSwitchParameter } from './kill-switch.ts';
@@ -36,13 +33,11 @@ export interface IntegrationFunctionsProps extends SoclessFunctionDefaults {
   readonly tables: HubTables;
   readonly vault: IBucket;
   /**
-   * How far automatic remediation may go (severity floor, blast-radius budgets), for functions that assume spoke roles.
+   * How far automatic remediation may go (severity floor, blast-radius budgets, never-automatic entries config
+   * names as automatic, per-remediation settings), for functions that assume spoke roles.
    * @default the configuration defaults (HIGH, 10 per account and 100 per org per hour)
    */
-  readonly remediation?: Pick<
-    SoclessConfig['remediation'],
-    'autoMinSeverity' | 'maxAutoPerAccountPerHour' | 'maxAutoPerOrgPerHour'
-  >;
+  readonly remediation?: Parameters<typeof remediationEnvironment>[0];
   /** The SNS topic integrations with `notifies` publish to (KMS-encrypted; e-mail subscribers). */
   readonly notificationTopic: ITopic;
   /**
@@ -135,14 +130,10 @@ export class IntegrationFunctions extends Construct {
         // read-only spoke reader (SOCless AWSRequest) gets neither.
         if (deployment.tables.some((t) => t.table === 'remediations')) {
           props.killSwitch?.grantRead(fn);
-          const limits = props.remediation ?? {
-            autoMinSeverity: 'HIGH',
-            maxAutoPerAccountPerHour: 10,
-            maxAutoPerOrgPerHour: 100,
-          };
-          fn.function.addEnvironment(AUTO_MIN_SEVERITY_ENV, limits.autoMinSeverity);
-          fn.function.addEnvironment(MAX_AUTO_PER_ACCOUNT_ENV, String(limits.maxAutoPerAccountPerHour));
-          fn.function.addEnvironment(MAX_AUTO_PER_ORG_ENV, String(limits.maxAutoPerOrgPerHour));
+          const environment = remediationEnvironment(
+            props.remediation ?? { autoMinSeverity: 'HIGH', maxAutoPerAccountPerHour: 10, maxAutoPerOrgPerHour: 100 },
+          );
+          for (const [name, value] of Object.entries(environment)) fn.function.addEnvironment(name, value);
         }
         (deployment.readOnlySpokeAccess ? readers : assumers).push(fn);
       }

@@ -1,4 +1,5 @@
 /** Brings the account's IAM password policy up to a baseline (Security Hub IAM.7 and the CIS IAM.11–IAM.16). */
+import { CIS_PASSWORD_BASELINE } from '../../shared/remediation/settings.ts';
 import { defineRemediation } from '../../shared/remediation/types.ts';
 import { readOr } from './support.ts';
 
@@ -20,16 +21,7 @@ export interface PasswordPolicy {
 }
 
 /** The CIS AWS Foundations baseline (length 14, every character class, 24 remembered, no forced expiry). */
-export const DEFAULT_PASSWORD_BASELINE: PasswordPolicy = {
-  MinimumPasswordLength: 14,
-  RequireSymbols: true,
-  RequireNumbers: true,
-  RequireUppercaseCharacters: true,
-  RequireLowercaseCharacters: true,
-  AllowUsersToChangePassword: true,
-  PasswordReusePrevention: 24,
-  HardExpiry: false,
-};
+export const DEFAULT_PASSWORD_BASELINE: PasswordPolicy = CIS_PASSWORD_BASELINE;
 
 /** The stricter of two values of each setting: a baseline never weakens a stronger current policy. */
 export function strongest(current: PasswordPolicy | null, baseline: PasswordPolicy): PasswordPolicy {

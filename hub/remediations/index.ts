@@ -6,6 +6,7 @@
 
 import { UnknownRemediationError } from '../../shared/remediation/errors.ts';
 import { spokeRoleStatementSets } from '../../shared/remediation/policy.ts';
+import { DEFAULT_REMEDIATION_SETTINGS, type RemediationSettings } from '../../shared/remediation/settings.ts';
 import { answersFinding } from '../../shared/remediation/triggers.ts';
 import type { Remediation, RemediationEvent } from '../../shared/remediation/types.ts';
 import type { SpokeRoleStatements } from '../../spoke/remediation-statements.ts';
@@ -17,12 +18,12 @@ import { dynamoDbDeletionProtection } from './dynamodb-deletion-protection.ts';
 import { ebsEncryptionByDefault } from './ebs-encryption-by-default.ts';
 import { ebsSnapshotPrivate } from './ebs-snapshot-private.ts';
 import { ec2Imdsv2Required } from './ec2-imdsv2-required.ts';
-import { ec2InstanceIsolate } from './ec2-instance-isolate.ts';
+import { createEc2InstanceIsolate, ec2InstanceIsolate } from './ec2-instance-isolate.ts';
 import { ec2TransitGatewayNoAutoAccept } from './ec2-transit-gateway-no-auto-accept.ts';
 import { ecrScanOnPush } from './ecr-scan-on-push.ts';
 import { guardDutyEnabled } from './guardduty-enabled.ts';
 import { iamAccessKeyDeactivate } from './iam-access-key-deactivate.ts';
-import { iamPasswordPolicy } from './iam-password-policy.ts';
+import { createIamPasswordPolicy, iamPasswordPolicy } from './iam-password-policy.ts';
 import { iamRoleRevokeSessions } from './iam-role-revoke-sessions.ts';
 import { kmsKeyRotation } from './kms-key-rotation.ts';
 import { lambdaPublicPolicy } from './lambda-public-policy.ts';
@@ -73,6 +74,32 @@ export const REMEDIATIONS: readonly Remediation[] = [
   ecrScanOnPush,
   s3BucketAclsDisabled,
 ];
+
+type EntrySettings = Pick<RemediationSettings, 'isolateAutoScalingInstances' | 'passwordPolicyBaseline'>;
+let configured: { key: string; registry: readonly Remediation[] } | undefined;
+
+/**
+ * The registry as config sets it up: ec2-instance-isolate isolates Auto Scaling instances when
+ * `isolateAutoScalingInstances` allows it, iam-password-policy raises the policy to `passwordPolicyBaseline`.
+ * Same order and ids as REMEDIATIONS (which holds the defaults).
+ */
+export function remediationRegistry(settings: EntrySettings = DEFAULT_REMEDIATION_SETTINGS): readonly Remediation[] {
+  const key = JSON.stringify([settings.isolateAutoScalingInstances, settings.passwordPolicyBaseline]);
+  const defaults = JSON.stringify([
+    DEFAULT_REMEDIATION_SETTINGS.isolateAutoScalingInstances,
+    DEFAULT_REMEDIATION_SETTINGS.passwordPolicyBaseline,
+  ]);
+  if (key === defaults) return REMEDIATIONS;
+  if (configured?.key !== key) {
+    const isolate = createEc2InstanceIsolate({ allowAutoScalingGroups: settings.isolateAutoScalingInstances });
+    const password = createIamPasswordPolicy(settings.passwordPolicyBaseline);
+    configured = {
+      key,
+      registry: REMEDIATIONS.map((r) => (r.id === isolate.id ? isolate : r.id === password.id ? password : r)),
+    };
+  }
+  return configured.registry;
+}
 
 /** The remediation with this id; throws UnknownRemediationError listing the known ids. */
 export function remediationById(id: string, registry: readonly Remediation[] = REMEDIATIONS): Remediation {

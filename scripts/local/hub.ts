@@ -20,6 +20,7 @@ import {
   EXTERNAL_ID_ENV,
   EXTERNAL_ID_SECRET_ENV,
   HUB_REMEDIATION_ROLE_ENV,
+  remediationEnvironment,
 } from '../../hub/integrations/remediate/integration.ts';
 import {
   CONFIG_CONTEXT_KEY,
@@ -338,7 +339,8 @@ export class LocalHub {
       const interactionEnv = localInteractionEnvironment(config);
       const localDeps: LocalIntegrationDeps = {
         ...createdDeps,
-        env: { ...createdDeps.env, ...interactionEnv.integrations },
+        // The remediate integration's limits and settings from config, as the hub stack sets them on its Lambda.
+        env: { ...remediationEnvironment(config.remediation), ...createdDeps.env, ...interactionEnv.integrations },
         // SOCless CreateEvents: the events a playbook creates go through this hub's pipeline, as PutEvents to the
         // hub bus does in AWS (`pipeline` is assigned below, before any playbook runs).
         eventSink: envelopeEventSink({

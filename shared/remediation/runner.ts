@@ -82,6 +82,12 @@ export interface RemediationRunRequest {
    * differently the run is held (`plan-changed`) and nothing is applied.
    */
   readonly approvedPlanHash?: string;
+  /**
+   * Config names this never-automatic remediation as automatic in the run's account (`remediation.autoAllowed`,
+   * per OU or per account): an `auto` account then applies it without approval, under the severity floor, the
+   * kill switch and the blast-radius guard like any other. @default false
+   */
+  readonly autoAllowed?: boolean;
 }
 
 /** The assumption written into every plan built without a live read. */
@@ -277,7 +283,15 @@ async function runUncounted(request: RemediationRunRequest, runtime: Remediation
     return { ...sourced, effectiveAction: 'planned', actions: planned, compliant };
   }
 
-  const hold = await holdReason(remediation, event, runtime, approved, planned, request.approvedPlanHash);
+  const hold = await holdReason(
+    remediation,
+    event,
+    runtime,
+    approved,
+    planned,
+    request.approvedPlanHash,
+    request.autoAllowed === true,
+  );
   if (hold) {
     const guarded = hold.reason === 'kill-switch' || hold.reason === 'account-limit' || hold.reason === 'org-limit';
     return { ...sourced, effectiveAction: guarded ? 'guarded' : 'planned', actions: planned, compliant, held: hold };
@@ -508,15 +522,17 @@ async function holdReason(
   approved: boolean,
   planned: readonly PlannedCall[],
   approvedPlanHash: string | undefined,
+  autoAllowed: boolean,
 ): Promise<{ reason: HoldReason; detail: string } | undefined> {
   if (await runtime.killSwitch.isOn()) {
     return { reason: 'kill-switch', detail: 'the remediation kill switch is on: every auto run is a dry-run' };
   }
-  // A never-automatic fix (containment, changes that can break workloads) runs only after a person approved it.
-  if (remediation.neverAuto && !approved) {
+  // A never-automatic fix (containment, changes that can break workloads) runs only after a person approved it,
+  // unless config names it as automatic where the run is.
+  if (remediation.neverAuto && !approved && !autoAllowed) {
     return {
       reason: 'never-auto',
-      detail: `${remediation.id} is never applied automatically; it runs once a person approves it`,
+      detail: `${remediation.id} is never applied automatically unless config names it (remediation.autoAllowed); it runs once a person approves it`,
     };
   }
   if (!approved && needsApproval(remediation, event)) {

@@ -79,6 +79,10 @@ export interface RemediateInvocation {
   readonly runtime?: Partial<RemediationRuntime>;
   /** Extra integration parameters (remediation, account_id, approved_by, approved_plan_hash). */
   readonly parameters?: Record<string, unknown>;
+  /** Extra Lambda environment (e.g. remediationEnvironment(config.remediation)). */
+  readonly env?: Record<string, string>;
+  /** The account's OU path in the registry. @default [] */
+  readonly ouPath?: readonly string[];
 }
 
 let harnessCounter = 0;
@@ -104,7 +108,7 @@ export async function startRemediateHarness(): Promise<RemediateHarness> {
             name: 'batch-prod',
             email: 'owner@example.com',
             mode: options.mode,
-            ouPath: [],
+            ouPath: options.ouPath ?? [],
             tags: {},
           },
         }),
@@ -116,10 +120,8 @@ export async function startRemediateHarness(): Promise<RemediateHarness> {
         ...(options.registry ? { registry: options.registry } : {}),
         runtime: () => ({ killSwitch: new StaticKillSwitch(false), guard, now: () => NOW, ...options.runtime }),
       });
-      const out = await toLambdaHandler(
-        integration,
-        createLocalDeps({ documentClient: dynamo.client, now: () => NOW }),
-      )({
+      const deps = createLocalDeps({ documentClient: dynamo.client, now: () => NOW });
+      const out = await toLambdaHandler(integration, { ...deps, env: { ...deps.env, ...options.env } })({
         _socless: {
           state: 'Remediate',
           playbook: 'remediate-finding',

@@ -17,6 +17,7 @@ import {
   RemediationModeSchema,
   SEVERITY_LABELS,
   type SeverityLabel,
+  type SoclessConfig,
 } from '../../../shared/config.ts';
 import { defineIntegration, type IntegrationContext } from '../../../shared/integration-runtime/define.ts';
 import { RESULTS_RETENTION_ENV } from '../../../shared/integration-runtime/deps.ts';
@@ -36,13 +37,20 @@ import { type RemediationRuntime, runRemediation } from '../../../shared/remedia
 import { StsSpokeSessionFactory } from '../../../shared/remediation/session.ts';
 import { HubSessionLedger, ledgeredSessions } from '../../../shared/remediation/session-ledger.ts';
 import {
+  autoAllowedIn,
+  REMEDIATION_SETTINGS_ENV,
+  type RemediationSettings,
+  remediationSettingsFromEnv,
+  remediationSettingsValue,
+} from '../../../shared/remediation/settings.ts';
+import {
   type Remediation,
   RemediationEventSchema,
   type RemediationOutcome,
 } from '../../../shared/remediation/types.ts';
 import { AccountsRepository } from '../../../shared/store/accounts.ts';
 import { RemediationRecordsRepository } from '../../../shared/store/remediations.ts';
-import { REMEDIATIONS, remediationById, remediationsFor } from '../../remediations/index.ts';
+import { remediationById, remediationRegistry, remediationsFor } from '../../remediations/index.ts';
 
 /** ARN of the hub remediation role the Lambda chains through (same name the hub stack sets). */
 export const HUB_REMEDIATION_ROLE_ENV = 'SOCLESS_HUB_REMEDIATION_ROLE_ARN';
@@ -56,6 +64,30 @@ export const AUTO_MIN_SEVERITY_ENV = 'SOCLESS_REMEDIATION_AUTO_MIN_SEVERITY';
 export const MAX_AUTO_PER_ACCOUNT_ENV = 'SOCLESS_REMEDIATION_MAX_AUTO_PER_ACCOUNT_PER_HOUR';
 /** `config.remediation.maxAutoPerOrgPerHour`. */
 export const MAX_AUTO_PER_ORG_ENV = 'SOCLESS_REMEDIATION_MAX_AUTO_PER_ORG_PER_HOUR';
+
+/**
+ * The remediate function's environment from the configuration: the severity floor, the blast-radius budgets and
+ * the per-remediation settings (which never-automatic entries config names as automatic, the Auto Scaling and
+ * password policy settings). The hub stack sets it on the Lambda and the local hub on its integration
+ * environment, so both run with the same values.
+ */
+export function remediationEnvironment(
+  config: Pick<SoclessConfig['remediation'], 'autoMinSeverity' | 'maxAutoPerAccountPerHour' | 'maxAutoPerOrgPerHour'> &
+    Partial<RemediationSettings>,
+): Record<string, string> {
+  return {
+    [AUTO_MIN_SEVERITY_ENV]: config.autoMinSeverity,
+    [MAX_AUTO_PER_ACCOUNT_ENV]: String(config.maxAutoPerAccountPerHour),
+    [MAX_AUTO_PER_ORG_ENV]: String(config.maxAutoPerOrgPerHour),
+    [REMEDIATION_SETTINGS_ENV]: remediationSettingsValue({
+      autoAllowed: config.autoAllowed ?? [],
+      autoAllowedByOu: config.autoAllowedByOu ?? {},
+      autoAllowedByAccount: config.autoAllowedByAccount ?? {},
+      isolateAutoScalingInstances: config.isolateAutoScalingInstances ?? false,
+      ...(config.passwordPolicyBaseline ? { passwordPolicyBaseline: config.passwordPolicyBaseline } : {}),
+    }),
+  };
+}
 
 export const RemediateParameters = z.object({
   /** The normalized finding (`$.artifacts.event.details`). */
@@ -172,13 +204,12 @@ export const runtimeFromEnvironment: RemediationRuntimeFactory = (ctx) => {
 export interface RemediateIntegrationOptions {
   /** @default runtimeFromEnvironment */
   readonly runtime?: RemediationRuntimeFactory;
-  /** @default REMEDIATIONS */
+  /** @default the registry with the settings of the Lambda environment (remediationRegistry) */
   readonly registry?: readonly Remediation[];
 }
 
 /** Builds the integration; the local hub and tests inject a runtime (e.g. a spoke session factory). */
 export function createRemediateIntegration(options: RemediateIntegrationOptions = {}) {
-  const registry = options.registry ?? REMEDIATIONS;
   const makeRuntime = options.runtime ?? runtimeFromEnvironment;
   return defineIntegration({
     id: 'remediate',
@@ -202,6 +233,8 @@ export function createRemediateIntegration(options: RemediateIntegrationOptions 
         throw new Error(`remediate: parameter event.${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`);
       }
       const event = parsed.data;
+      const settings = remediationSettingsFromEnv(ctx.deps.env);
+      const registry = options.registry ?? remediationRegistry(settings);
       const remediation = params.remediation
         ? remediationById(params.remediation, registry)
         : remediationsFor(event, registry)[0];
@@ -250,10 +283,12 @@ export function createRemediateIntegration(options: RemediateIntegrationOptions 
           state: ctx.state,
           ...(params.approved_by ? { approvedBy: params.approved_by } : {}),
           ...(params.approved_plan_hash ? { approvedPlanHash: params.approved_plan_hash } : {}),
+          autoAllowed: autoAllowedIn(settings, remediation.id, event.account, account?.ouPath ?? []),
         },
         {
           records: new RemediationRecordsRepository(ctx.deps.documentClient, ctx.tableName('remediations')),
           recordRetentionDays: Number.isFinite(days) && days > 0 ? days : 90,
+          ...(ctx.deps.metrics ? { metrics: ctx.deps.metrics } : {}),
           ...runtime,
         },
       );
