@@ -33,9 +33,22 @@ export const OVER_STATUSES: ReadonlySet<SecurityEventStatus> = new Set([
   'compliant',
 ]);
 
-/** Whether the source reports the finding as over. */
-export function isOverSignal(status: SecurityEventStatus): boolean {
-  return OVER_STATUSES.has(status);
+/**
+ * Whether the source reports the finding as over. Config's NOT_APPLICABLE is: Config reports it when the rule no
+ * longer applies to the resource (the resource was deleted, or left the rule's scope). Security Hub's
+ * NOT_AVAILABLE (`not-applicable` from ASFF) is not: the check could not run (a server error, or a resource being
+ * deleted, which Security Hub follows with ARCHIVED) — see {@link isNotEvaluated}.
+ */
+export function isOverSignal(status: SecurityEventStatus, source?: string): boolean {
+  return OVER_STATUSES.has(status) || (status === 'not-applicable' && source === 'config');
+}
+
+/**
+ * A finding the source could not evaluate (Security Hub NOT_AVAILABLE): recorded with the reason, never routed —
+ * nobody is paged for it and nothing is remediated — and it closes nothing.
+ */
+export function isNotEvaluated(status: SecurityEventStatus, source?: string): boolean {
+  return status === 'not-applicable' && !isOverSignal(status, source);
 }
 
 /** Who closed an investigation. */

@@ -187,6 +187,15 @@ const OVER_SIGNALS: Array<[string, () => Json, (active: Json) => Json]> = [
     },
   ],
   [
+    'Config NOT_APPLICABLE (the resource was deleted or left the rule scope)',
+    () => fixture('config-noncompliant.json'),
+    (e) => {
+      const detail = clone(e.detail as Json);
+      (detail.newEvaluationResult as Json).complianceType = 'NOT_APPLICABLE';
+      return { ...e, detail };
+    },
+  ],
+  [
     'Access Analyzer RESOLVED',
     () => fixture('access-analyzer-finding.json'),
     (e) => ({ ...e, detail: { ...(e.detail as Json), status: 'RESOLVED' } }),
@@ -249,6 +258,35 @@ describe('the source says it is over', () => {
     },
   );
 
+  it('Security Hub ASFF Compliance.Status NOT_AVAILABLE (check could not run) pages nobody and closes nothing', async () => {
+    const deps = pipelineDeps(dynamo, { router: EVERY_SOURCE });
+    const tag = `na${unique().replace(/\W/g, '')}`;
+    const base = fresh(fixture('securityhub-asff-finding.json'), tag);
+    const [opened] = await processInput(base, 'test', deps);
+    expect(opened?.status).toBe('dispatched');
+    const notAvailable = {
+      ...withAsff(base, (f) => ({ ...f, Compliance: { ...(f.Compliance as Json), Status: 'NOT_AVAILABLE' } })),
+      id: `na-${unique()}`,
+    };
+    const [outcome] = await processInput(notAvailable, 'test', deps);
+    expect(outcome).toMatchObject({ status: 'unrouted', playbooks: [], executions: [] });
+    expect(outcome?.reason).toMatch(/could not evaluate the check \(NOT_AVAILABLE\)/);
+    expect(startsOf(deps)).toBe(opened!.playbooks.length);
+    // The open investigation stays open: the source said nothing about the problem being over.
+    expect((await deps.events.get(opened!.eventId))?.investigationStatus).not.toBe('closed');
+    // And with nothing open, it starts nothing either.
+    const lonely = {
+      ...withAsff(fresh(fixture('securityhub-asff-finding.json'), `${tag}x`), (f) => ({
+        ...f,
+        Compliance: { ...(f.Compliance as Json), Status: 'NOT_AVAILABLE' },
+      })),
+      id: `na-lonely-${unique()}`,
+    };
+    const before = startsOf(deps);
+    expect((await processInput(lonely, 'test', deps))[0]?.status).toBe('unrouted');
+    expect(startsOf(deps)).toBe(before);
+  });
+
   it.each(OVER_SIGNALS)(
     '%s with no investigation open is recorded as unrouted, with the reason',
     async (_name, active, over) => {
@@ -257,7 +295,9 @@ describe('the source says it is over', () => {
       const closing = { ...over(fresh(active(), tag)), id: `lonely-${unique()}` };
       const [outcome] = await processInput(closing, 'test', deps);
       expect(outcome?.status).toBe('unrouted');
-      expect(outcome?.reason).toMatch(/the source reports the finding (resolved|suppressed|archived|compliant)/);
+      expect(outcome?.reason).toMatch(
+        /the source reports the finding (resolved|suppressed|archived|compliant|not-applicable)/,
+      );
       expect(deps.dispatcher.starts.size).toBe(0);
     },
   );
