@@ -9,6 +9,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type MetricSink, stdoutMetricSink } from '../metrics/emf.ts';
 import { createDocumentClient } from '../store/clients.ts';
 import { EventBridgeEventSink, type EventSink } from './event-sink.ts';
 import { type Notifier, SnsNotifier } from './notifier.ts';
@@ -44,6 +45,11 @@ export interface IntegrationDeps {
   readonly now?: () => Date;
   /** @default crypto.randomUUID */
   readonly newId?: () => string;
+  /**
+   * Where embedded-metric-format lines go (stdout in a Lambda; see shared/metrics/catalog.ts).
+   * @default none: nothing is emitted (the local hub, tests)
+   */
+  readonly metrics?: MetricSink;
 }
 
 /** The production dependencies, from the Lambda environment. */
@@ -63,5 +69,6 @@ export function createDefaultDeps(env: Readonly<Record<string, string | undefine
     ...(bus ? { eventSink: new EventBridgeEventSink(new EventBridgeClient({}), bus) } : {}),
     env,
     logger: new Logger({ serviceName: 'socless-integration' }),
+    metrics: stdoutMetricSink,
   };
 }

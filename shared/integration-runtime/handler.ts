@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { TableAccess } from '../deploy-model.ts';
 import { jsonPath } from '../errors.ts';
+import { METRICS } from '../metrics/catalog.ts';
+import { emit } from '../metrics/emf.ts';
 import { ResultsRepository, resultStateKey, type StateResultRecord } from '../store/results.ts';
 import { TABLES, type TableKey } from '../tables.ts';
 import type { Integration, IntegrationContext } from './define.ts';
@@ -218,6 +220,17 @@ export function toLambdaHandler(integration: Integration, deps: IntegrationDeps)
     } catch (err) {
       const error = errorSummary(err);
       logger.error('state failed', { error });
+      // The integration id is the deployed one (not from the event): one metric per integration at most.
+      emit(
+        deps.metrics,
+        {
+          metric: METRICS.integrationFailures,
+          value: 1,
+          dimensions: { Integration: integration.id },
+          properties: { error: error.name, playbook: meta.playbook, state: meta.state },
+        },
+        now(),
+      );
       const savedAt = now().toISOString();
       try {
         await results.save({
