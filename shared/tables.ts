@@ -16,9 +16,16 @@ export interface IndexDefinition {
   /**
    * What the index copies of each item. Every write of an item is billed again for each index it lands in, at
    * the size of the projected entry: an index nobody reads whole should not copy whole items.
+   * A list of attribute names is an `INCLUDE` projection: the keys plus those attributes, nothing else (a query
+   * through the index returns only these; a reader needing more reads the item by key).
    * @default 'ALL'
    */
-  readonly projection?: 'ALL' | 'KEYS_ONLY';
+  readonly projection?: 'ALL' | 'KEYS_ONLY' | readonly string[];
+}
+
+/** The attributes an `INCLUDE` projection copies besides the keys, or undefined for `ALL` and `KEYS_ONLY`. */
+export function includedAttributes(index: IndexDefinition): readonly string[] | undefined {
+  return Array.isArray(index.projection) ? (index.projection as readonly string[]) : undefined;
 }
 
 export interface TableDefinition {
@@ -51,8 +58,16 @@ export const TABLES: Readonly<Record<TableKey, TableDefinition>> = {
     envVar: 'SOCLESS_EVENTS_TABLE',
     partitionKey: S('id'),
     indexes: [
-      // The sweeper finds `pending` events older than a threshold; the CLI lists by status and time.
-      { indexName: 'status-index', partitionKey: S('status'), sortKey: S('receivedAt') },
+      // By status and time: the sweeper (ids of old `received`/`pending` events, each then read by key), the org
+      // CLI's replay (executions) and last-event window (account, kind, title), the console's changed-since ids
+      // (investigationId). Only what those read is copied: a whole-item copy (raw event included) was billed
+      // again on every status change.
+      {
+        indexName: 'status-index',
+        partitionKey: S('status'),
+        sortKey: S('receivedAt'),
+        projection: ['account', 'kind', 'title', 'investigationId', 'executions'],
+      },
       // Keys only: no code reads items through it, and a full copy doubled the cost of every event write.
       {
         indexName: 'investigation-index',
@@ -60,8 +75,14 @@ export const TABLES: Readonly<Record<TableKey, TableDefinition>> = {
         sortKey: S('receivedAt'),
         projection: 'KEYS_ONLY',
       },
-      // The operator CLI's "last event seen from this account" is one Limit-1 query, not a scan.
-      { indexName: 'account-index', partitionKey: S('account'), sortKey: S('receivedAt') },
+      // The operator CLI's "last event seen from this account" is one Limit-1 query, not a scan; it reads the
+      // status, kind and title, the console only receivedAt.
+      {
+        indexName: 'account-index',
+        partitionKey: S('account'),
+        sortKey: S('receivedAt'),
+        projection: ['status', 'kind', 'title'],
+      },
     ],
     description: 'Every security event received, its status and where it went. Written before anything else.',
   },

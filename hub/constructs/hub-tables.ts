@@ -9,7 +9,14 @@ import {
 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { type KeyAttribute, TABLE_KEYS, TABLES, type TableDefinition, type TableKey } from '../../shared/tables.ts';
+import {
+  includedAttributes,
+  type KeyAttribute,
+  TABLE_KEYS,
+  TABLES,
+  type TableDefinition,
+  type TableKey,
+} from '../../shared/tables.ts';
 
 const definitions = new WeakMap<Table, TableDefinition>();
 
@@ -53,7 +60,9 @@ export class HubTables extends Construct {
           indexName: index.indexName,
           partitionKey: attribute(index.partitionKey),
           sortKey: index.sortKey ? attribute(index.sortKey) : undefined,
-          projectionType: index.projection === 'KEYS_ONLY' ? ProjectionType.KEYS_ONLY : ProjectionType.ALL,
+          ...(includedAttributes(index)
+            ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...(includedAttributes(index) ?? [])] }
+            : { projectionType: index.projection === 'KEYS_ONLY' ? ProjectionType.KEYS_ONLY : ProjectionType.ALL }),
         });
       }
       definitions.set(table, def);

@@ -118,6 +118,11 @@ export const costBenchmark: Benchmark = {
         before: withAccountDimension,
       },
       {
+        decision: 'events status-index and account-index: whole-item copies → INCLUDE of what their readers read',
+        component: 'DynamoDB on-demand',
+        before: { ...settings, wholeItemIndexes: true },
+      },
+      {
         decision: `X-Ray on every function, state machine and the API → config.tracing ${settings.tracing.stateMachines ? 'active' : 'off'}`,
         component: 'X-Ray traces',
         before: { ...settings, tracing: { lambdas: true, stateMachines: true } },

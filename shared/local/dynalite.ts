@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../store/clients.ts';
-import { TABLES, type TableDefinition } from '../tables.ts';
+import { includedAttributes, TABLES, type TableDefinition } from '../tables.ts';
 
 type DynaliteFactory = (options: {
   createTableMs?: number;
@@ -66,7 +66,9 @@ export function createTableInput(def: TableDefinition, tableName: string = def.n
               { AttributeName: ix.partitionKey.name, KeyType: 'HASH' as const },
               ...(ix.sortKey ? [{ AttributeName: ix.sortKey.name, KeyType: 'RANGE' as const }] : []),
             ],
-            Projection: { ProjectionType: ix.projection ?? 'ALL' },
+            Projection: includedAttributes(ix)
+              ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...(includedAttributes(ix) ?? [])] }
+              : { ProjectionType: (ix.projection as 'ALL' | 'KEYS_ONLY' | undefined) ?? 'ALL' },
           })),
         }
       : {}),

@@ -94,6 +94,10 @@ export class DynamoEventStore implements EventStore {
     return out.Item as EventRecord | undefined;
   }
 
+  /**
+   * The status-index copies only a few attributes (shared/tables.ts), so it yields the ids; each record is then
+   * read whole by key (consistently: the sweeper acts on what it reads). The sweeper reads few records, rarely.
+   */
   async listByStatus(status: EventStatus, receivedBefore: string, limit: number): Promise<EventRecord[]> {
     const items: EventRecord[] = [];
     let startKey: Record<string, unknown> | undefined;
@@ -103,13 +107,18 @@ export class DynamoEventStore implements EventStore {
           TableName: this.tableName,
           IndexName: 'status-index',
           KeyConditionExpression: '#s = :s AND #r < :before',
-          ExpressionAttributeNames: { '#s': 'status', '#r': 'receivedAt' },
+          ExpressionAttributeNames: { '#s': 'status', '#r': 'receivedAt', '#id': 'id' },
           ExpressionAttributeValues: { ':s': status, ':before': receivedBefore },
+          ProjectionExpression: '#id',
           Limit: limit - items.length,
           ExclusiveStartKey: startKey,
         }),
       );
-      items.push(...((out.Items ?? []) as EventRecord[]));
+      for (const entry of out.Items ?? []) {
+        const record = await this.get(String(entry.id));
+        // The index is eventually consistent: an item moved on (or gone) since is not this status's any more.
+        if (record && record.status === status) items.push(record);
+      }
       startKey = out.LastEvaluatedKey;
     } while (startKey && items.length < limit);
     return items;

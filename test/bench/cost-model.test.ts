@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countDynamo } from '../../scripts/bench/cost/counters.ts';
+import { countDynamo, indexWrites } from '../../scripts/bench/cost/counters.ts';
 import { modelPath } from '../../scripts/bench/cost/latency.ts';
 import {
   type ClassProfile,
@@ -157,9 +157,29 @@ describe('DynamoDB counter', () => {
     };
     await dynamo.client.send(new PutCommand({ TableName: 'events', Item: item }));
     detach();
-    // 3 KB item: 3 units in the table, 3 in status-index and in account-index (ALL), 1 in the keys-only
-    // investigation-index.
-    expect(counts['events/PutItem']).toEqual({ calls: 1, wru: 3 * 3 + 1, rru: 0 });
+    // 3 KB item: 3 units in the table; status-index and account-index copy the keys and a few small attributes
+    // (INCLUDE), the investigation-index the keys: one unit each.
+    // Had both copied the whole item (the earlier projection): 3 units each, as the before/after line shows.
+    expect(counts['events/PutItem']).toEqual({ calls: 1, wru: 3 + 1 + 1 + 1, rru: 0, wruWholeIndexes: 3 * 3 + 1 });
+  });
+
+  it('sizes an INCLUDE entry by the attributes it copies, not by the item', () => {
+    const item = {
+      id: 'e1',
+      status: 'received',
+      receivedAt: '2026-01-01T00:00:00Z',
+      investigationId: 'e1',
+      account: '111122223333',
+      raw: 'x'.repeat(60_000),
+    };
+    expect(indexWrites('events', { Item: item })).toEqual({ full: 0, keysOnly: 3, included: 2, includeIndexes: 2 });
+    // A 1.5 KB title is copied into both status-index and account-index: two units each.
+    expect(indexWrites('events', { Item: { ...item, title: 't'.repeat(1500) } })).toEqual({
+      full: 0,
+      keysOnly: 5,
+      included: 4,
+      includeIndexes: 2,
+    });
   });
 });
 

@@ -121,7 +121,8 @@ describe('HubTables', () => {
     // Each index copies what its definition says (an unread index keeps keys only: it is billed on every write).
     expect(
       (p.GlobalSecondaryIndexes ?? []).map(
-        (g: { Projection: { ProjectionType: string } }) => g.Projection.ProjectionType,
+        (g: { Projection: { ProjectionType: string; NonKeyAttributes?: string[] } }) =>
+          g.Projection.NonKeyAttributes ?? g.Projection.ProjectionType,
       ),
     ).toEqual(def.indexes.map((i) => i.projection ?? 'ALL'));
     if (def.ttlAttribute) expect(p.TimeToLiveSpecification).toEqual({ AttributeName: def.ttlAttribute, Enabled: true });

@@ -7,7 +7,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { VaultStore } from '../../../shared/integration-runtime/vault.ts';
-import { TABLES } from '../../../shared/tables.ts';
+import { includedAttributes, TABLES } from '../../../shared/tables.ts';
 
 /** One table and operation: calls and billed request units. */
 export interface DynamoTally {
@@ -16,6 +16,11 @@ export interface DynamoTally {
   wru: number;
   /** Read request units (eventually consistent reads count half). */
   rru: number;
+  /**
+   * Write units had every INCLUDE index copied the whole item (the events table's projection before the cost
+   * change): the "before" of the bench's changed-defaults line, counted from the same writes.
+   */
+  wruWholeIndexes?: number;
 }
 
 /** Counts by `table/Operation`. */
@@ -29,18 +34,41 @@ interface CapacityLike {
   readonly CapacityUnits?: number;
 }
 
+interface IndexShape {
+  readonly key: string;
+  readonly projection: 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
+  /** Every attribute an entry holds (table and index keys, included attributes); for sizing non-ALL entries. */
+  readonly attributes: readonly string[];
+}
+
 /** Indexes per table name: partition key and projection (dynalite reports the base table's units only). */
-const INDEXES = new Map<string, { key: string; projection: string }[]>(
+const INDEXES = new Map<string, IndexShape[]>(
   Object.values(TABLES).map(
-    (t) => [t.name, t.indexes.map((i) => ({ key: i.partitionKey.name, projection: i.projection ?? 'ALL' }))] as const,
+    (t) =>
+      [
+        t.name,
+        t.indexes.map((i): IndexShape => {
+          const included = includedAttributes(i);
+          const keys = [t.partitionKey, t.sortKey, i.partitionKey, i.sortKey].flatMap((k) => (k ? [k.name] : []));
+          return {
+            key: i.partitionKey.name,
+            projection: included ? 'INCLUDE' : ((i.projection as 'ALL' | 'KEYS_ONLY' | undefined) ?? 'ALL'),
+            attributes: [...new Set([...keys, ...(included ?? [])])],
+          };
+        }),
+      ] as const,
   ),
 );
 
 /**
  * The index writes a table write causes: those whose partition key the write sets, split into whole-item
- * copies (`ALL`: billed at the item's size) and key-only entries (one unit each).
+ * copies (`ALL`: billed at the item's size) and the request units of the other entries (keys, or keys plus
+ * the included attributes: one unit per KB of the entry, at least one; an update is sized at one unit).
  */
-export function indexWrites(table: string, input: Record<string, unknown>): { full: number; keysOnly: number } {
+export function indexWrites(
+  table: string,
+  input: Record<string, unknown>,
+): { full: number; keysOnly: number; included: number; includeIndexes: number } {
   const indexes = INDEXES.get(table) ?? [];
   const item = input.Item as Record<string, unknown> | undefined;
   const names = Object.values((input.ExpressionAttributeNames ?? {}) as Record<string, string>);
@@ -48,9 +76,19 @@ export function indexWrites(table: string, input: Record<string, unknown>): { fu
   const touched = indexes.filter((i) =>
     item ? i.key in item : names.includes(i.key) || new RegExp(`\\b${i.key}\\b`).test(expression),
   );
+  const entryUnits = (i: IndexShape) => {
+    if (!item) return 1;
+    const bytes = i.attributes.reduce(
+      (n, a) => n + (a in item ? Buffer.byteLength(a) + Buffer.byteLength(JSON.stringify(item[a]) ?? '') : 0),
+      0,
+    );
+    return Math.max(1, Math.ceil(bytes / 1024));
+  };
   return {
     full: touched.filter((i) => i.projection === 'ALL').length,
-    keysOnly: touched.filter((i) => i.projection !== 'ALL').length,
+    keysOnly: touched.filter((i) => i.projection !== 'ALL').reduce((n, i) => n + entryUnits(i), 0),
+    included: touched.filter((i) => i.projection === 'INCLUDE').reduce((n, i) => n + entryUnits(i), 0),
+    includeIndexes: touched.filter((i) => i.projection === 'INCLUDE').length,
   };
 }
 
@@ -75,7 +113,9 @@ export function countDynamo(client: DynamoDBDocumentClient): { counts: DynamoCou
       const key = `${table}/${op.replace(/Command$/, '')}`;
       const t = tally(key);
       t.calls++;
-      const indexes = WRITES.has(op) ? indexWrites(table, input) : { full: 0, keysOnly: 0 };
+      const indexes = WRITES.has(op)
+        ? indexWrites(table, input)
+        : { full: 0, keysOnly: 0, included: 0, includeIndexes: 0 };
       try {
         const out = await next(args);
         const consumed = (out.output as { ConsumedCapacity?: CapacityLike | CapacityLike[] }).ConsumedCapacity;
@@ -83,12 +123,22 @@ export function countDynamo(client: DynamoDBDocumentClient): { counts: DynamoCou
           (sum, c) => sum + (c.CapacityUnits ?? 0),
           0,
         );
-        if (WRITES.has(op)) t.wru += Math.max(units, 1) * (1 + indexes.full) + indexes.keysOnly;
-        else t.rru += units > 0 ? units : 0.5;
+        if (WRITES.has(op)) {
+          const base = Math.max(units, 1);
+          t.wru += base * (1 + indexes.full) + indexes.keysOnly;
+          t.wruWholeIndexes =
+            (t.wruWholeIndexes ?? 0) +
+            base * (1 + indexes.full + indexes.includeIndexes) +
+            indexes.keysOnly -
+            indexes.included;
+        } else t.rru += units > 0 ? units : 0.5;
         return out;
       } catch (err) {
         // A failed conditional write is still billed (one unit at least); a failed read is not.
-        if (WRITES.has(op) && (err as Error).name === 'ConditionalCheckFailedException') t.wru += 1;
+        if (WRITES.has(op) && (err as Error).name === 'ConditionalCheckFailedException') {
+          t.wru += 1;
+          t.wruWholeIndexes = (t.wruWholeIndexes ?? 0) + 1;
+        }
         throw err;
       }
     },
@@ -135,6 +185,7 @@ export function addDynamo(a: DynamoCounts, b: DynamoCounts): DynamoCounts {
     a[k].calls += v.calls;
     a[k].wru += v.wru;
     a[k].rru += v.rru;
+    a[k].wruWholeIndexes = (a[k].wruWholeIndexes ?? a[k].wru - v.wru) + (v.wruWholeIndexes ?? v.wru);
   }
   return a;
 }

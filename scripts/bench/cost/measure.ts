@@ -198,7 +198,14 @@ export async function measureEventProfiles(
     const out: DynamoCounts = {};
     for (const [k, v] of Object.entries(after)) {
       const b = before[k] ?? { calls: 0, wru: 0, rru: 0 };
-      if (v.calls > b.calls) out[k] = { calls: v.calls - b.calls, wru: v.wru - b.wru, rru: v.rru - b.rru };
+      if (v.calls > b.calls) {
+        out[k] = {
+          calls: v.calls - b.calls,
+          wru: v.wru - b.wru,
+          rru: v.rru - b.rru,
+          wruWholeIndexes: (v.wruWholeIndexes ?? v.wru) - (b.wruWholeIndexes ?? b.wru),
+        };
+      }
     }
     return out;
   };
@@ -356,7 +363,10 @@ export function classProfiles(profiles: readonly EventProfile[]): Map<EventClass
     const n = of.length;
     const scale = (d: DynamoCounts): DynamoCounts =>
       Object.fromEntries(
-        Object.entries(d).map(([k, v]) => [k, { calls: v.calls / n, wru: v.wru / n, rru: v.rru / n }]),
+        Object.entries(d).map(([k, v]) => [
+          k,
+          { calls: v.calls / n, wru: v.wru / n, rru: v.rru / n, wruWholeIndexes: (v.wruWholeIndexes ?? v.wru) / n },
+        ]),
       );
     const sum = (f: (p: EventProfile) => number) => of.reduce((s, p) => s + f(p), 0) / n;
     out.set(cls, {

@@ -57,6 +57,8 @@ export interface CostSettings {
   readonly kmsKeyUsers: number;
   /** X-Ray active tracing on the endpoint (Lambda) and on the state machines. */
   readonly tracing: { readonly lambdas: boolean; readonly stateMachines: boolean };
+  /** Before/after: price writes as if every INCLUDE index copied whole items (the earlier projection). */
+  readonly wholeItemIndexes?: boolean;
   /** What-if: run these playbooks as another workflow type. @default none */
   readonly workflowOverride?: Readonly<Record<string, WorkflowType>>;
   /** The endpoint's metrics and dimension sets, as measured from its metric lines. */
@@ -84,8 +86,11 @@ export interface CostEstimate {
   readonly perMillionExNatHours: number;
 }
 
-const sumDynamo = (d: DynamoCounts) =>
-  Object.values(d).reduce((s, v) => ({ wru: s.wru + v.wru, rru: s.rru + v.rru }), { wru: 0, rru: 0 });
+const sumDynamo = (d: DynamoCounts, wholeItemIndexes = false) =>
+  Object.values(d).reduce(
+    (s, v) => ({ wru: s.wru + (wholeItemIndexes ? (v.wruWholeIndexes ?? v.wru) : v.wru), rru: s.rru + v.rru }),
+    { wru: 0, rru: 0 },
+  );
 
 /** Expected distinct (value, hour) cells when `n` data points fall uniformly on `values` × 730 hours. */
 function seriesHours(values: number, n: number): number {
@@ -122,8 +127,8 @@ export function perEvent(profiles: ReadonlyMap<EventClass, ClassProfile>, mix: M
   for (const [cls, share] of Object.entries(mix) as [EventClass, number][]) {
     const p = profiles.get(cls);
     if (!p || !share) continue;
-    const e = sumDynamo(p.dynamoEndpoint);
-    const b = sumDynamo(p.dynamoPlaybooks);
+    const e = sumDynamo(p.dynamoEndpoint, settings.wholeItemIndexes);
+    const b = sumDynamo(p.dynamoPlaybooks, settings.wholeItemIndexes);
     endpointWru += share * e.wru;
     endpointRru += share * e.rru;
     wru += share * (e.wru + b.wru);
