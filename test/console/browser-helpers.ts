@@ -4,6 +4,7 @@
  *
  * Without Chromium the tests fail (never skip) with how to install it; `.ci/run` installs it on CI.
  */
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,18 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-output', 'console');
 /** The screenshots committed for the README. */
 export const README_SCREENSHOT_DIR = join(REPO_ROOT, 'scripts', 'console', 'screenshots');
+
+/** The shots the README shows (the others stay in test-output/console/). */
+export const README_SCREENSHOTS: ReadonlySet<string> = new Set([
+  'investigations',
+  'investigation',
+  'execution',
+  'execution-remediation',
+  'approvals',
+  'hostile-title',
+  'accounts',
+  'playbook',
+]);
 
 /** Debian's Chromium, or the binary `SOCLESS_CHROMIUM` names. */
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
@@ -63,15 +76,19 @@ export async function newContext(browser: Browser): Promise<BrowserContext> {
 
 /**
  * Saves the page's viewport as test-output/console/<name>.png. With `SOCLESS_README_SCREENSHOTS=1` the shot
- * also replaces the README's copy in scripts/console/screenshots/.
+ * also replaces the README's copy (those in README_SCREENSHOTS) in scripts/console/screenshots/ (through pngquant
+ * when installed).
  */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: false });
-  if (process.env.SOCLESS_README_SCREENSHOTS === '1') {
+  if (process.env.SOCLESS_README_SCREENSHOTS === '1' && README_SCREENSHOTS.has(name)) {
     mkdirSync(README_SCREENSHOT_DIR, { recursive: true });
-    copyFileSync(file, join(README_SCREENSHOT_DIR, `${name}.png`));
+    const copy = join(README_SCREENSHOT_DIR, `${name}.png`);
+    // Smaller in the repository: quantized with Debian's pngquant when it is there, else copied as is.
+    const quantized = spawnSync('pngquant', ['--force', '--quality=60-85', '--output', copy, file]);
+    if (quantized.status !== 0) copyFileSync(file, copy);
   }
   return file;
 }

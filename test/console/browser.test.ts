@@ -257,6 +257,12 @@ describe('the console in a real browser', () => {
       .toContain('SUCCEEDED');
     const steps = await page.getByTestId('step').evaluateAll((s) => s.map((e) => e.getAttribute('data-state')));
     expect(steps).toContain('Remediate_Approved');
+    // The answer the execution resumed with: the decision, who gave it (the console's operator) and the reason.
+    const asked = page.locator('[data-testid="step"][data-state="Ask_Approval"]').first();
+    const answer = (await asked.getByTestId('step-output').textContent()) ?? '';
+    expect(answer).toContain('"decision": "approve"');
+    expect(answer).toContain(OPERATOR);
+    expect(answer).toContain('bucket holds exports only: <b>fine</b> to block');
     expect(await page.getByTestId('remediation').getAttribute('data-status')).toBe('applied');
     expect(fixture.buckets.blocked(fixture.waitingBucket)).toBe(true);
     expect((await backend.approvals()).map((a) => a.executionArn)).not.toContain(fixture.waitingExecutionArn);
