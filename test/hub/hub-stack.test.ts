@@ -218,11 +218,11 @@ describe('SoclessBus', () => {
 
   it('adds a rule for a playbook trigger the base rules do not cover, and none for one they do', () => {
     template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['partner.alerts'] } });
-    // Bus rules plus the sweeper's schedule.
+    // Bus rules (four ingest rules and the registry sync's) plus the sweeper's schedule.
     expect(
       Object.keys(template.findResources('AWS::Events::Rule', { Properties: { EventBusName: Match.anyValue() } })),
-    ).toHaveLength(4);
-    template.resourceCountIs('AWS::Events::Rule', 5);
+    ).toHaveLength(5);
+    template.resourceCountIs('AWS::Events::Rule', 6);
   });
 
   it('gives the ingest queue the hub key, TLS-only access and a DLQ after 5 receives', () => {
@@ -267,6 +267,7 @@ describe('SoclessFunction (every hub Lambda)', () => {
       'SoclessHub/Endpoint/Endpoint',
       'SoclessHub/Endpoint/Sweeper',
       'SoclessHub/Interactions/Interactions',
+      'SoclessHub/RegistrySync/RegistrySync',
       'SoclessHub/Integrations/EnrichAccount',
       'SoclessHub/Integrations/RemediateS3Public',
     ]);
@@ -471,7 +472,7 @@ describe('HubApi', () => {
 describe('HubMonitoring', () => {
   it('alarms on every dead-letter queue of the stack', () => {
     const dlqs = DeadLetterQueue.findAll(hub.stack);
-    expect(dlqs.length).toBe(7);
+    expect(dlqs.length).toBe(8);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     const topic = { Ref: logicalId(hub.stack.monitoring.alarmTopic) };
     for (const dlq of dlqs) {
