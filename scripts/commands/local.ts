@@ -14,6 +14,8 @@ import {
   UsageError,
   withExamples,
 } from '../cli-errors.ts';
+import { LocalConsoleBackend, localOperator } from '../console/local-backend.ts';
+import { serveConsole } from '../console/server.ts';
 import { DEFAULT_PLAYBOOKS_DIR, LocalHub, loadRepoConfig } from '../local/hub.ts';
 import { bundledSampleInputs, type LocalInput, readInputs } from '../local/inputs.ts';
 import { loadOrgFile } from '../local/org.ts';
@@ -30,6 +32,7 @@ interface LocalOptions {
   json?: boolean;
   aws?: boolean;
   secrets?: string;
+  consolePort?: string;
 }
 
 /** The port `socless local` listens on unless told otherwise. */
@@ -106,8 +109,14 @@ export function registerLocalCommand(program: Command): void {
       '--secrets <file>',
       'JSON object of secret name -> value (e.g. socless/slack/bot-token), as Secrets Manager holds them',
     )
+    .option('--console-port <n>', 'port of the operations console on 127.0.0.1 (default: --port + 10, so 4860)')
     .action(async (opts: LocalOptions) => {
       const port = parsePort(opts.port);
+      const consolePort = opts.consolePort ? parsePortOption(opts.consolePort, '--console-port') : port ? port + 10 : 0;
+      if (!opts.once && consolePort === port && port !== 0) {
+        throw new UsageError(`--console-port ${consolePort}: the hub's API already uses that port; pick another`);
+      }
+      if (!opts.once) await assertPortFree(consolePort);
       const config = loadRepoConfig(opts.config);
       const inputs = await checkLocalInputs(opts, port, config.homeRegion);
       const hub = await LocalHub.start({
@@ -147,9 +156,16 @@ export function registerLocalCommand(program: Command): void {
       const { server, url, openUrl, tokenFile, token } = await serveLocalHub(hub, port, {
         tokenFile: (bound) => localTokenFile(dataDir, bound),
       });
+      // The operations console, next to the API on its own port, signed in with the same run token.
+      const consoleServer = await serveConsole(await LocalConsoleBackend.create(hub), {
+        port: consolePort,
+        operator: localOperator(),
+        ...(token ? { token } : {}),
+      });
       out.write(
         `\nserving on ${url}  (POST /events, GET /investigations, GET /interactions, GET /health) — Ctrl-C to stop\n` +
           `open or call it with this run's token (Authorization: Bearer <token>, or X-Socless-Token):\n    ${openUrl}\n` +
+          `operations console (open in a browser):\n    ${consoleServer.openUrl}\n` +
           (tokenFile ? `token file (socless local answer reads it): ${tokenFile}\n` : '') +
           (token
             ? `run token ${tokenFingerprint(token)} (socless local answer names the hub it answered by this)\n`
@@ -168,6 +184,7 @@ export function registerLocalCommand(program: Command): void {
             process.exit(1);
           }, 5_000);
           deadline.unref();
+          void consoleServer.close();
           server.close(() => done());
           server.closeAllConnections();
         };

@@ -26,6 +26,8 @@ const HEADER = 26;
 const BODY_GAP = 16;
 const BACK_MARGIN = 34;
 const MAX_LABEL = 34;
+/** Edge labels are shorter (the whole rule is in the label's tooltip). */
+const MAX_EDGE_LABEL = 26;
 
 interface Point {
   readonly x: number;
@@ -59,9 +61,19 @@ interface Layout {
   readonly scope: GraphScope;
 }
 
-function shortLabel(text: string): string {
+function shortLabel(text: string, max = MAX_LABEL): string {
   const flat = text.replace(/\s+/g, ' ');
-  return flat.length > MAX_LABEL ? `${flat.slice(0, MAX_LABEL - 1)}…` : flat;
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** The point at `t` of a cubic Bézier curve. */
+function cubicAt(p0: Point, p1: Point, p2: Point, p3: Point, t: number): Point {
+  const u = 1 - t;
+  const a = u * u * u;
+  const b = 3 * u * u * t;
+  const c = 3 * u * t * t;
+  const d = t * t * t;
+  return { x: a * p0.x + b * p1.x + c * p2.x + d * p3.x, y: a * p0.y + b * p1.y + c * p2.y + d * p3.y };
 }
 
 function labelOf(node: GraphNode): string {
@@ -217,10 +229,9 @@ function edgePath(a: Placed, b: Placed, back: boolean, scopeW: number): { d: str
   const x2 = b.x + b.w / 2;
   const y2 = b.y - 6;
   const dy = Math.max(20, (y2 - y1) / 2);
-  return {
-    d: `M${x1},${y1} C${x1},${y1 + dy} ${x2},${y2 - dy} ${x2},${y2}`,
-    mid: { x: (x1 + x2) / 2, y: (y1 + y2) / 2 },
-  };
+  // The label sits nearer the target, where the edges fanning out of one Choice are apart.
+  const at = cubicAt({ x: x1, y: y1 }, { x: x1, y: y1 + dy }, { x: x2, y: y2 - dy }, { x: x2, y: y2 }, 0.72);
+  return { d: `M${x1},${y1} C${x1},${y1 + dy} ${x2},${y2 - dy} ${x2},${y2}`, mid: at };
 }
 
 function Shape(props: { p: Placed }) {
@@ -259,7 +270,15 @@ function Scope(props: { layout: Layout; dx: number; dy: number; path?: GraphPath
         if (!a || !b) return null;
         const { d, mid } = edgePath(a, b, back, layout.w);
         const visited = took(path, stateOf(edge.from), edge.toState);
-        const label = edge.kind === 'default' ? 'default' : 'label' in edge ? edge.label : undefined;
+        // Catch edges (every Task has one to the failure handler) are faint and unlabelled unless taken.
+        const label =
+          edge.kind === 'catch' && !visited
+            ? undefined
+            : edge.kind === 'default'
+              ? 'default'
+              : 'label' in edge
+                ? edge.label
+                : undefined;
         return (
           <g
             class={`edge edge-${edge.kind}${visited ? ' visited' : ''}`}
@@ -272,7 +291,7 @@ function Scope(props: { layout: Layout; dx: number; dy: number; path?: GraphPath
             {label ? (
               <text x={mid.x} y={mid.y} text-anchor="middle" class="edge-label">
                 <title>{label}</title>
-                {shortLabel(label)}
+                {shortLabel(label, MAX_EDGE_LABEL)}
               </text>
             ) : null}
           </g>

@@ -204,6 +204,8 @@ export function createConsoleApp(backend: ConsoleBackend, options: ConsoleAppOpt
   });
 
   app.get('/', (c) => c.redirect('/investigations', 302));
+  // Browsers ask for an icon: answer with nothing rather than a 404 page.
+  app.get('/favicon.ico', (c) => c.body(null, 204));
 
   app.get('/investigations', async (c) => {
     const q = (name: string) => {
