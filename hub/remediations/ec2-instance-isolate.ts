@@ -7,7 +7,12 @@
  */
 import { outputRef } from '../../shared/remediation/calls.ts';
 import { RemediationTargetError } from '../../shared/remediation/errors.ts';
-import { defineRemediation, type PlannedCall, type RemediationEvent } from '../../shared/remediation/types.ts';
+import {
+  defineRemediation,
+  type PlannedCall,
+  type RemediationDefinition,
+  type RemediationEvent,
+} from '../../shared/remediation/types.ts';
 import { at, checkId, findResource, requireResourceId } from './support.ts';
 
 const ID = 'ec2-instance-isolate';
@@ -94,7 +99,7 @@ function isolateTarget(event: RemediationEvent, options: Ec2InstanceIsolateOptio
 
 /** Creates the remediation; the registry holds the default (Auto Scaling instances refused). */
 export function createEc2InstanceIsolate(options: Ec2InstanceIsolateOptions = {}) {
-  return defineRemediation<IsolateTarget, IsolateState>({
+  const isolation: RemediationDefinition<IsolateTarget, IsolateState> = defineRemediation<IsolateTarget, IsolateState>({
     id: ID,
     title: 'EC2 instance: isolate a compromised instance',
     description: `Swaps an isolation security group (no ingress; its all-traffic egress rule removed after the swap, so existing sessions end) in for every group of the instance's network interfaces, snapshots each attached EBS volume for forensics, turns termination protection on and tags the instance. ${options.allowAutoScalingGroups ? 'Instances of Auto Scaling groups are isolated too.' : 'Refuses instances of Auto Scaling groups (config can allow them).'} Undo restores the groups and the termination-protection setting; snapshots and the isolation group are kept. Never automatic by default.`,
@@ -366,7 +371,36 @@ export function createEc2InstanceIsolate(options: Ec2InstanceIsolateOptions = {}
       }
       return calls;
     },
+    // A partial isolation is reversed call by call: each swap puts that interface's groups back, termination
+    // protection goes back off, the tag comes off; the group, its removed rule and the snapshots are kept.
+    undoEach: (before, ctx): Array<PlannedCall | null> =>
+      isolation.plan(before, ctx).map((call): PlannedCall | null => {
+        const input = call.input as Record<string, unknown>;
+        switch (call.action) {
+          case 'ModifyNetworkInterfaceAttribute': {
+            const eni = before.interfaces.find((i) => i.id === input.NetworkInterfaceId);
+            if (!eni)
+              throw new Error(`${ID}: the plan swaps ${String(input.NetworkInterfaceId)}, not in the before-state`);
+            return {
+              service: 'ec2',
+              action: 'ModifyNetworkInterfaceAttribute',
+              input: { NetworkInterfaceId: eni.id, Groups: [...eni.groups] },
+            };
+          }
+          case 'ModifyInstanceAttribute':
+            return {
+              service: 'ec2',
+              action: 'ModifyInstanceAttribute',
+              input: { InstanceId: ctx.target.instanceId, DisableApiTermination: { Value: false } },
+            };
+          case 'CreateTags':
+            return { service: 'ec2', action: 'DeleteTags', input: { Resources: input.Resources, Tags: input.Tags } };
+          default:
+            return null;
+        }
+      }),
   });
+  return isolation;
 }
 
 export const ec2InstanceIsolate = createEc2InstanceIsolate();

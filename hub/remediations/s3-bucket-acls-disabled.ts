@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${AWS::...} are CloudFormation pseudo-parameters, substituted per account
 /** Disables ACLs on an S3 bucket with the BucketOwnerEnforced object ownership setting (Security Hub S3.12). */
-import { defineRemediation, type PlannedCall } from '../../shared/remediation/types.ts';
+import { defineRemediation, type PlanContext, type PlannedCall } from '../../shared/remediation/types.ts';
 import { at, readOr, s3BucketTarget } from './support.ts';
 
 const ID = 's3-bucket-acls-disabled';
@@ -18,6 +18,30 @@ export function grantsOutsideOwner(acl: BucketAclState['acl']): boolean {
   return acl.grants.some(
     (g) => at(g, 'Grantee', 'Type') !== 'CanonicalUser' || at(g, 'Grantee', 'ID') !== acl.owner.ID,
   );
+}
+
+/** The reversal of each call of the plan on `before`, index for index (the plan's order: ACL reset, then ownership). */
+function reversals(before: BucketAclState, { target, account }: PlanContext<{ bucket: string }>): PlannedCall[] {
+  if (before.ownership === 'BucketOwnerEnforced') return [];
+  const bucket = { Bucket: target.bucket, ExpectedBucketOwner: account };
+  const calls: PlannedCall[] = [];
+  if (grantsOutsideOwner(before.acl)) {
+    calls.push({
+      service: 's3',
+      action: 'PutBucketAcl',
+      input: { ...bucket, AccessControlPolicy: { Owner: before.acl.owner, Grants: before.acl.grants } },
+    });
+  }
+  calls.push(
+    before.ownership === null
+      ? { service: 's3', action: 'DeleteBucketOwnershipControls', input: bucket }
+      : {
+          service: 's3',
+          action: 'PutBucketOwnershipControls',
+          input: { ...bucket, OwnershipControls: { Rules: [{ ObjectOwnership: before.ownership }] } },
+        },
+  );
+  return calls;
 }
 
 export const s3BucketAclsDisabled = defineRemediation<{ bucket: string }, BucketAclState>({
@@ -70,26 +94,8 @@ export const s3BucketAclsDisabled = defineRemediation<{ bucket: string }, Bucket
     });
     return calls;
   },
-  undo(before, { target, account }) {
-    if (before.ownership === 'BucketOwnerEnforced') return [];
-    const bucket = { Bucket: target.bucket, ExpectedBucketOwner: account };
-    const calls: PlannedCall[] = [
-      before.ownership === null
-        ? { service: 's3', action: 'DeleteBucketOwnershipControls', input: bucket }
-        : {
-            service: 's3',
-            action: 'PutBucketOwnershipControls',
-            input: { ...bucket, OwnershipControls: { Rules: [{ ObjectOwnership: before.ownership }] } },
-          },
-    ];
-    // ACLs apply again once ownership is no longer enforced: then the old grants go back.
-    if (grantsOutsideOwner(before.acl)) {
-      calls.push({
-        service: 's3',
-        action: 'PutBucketAcl',
-        input: { ...bucket, AccessControlPolicy: { Owner: before.acl.owner, Grants: before.acl.grants } },
-      });
-    }
-    return calls;
-  },
+  // Undo runs the reversals backwards: the ownership setting first, since ACLs apply again only once ownership is
+  // no longer enforced, then the old grants.
+  undo: (before, ctx) => reversals(before, ctx).reverse(),
+  undoEach: reversals,
 });

@@ -30,10 +30,10 @@ export interface UndoResult {
 
 /**
  * The calls that reverse what a record applied. A fully applied plan is reversed by the remediation's `undo`
- * of the recorded before-state. A partial apply (the run stopped part-way) is reversed call by call: the
- * kit's convention is that `undo(before)[i]` reverses `plan(before)[i]`, so only the undo calls of the applied
- * indexes are sent, last applied first. A remediation whose undo does not pair with its plan cannot be undone
- * partially (the error names the applied calls).
+ * of the recorded before-state. A partial apply (the run stopped part-way) is reversed call by call, last applied
+ * first: by the remediation's `undoEach` (the reversal of each plan call, or null), else by the kit's convention
+ * that `undo(before)[i]` reverses `plan(before)[i]`. A remediation with neither cannot be undone partially (the
+ * error names the applied calls).
  */
 export function undoCalls(remediation: Remediation, record: RemediationRecord): PlannedCall[] {
   if (!remediation.undo) throw new RemediationUndoError(`remediation ${remediation.id} cannot undo its change`);
@@ -47,6 +47,18 @@ export function undoCalls(remediation: Remediation, record: RemediationRecord): 
   };
   const calls = remediation.undo(record.before, ctx);
   if (record.applied.length === record.planned.length) return calls;
+  if (remediation.undoEach) {
+    const each = remediation.undoEach(record.before, ctx);
+    if (each.length !== record.planned.length) {
+      throw new RemediationUndoError(
+        `${remediation.id}: the recorded plan has ${record.planned.length} calls but undoEach of the recorded before-state has ${each.length}: restore by hand from the recorded before-state`,
+      );
+    }
+    return [...record.applied]
+      .sort((a, b) => b - a)
+      .map((i) => each[i])
+      .filter((c): c is PlannedCall => c !== null && c !== undefined);
+  }
   if (calls.length !== record.planned.length) {
     const sent = record.applied.map((i) => `${record.planned[i]?.service}:${record.planned[i]?.action}`).join(', ');
     throw new RemediationUndoError(

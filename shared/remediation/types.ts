@@ -132,6 +132,13 @@ export interface RemediationDefinition<T extends object = object, S = unknown> {
   /** The calls that restore `before` after `plan(before)` was applied; absent when the change cannot be reversed. */
   undo?(before: S, ctx: PlanContext<T>): PlannedCall[];
   /**
+   * The reversal of each call of `plan(before)`, index for index: the call that undoes it, or null when it needs
+   * none (a forensic snapshot that is kept, a rule of a group the fix itself created). Undo of a partial apply sends
+   * the reversals of exactly the applied calls, last applied first. Needed when `undo` does not pair with the plan
+   * call by call (same length, `undo[i]` reversing `plan[i]`); without either, a partial apply cannot be undone.
+   */
+  undoEach?(before: S, ctx: PlanContext<T>): Array<PlannedCall | null>;
+  /**
    * What a live run would change on `target`, in words (`RevokeSecurityGroupIngress for every rule of sg-1 open
    * to 0.0.0.0/0 or ::/0 on port 22`); shown when the state could not be read.
    * @default the fix-direction calls on the target

@@ -1,0 +1,193 @@
+/**
+ * Undo of a partial apply, for every remediation: a run whose Nth write fails leaves its record `applying` with
+ * the calls before it applied; undo must reverse exactly those calls, last first, so the stateful fake ends in
+ * exactly the state it had before the run. Every N from 1 to the plan's length is tried.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { REMEDIATIONS } from '../../hub/remediations/index.ts';
+import { CALLS } from '../../shared/remediation/calls.ts';
+import { BlastRadiusGuard } from '../../shared/remediation/guard.ts';
+import { undoCalls, undoExecution } from '../../shared/remediation/record.ts';
+import { callRunner } from '../../shared/remediation/runner.ts';
+import type { SpokeSession, SpokeSessionRequest } from '../../shared/remediation/session.ts';
+import { REMEDIATION_IDS, REMEDIATION_SETTINGS_ENV } from '../../shared/remediation/settings.ts';
+import type { PlanContext } from '../../shared/remediation/types.ts';
+import type { RemediationRecord } from '../../shared/store/remediations.ts';
+import {
+  ACCOUNT,
+  NOW,
+  REGION,
+  RecordingSessionFactory,
+  type RemediateHarness,
+  startRemediateHarness,
+} from './helpers.ts';
+import { CONTAINMENT_CASES } from './stateful-cases-containment.ts';
+import { CONTROL_CASES } from './stateful-cases-controls.ts';
+import { KIT_CASES } from './stateful-cases-kit.ts';
+import { ALL_MOCKS, clone, named, type StatefulCase } from './stateful-fakes.ts';
+
+const CASES: StatefulCase[] = [...KIT_CASES, ...CONTAINMENT_CASES, ...CONTROL_CASES];
+const WRITES = new Set(
+  Object.entries(CALLS)
+    .filter(([, spec]) => spec.write)
+    .map(([key]) => key.split(':')[1] as string),
+);
+/** Every never-automatic entry named as automatic, so each case applies in an auto account. */
+const ENV = { [REMEDIATION_SETTINGS_ENV]: JSON.stringify({ autoAllowed: [...REMEDIATION_IDS] }) };
+
+/** Fix sessions whose Nth write fails (before it reaches the fake), as a throttled or failing API would. */
+class FailingNthWrite extends RecordingSessionFactory {
+  private writes = 0;
+  constructor(private readonly n: number) {
+    super();
+  }
+  override async open(request: SpokeSessionRequest): Promise<SpokeSession> {
+    const session = await super.open(request);
+    if (request.purpose !== 'fix') return session;
+    const clients = new Proxy(session.clients, {
+      get: (target, service) => {
+        const client = Reflect.get(target, service) as { send(command: object): Promise<unknown> };
+        return new Proxy(client, {
+          get: (c, prop) => {
+            if (prop !== 'send') return Reflect.get(c, prop);
+            return async (command: object) => {
+              if (WRITES.has(command.constructor.name.replace(/Command$/, ''))) {
+                this.writes += 1;
+                if (this.writes === this.n) throw named('InternalFailure');
+              }
+              return c.send(command);
+            };
+          },
+        });
+      },
+    });
+    return { ...session, clients };
+  }
+}
+
+/** The plan's length against the faithful fake. */
+async function planLength(c: StatefulCase): Promise<number> {
+  c.install('faithful');
+  const target = c.remediation.target(c.event);
+  const ctx: PlanContext<object> = { target, account: ACCOUNT, region: REGION, partition: 'aws', now: NOW };
+  const session = await new RecordingSessionFactory().open({
+    account: ACCOUNT,
+    region: REGION,
+    remediation: c.remediation,
+    executionId: 'plan',
+    purpose: 'read',
+    target,
+  });
+  const before = await c.remediation.readState(callRunner(c.remediation, session), ctx);
+  for (const m of ALL_MOCKS) m.reset();
+  return c.remediation.plan(before, ctx).length;
+}
+
+describe('undo of a partial apply restores the exact before-state', () => {
+  let h: RemediateHarness;
+  let guard: BlastRadiusGuard;
+  let run = 0;
+  beforeAll(async () => {
+    h = await startRemediateHarness();
+    guard = new BlastRadiusGuard(h.dynamo.client, 'remediations', {
+      maxAutoPerAccountPerHour: 10_000,
+      maxAutoPerOrgPerHour: 10_000,
+    });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  afterEach(() => {
+    for (const m of ALL_MOCKS) m.reset();
+  });
+
+  it('covers the whole registry', () => {
+    expect(CASES.map((c) => c.remediation.id).sort()).toEqual(REMEDIATIONS.map((r) => r.id).sort());
+  });
+
+  it.each(CASES.map((c) => [c.remediation.id, c] as const))(
+    '%s: whichever write fails, undo reverses exactly the applied calls',
+    async (_id, c) => {
+      const length = await planLength(c);
+      expect(length).toBeGreaterThan(0);
+      for (let n = 1; n <= length; n++) {
+        for (const m of ALL_MOCKS) m.reset();
+        const snapshot = c.install('faithful');
+        const initial = clone(snapshot());
+        run += 1;
+        const executionId = `arn:aws:states:eu-west-1:111111111111:execution:remediate-finding:partial-${run}`;
+        await expect(
+          h.invoke({
+            mode: 'auto',
+            event: c.event,
+            executionId,
+            env: ENV,
+            parameters: { remediation: c.remediation.id },
+            runtime: { sessions: new FailingNthWrite(n), records: h.records, guard },
+          }),
+        ).rejects.toThrow('InternalFailure');
+        const [record] = (await h.records.listByExecution(executionId)) as RemediationRecord[];
+        expect(record).toMatchObject({ status: 'applying', applied: [...Array(n - 1).keys()] });
+        // With all but the last write applied the resource has changed, so the restore below is undo's doing.
+        if (n === length && n > 1) expect(snapshot(), `write ${n} failed: the fake changed`).not.toEqual(initial);
+        const [undone] = await undoExecution({
+          records: h.records,
+          executionId,
+          registry: REMEDIATIONS,
+          sessions: new RecordingSessionFactory(),
+          now: () => NOW,
+        });
+        expect(snapshot(), `write ${n} of ${length} failed, then undo`).toEqual(initial);
+        expect(undone?.calls.length ?? 0).toBeLessThanOrEqual(n - 1);
+      }
+    },
+  );
+
+  it('ec2-instance-isolate: undo after the second interface swap failed restores only the first interface', async () => {
+    const c = CASES.find((x) => x.remediation.id === 'ec2-instance-isolate') as StatefulCase;
+    c.install('faithful');
+    run += 1;
+    const executionId = `arn:aws:states:eu-west-1:111111111111:execution:remediate-finding:partial-${run}`;
+    // Writes: CreateSecurityGroup, the first swap, then the second swap fails.
+    await expect(
+      h.invoke({
+        mode: 'auto',
+        event: c.event,
+        executionId,
+        env: ENV,
+        runtime: { sessions: new FailingNthWrite(3), records: h.records, guard },
+      }),
+    ).rejects.toThrow('InternalFailure');
+    const [record] = (await h.records.listByExecution(executionId)) as RemediationRecord[];
+    const calls = undoCalls(c.remediation, record as RemediationRecord);
+    expect(calls).toEqual([
+      {
+        service: 'ec2',
+        action: 'ModifyNetworkInterfaceAttribute',
+        input: {
+          NetworkInterfaceId: 'eni-0a1b2c3d4e5f60001',
+          Groups: ['sg-0a1b2c3d4e5f60011', 'sg-0a1b2c3d4e5f60022'],
+        },
+      },
+    ]);
+  });
+
+  it('s3-bucket-acls-disabled: undo after the ownership call failed puts the old ACL back, nothing else', async () => {
+    const c = CASES.find((x) => x.remediation.id === 's3-bucket-acls-disabled') as StatefulCase;
+    c.install('faithful');
+    run += 1;
+    const executionId = `arn:aws:states:eu-west-1:111111111111:execution:remediate-finding:partial-${run}`;
+    await expect(
+      h.invoke({
+        mode: 'auto',
+        event: c.event,
+        executionId,
+        env: ENV,
+        runtime: { sessions: new FailingNthWrite(2), records: h.records, guard },
+      }),
+    ).rejects.toThrow('InternalFailure');
+    const [record] = (await h.records.listByExecution(executionId)) as RemediationRecord[];
+    expect(record?.planned.map((p) => p.action)).toEqual(['PutBucketAcl', 'PutBucketOwnershipControls']);
+    expect(undoCalls(c.remediation, record as RemediationRecord).map((p) => p.action)).toEqual(['PutBucketAcl']);
+  });
+});
