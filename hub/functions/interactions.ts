@@ -94,8 +94,11 @@ export const InteractionResponseSchema = z.strictObject({
 
 /** Who answers, as the verified sender identifies them. */
 export interface ResponderIdentity {
-  readonly provider: 'slack' | 'webhook' | 'local';
-  /** Slack user id, webhook responder name, or `local:<user>`. Recorded as `responder` / `approvedBy`. */
+  readonly provider: 'slack' | 'webhook' | 'local' | 'aws';
+  /**
+   * Slack user id, webhook responder name, `local:<user>`, or (`aws`) the IAM principal ARN of an operator
+   * answering with their own credentials (`socless console --aws`). Recorded as `responder` / `approvedBy`.
+   */
   readonly id: string;
 }
 
@@ -241,7 +244,8 @@ export interface Delivery {
  * The one allow-list every responder path applies: undefined when `who` may answer `item`, else the reason it
  * may not. Slack: a configured user, a member of a configured user group, or one of the request's approvers
  * (nobody when none is configured). Webhook: a configured responder (its own secret, or the shared secret's
- * bound name) — `who` is already that. Local: the operator holding the local hub's per-run token.
+ * bound name) — `who` is already that. Local: the operator holding the local hub's per-run token. AWS: an
+ * operator's IAM principal (from GetCallerIdentity), whose own credentials must be allowed SendTaskSuccess.
  */
 export async function authorizeResponder(
   deps: Pick<InteractionsDeps, 'slack' | 'sharedSecretResponder' | 'responderSecrets'>,
@@ -249,6 +253,10 @@ export async function authorizeResponder(
   item: Record<string, unknown>,
 ): Promise<string | undefined> {
   if (who.provider === 'local') return who.id.startsWith('local:') ? undefined : `"${who.id}" is not a local operator`;
+  // IAM already decided: the operator's own credentials read this item and will call SendTaskSuccess/Failure.
+  if (who.provider === 'aws') {
+    return /^arn:aws[a-z-]*:(sts|iam)::\d{12}:/.test(who.id) ? undefined : `"${who.id}" is not an IAM principal ARN`;
+  }
   if (who.provider === 'webhook') {
     const known =
       (deps.responderSecrets !== undefined && Object.hasOwn(deps.responderSecrets, who.id)) ||

@@ -1,0 +1,689 @@
+/**
+ * The console over a deployed hub, read with the operator's own AWS credentials (no endpoint of its own): the
+ * hub's DynamoDB tables (names from the hub stack's outputs, or flags), Step Functions for executions (Describe,
+ * paged GetExecutionHistory for the path and each state's input, output and error, ListExecutions), and the
+ * `message_responses` table for the interactions waiting for a person. Actions go through the same code as the
+ * CLI and the deployed interactions function: InvestigationsRepository.close, answerInteraction (claim once,
+ * then SendTaskSuccess/SendTaskFailure with the operator's credentials, recorded under their IAM principal),
+ * and undoExecution with the operator's undo sessions.
+ *
+ * Every AWS read is bounded: history pages (1,000 events each) up to MAX_HISTORY_PAGES, at most
+ * MAX_DESCRIBED executions described per investigation, listing pages of at most 100.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  ListExecutionsCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
+import { answerInteraction, sfnTaskResponder } from '../../hub/functions/interactions.ts';
+import { INTEGRATION_CATALOG } from '../../hub/integrations/index.ts';
+import { REMEDIATIONS } from '../../hub/remediations/index.ts';
+import type { SoclessConfig } from '../../shared/config.ts';
+import type { CompiledPlaybook } from '../../shared/deploy-model.ts';
+import { SoclessError } from '../../shared/errors.ts';
+import { effectiveMode } from '../../shared/org/accounts.ts';
+import { RESOLUTIONS, type Resolution } from '../../shared/pipeline/lifecycle.ts';
+import { compileAllPlaybooks } from '../../shared/playbook/index.ts';
+import { undoExecution } from '../../shared/remediation/record.ts';
+import { partitionOf } from '../../shared/remediation/session.ts';
+import { AccountRecordSchema } from '../../shared/store/accounts.ts';
+import { createDocumentClient } from '../../shared/store/clients.ts';
+import { InvestigationNotFoundError, InvestigationsRepository } from '../../shared/store/investigations.ts';
+import { RemediationRecordsRepository } from '../../shared/store/remediations.ts';
+import { ResultsRepository } from '../../shared/store/results.ts';
+import type { TableKey } from '../../shared/tables.ts';
+import { operatorUndoSessions } from '../commands/remediation.ts';
+import { DEFAULT_PLAYBOOKS_DIR } from '../local/hub.ts';
+import { hubStackOutputs } from '../org/aws-context.ts';
+import { createGates } from '../org/gates.ts';
+import type {
+  ConsoleAccount,
+  ConsoleActionResult,
+  ConsoleApproval,
+  ConsoleBackend,
+  ConsoleExecutionDetail,
+  ConsoleExecutionStatus,
+  ConsoleExecutionSummary,
+  ConsoleInvestigation,
+  ConsolePlaybook,
+  ConsoleStep,
+  InvestigationFilter,
+  InvestigationPage,
+} from './backend.ts';
+import { errorMessage, isProgrammingError, lastEventAt, ouKeys, parseRaw, readOpeningEvent } from './event-records.ts';
+import {
+  InvestigationIndex,
+  type InvestigationTables,
+  idsReceivedSince,
+  loadInvestigationSummaries,
+  refreshIds,
+} from './investigation-index.ts';
+
+/** Pages of GetExecutionHistory read for one execution (1,000 events a page). */
+export const MAX_HISTORY_PAGES = 10;
+/** Executions described for one investigation page. */
+export const MAX_DESCRIBED = 50;
+/** The prefix of every playbook's state machine name (hub/constructs/playbook-state-machine.ts). */
+const STATE_MACHINE_PREFIX = 'socless-';
+
+/** The hub tables the console reads. */
+export type ConsoleTableNames = Readonly<
+  Record<'events' | 'dedup' | 'results' | 'remediations' | 'message_responses' | 'accounts', string>
+>;
+const CONSOLE_TABLES = ['events', 'dedup', 'results', 'remediations', 'message_responses', 'accounts'] as const;
+
+/** The hub stack's output naming a table (`Table<Name>Name`, as hub/hub-stack.ts writes it). */
+export function hubTableOutputKey(table: TableKey): string {
+  const id = table
+    .split(/[_-]/)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+  return `Table${id}Name`;
+}
+
+/** The flag that names a table instead of the stack output. */
+export function tableFlag(table: (typeof CONSOLE_TABLES)[number]): string {
+  return `--${table.replace(/_/g, '-')}-table`;
+}
+
+/** Table names from flags, the rest from the hub stack's outputs (one DescribeStacks, only when a flag is missing). */
+export async function resolveConsoleTables(
+  given: Partial<Record<(typeof CONSOLE_TABLES)[number], string>>,
+  cloudformation: CloudFormationClient,
+): Promise<ConsoleTableNames> {
+  const missing = CONSOLE_TABLES.filter((t) => !given[t]);
+  const outputs = missing.length > 0 ? await hubStackOutputs(cloudformation, createGates({ rates: {} })) : {};
+  const names = Object.fromEntries(
+    CONSOLE_TABLES.map((t) => {
+      const name = given[t] ?? outputs[hubTableOutputKey(t)];
+      if (!name) {
+        throw new SoclessError(
+          `the hub stack has no output ${hubTableOutputKey(t)}: redeploy the hub, or pass ${tableFlag(t)} <name>`,
+        );
+      }
+      return [t, name];
+    }),
+  );
+  return names as ConsoleTableNames;
+}
+
+export interface AwsConsoleOptions {
+  readonly config: SoclessConfig;
+  readonly region: string;
+  readonly tables: ConsoleTableNames;
+  /** The vault bucket, for raw events offloaded there (stack output VaultBucketName); raw unavailable without. */
+  readonly vaultBucket?: string;
+  /** @default clients in `region` with the default credential chain */
+  readonly documents?: DynamoDBDocumentClient;
+  readonly sfn?: SFNClient;
+  readonly sts?: STSClient;
+  readonly s3?: S3Client;
+  /** @default the repository's playbooks (what this checkout deploys) */
+  readonly playbooks?: readonly CompiledPlaybook[];
+  /** How often investigations received since the last refresh are re-read (ms); 0 turns the timer off. @default 30000 */
+  readonly refreshMs?: number;
+  /** Every this many ms the whole index is reloaded (playbook closes are not new receipts). @default 600000 */
+  readonly reloadMs?: number;
+  readonly now?: () => Date;
+}
+
+const SFN_STATUS: Record<string, ConsoleExecutionStatus> = {
+  RUNNING: 'RUNNING',
+  SUCCEEDED: 'SUCCEEDED',
+  FAILED: 'FAILED',
+  TIMED_OUT: 'TIMED_OUT',
+  ABORTED: 'ABORTED',
+  // A redriven execution's pending restart, shown as running.
+  PENDING_REDRIVE: 'RUNNING',
+};
+
+export class AwsConsoleBackend implements ConsoleBackend {
+  readonly label: string;
+  readonly index: InvestigationIndex;
+  private readonly documents: DynamoDBDocumentClient;
+  private readonly sfn: SFNClient;
+  private readonly sts: STSClient;
+  private readonly s3: S3Client;
+  private readonly investigationTables: InvestigationTables;
+  private readonly playbookList: readonly CompiledPlaybook[];
+  private readonly now: () => Date;
+  private callerArn: string | undefined;
+  /** receivedAt of the newest receipt already read (less a margin for writes in flight). */
+  private since = '';
+  private lastReload = 0;
+  private refreshing: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private ous = new Map<string, readonly string[]>();
+
+  constructor(private readonly options: AwsConsoleOptions) {
+    const region = options.region;
+    this.documents = options.documents ?? createDocumentClient({ region });
+    this.sfn = options.sfn ?? new SFNClient({ region });
+    this.sts = options.sts ?? new STSClient({ region });
+    this.s3 = options.s3 ?? new S3Client({ region });
+    this.now = options.now ?? (() => new Date());
+    this.label = `aws:${options.config.hubAccountId}/${region}`;
+    this.investigationTables = {
+      client: this.documents,
+      eventsTable: options.tables.events,
+      dedupTable: options.tables.dedup,
+    };
+    this.index = new InvestigationIndex((account) => this.ous.get(account ?? '') ?? []);
+    this.playbookList =
+      options.playbooks ?? compileAllPlaybooks(DEFAULT_PLAYBOOKS_DIR, { integrations: INTEGRATION_CATALOG }).playbooks;
+  }
+
+  /**
+   * Loads the accounts registry (for the OU filter) and every investigation (two paged scans, see
+   * investigation-index.ts for the cost), then refreshes on a timer.
+   */
+  async start(): Promise<void> {
+    await this.reload();
+    const every = this.options.refreshMs ?? 30_000;
+    if (every > 0) {
+      this.timer = setInterval(() => {
+        void this.refresh().catch(() => undefined);
+      }, every);
+      this.timer.unref();
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Reads the whole index again (and the registry's OUs). */
+  async reload(): Promise<void> {
+    const started = this.now();
+    const [accounts, summaries] = await Promise.all([
+      this.registry(),
+      loadInvestigationSummaries(this.investigationTables),
+    ]);
+    this.ous = new Map(accounts.map((a) => [a.accountId, ouKeys(a)]));
+    this.index.replaceAll(summaries);
+    this.lastReload = started.getTime();
+    this.since = sinceMargin(started);
+  }
+
+  /**
+   * Re-reads the investigations of events received since the last refresh (a status-index Query per status),
+   * or reloads everything when the last full load is older than `reloadMs`.
+   */
+  refresh(): Promise<void> {
+    this.refreshing = this.refreshing.then(async () => {
+      const started = this.now();
+      if (started.getTime() - this.lastReload >= (this.options.reloadMs ?? 600_000)) {
+        await this.reload();
+        return;
+      }
+      const ids = await idsReceivedSince(this.investigationTables, this.since);
+      await refreshIds(this.index, this.investigationTables, ids);
+      this.since = sinceMargin(started);
+    });
+    return this.refreshing;
+  }
+
+  async listInvestigations(filter: InvestigationFilter, page: number, pageSize: number): Promise<InvestigationPage> {
+    return this.index.query(filter, page, pageSize);
+  }
+
+  private repository(): InvestigationsRepository {
+    return new InvestigationsRepository(this.documents, this.options.tables.events, this.options.tables.dedup);
+  }
+
+  async investigation(id: string): Promise<ConsoleInvestigation | undefined> {
+    let detail: ConsoleInvestigation['detail'];
+    try {
+      detail = await this.repository().show(id);
+    } catch (err) {
+      if (err instanceof InvestigationNotFoundError) return undefined;
+      throw err;
+    }
+    const bucket = this.options.vaultBucket;
+    const opening = await readOpeningEvent(
+      this.documents,
+      this.options.tables.events,
+      id,
+      bucket ? (ref) => this.readVault(ref) : undefined,
+    );
+    const arns = detail.events.flatMap((e) => (e.executions ?? []).flatMap((x) => (x.arn ? [x.arn] : [])));
+    const limit = pLimit(5);
+    const executions = await Promise.all(
+      arns.slice(0, MAX_DESCRIBED).map((arn) =>
+        limit(async () => {
+          const d = await this.describe(arn);
+          return d ? summaryOf(d, this.playbookOf(arn)) : undefined;
+        }),
+      ),
+    );
+    return { detail, ...opening, executions: executions.filter((e) => e !== undefined) };
+  }
+
+  private async readVault(ref: { bucket: string; key: string }): Promise<string> {
+    const out = await this.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+    if (!out.Body) throw new Error(`s3://${ref.bucket}/${ref.key} has no body`);
+    return out.Body.transformToString('utf8');
+  }
+
+  private async describe(arn: string): Promise<DescribeExecutionCommandOutput | undefined> {
+    try {
+      return await this.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+    } catch (err) {
+      if ((err as Error).name === 'ExecutionDoesNotExist' || (err as Error).name === 'InvalidArn') return undefined;
+      throw err;
+    }
+  }
+
+  private playbookOf(arn: string): string {
+    const machine = arn.split(':').at(-2) ?? '';
+    return machine.startsWith(STATE_MACHINE_PREFIX) ? machine.slice(STATE_MACHINE_PREFIX.length) : machine;
+  }
+
+  async execution(arn: string): Promise<ConsoleExecutionDetail | undefined> {
+    const described = await this.describe(arn);
+    if (!described) return undefined;
+    const history = await this.history(arn);
+    const playbook = this.playbookOf(arn);
+    const [results, remediations, waiting] = await Promise.all([
+      new ResultsRepository(this.documents, this.options.tables.results).listByExecution(arn),
+      new RemediationRecordsRepository(this.documents, this.options.tables.remediations).listByExecution(arn),
+      described.status === 'RUNNING' ? this.pendingFor(arn) : Promise.resolve([]),
+    ]);
+    const parked = waiting[0];
+    const definition = this.playbookList.find((p) => p.name === playbook);
+    const summary = summaryOf(described, playbook);
+    return {
+      ...summary,
+      ...(parked ? { status: 'WAITING' as const } : {}),
+      ...(definition ? { playbookDefinition: definition } : {}),
+      steps: historySteps(history, parked?.state),
+      results,
+      remediations,
+      ...(described.error ? { error: described.error } : {}),
+      ...(described.cause ? { cause: described.cause } : {}),
+      ...(parked ? { waitingOn: { id: parked.id, state: parked.state } } : {}),
+    };
+  }
+
+  /** The execution's history, oldest first, paged (1,000 events a page), at most MAX_HISTORY_PAGES pages. */
+  async history(arn: string): Promise<HistoryEvent[]> {
+    const events: HistoryEvent[] = [];
+    let nextToken: string | undefined;
+    let pages = 0;
+    do {
+      const out = await this.sfn.send(
+        new GetExecutionHistoryCommand({
+          executionArn: arn,
+          maxResults: 1000,
+          includeExecutionData: true,
+          ...(nextToken ? { nextToken } : {}),
+        }),
+      );
+      events.push(...(out.events ?? []));
+      nextToken = out.nextToken;
+      pages += 1;
+    } while (nextToken && pages < MAX_HISTORY_PAGES);
+    return events;
+  }
+
+  /** Pending message_responses items (a paged Scan: the table holds only interactions, expiring by TTL). */
+  private async pending(): Promise<Array<Record<string, unknown>>> {
+    const items: Array<Record<string, unknown>> = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.documents.send(
+        new ScanCommand({
+          TableName: this.options.tables.message_responses,
+          FilterExpression: '#s = :pending AND attribute_not_exists(answeredAt)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending' },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    const now = this.now().getTime();
+    return items.filter((i) => typeof i.expiresAt !== 'number' || i.expiresAt * 1000 >= now);
+  }
+
+  private async pendingFor(arn: string): Promise<Array<{ id: string; state: string }>> {
+    return (await this.pending())
+      .filter((i) => i.executionId === arn)
+      .map((i) => ({ id: String(i.messageId), state: String(i.state) }));
+  }
+
+  async approvals(): Promise<readonly ConsoleApproval[]> {
+    const items = await this.pending();
+    const limit = pLimit(5);
+    return Promise.all(
+      items.map((i) =>
+        limit(async () => {
+          const executionArn = String(i.executionId ?? '');
+          const state = String(i.state ?? '');
+          const asked = await this.interactionParameters(executionArn, state).catch(() => undefined);
+          return {
+            id: String(i.messageId),
+            executionArn,
+            ...(typeof i.playbook === 'string' ? { playbook: i.playbook } : {}),
+            state,
+            integration: typeof i.provider === 'string' ? i.provider : 'request_approval',
+            createdAt: String(i.createdAt ?? ''),
+            ...(typeof i.investigationId === 'string' ? { investigationId: i.investigationId } : {}),
+            parameters: {
+              ...(typeof i.title === 'string' ? { title: i.title } : {}),
+              ...(typeof i.planHash === 'string' ? { plan_hash: i.planHash } : {}),
+              ...(asked ?? {}),
+            },
+          };
+        }),
+      ),
+    );
+  }
+
+  /**
+   * What the Interaction showed (its `parameters`, the plan among them): the newest TaskScheduled of the state
+   * in the execution's history, read newest first (one page of 100 events at most).
+   */
+  private async interactionParameters(arn: string, state: string): Promise<Record<string, unknown> | undefined> {
+    if (!arn) return undefined;
+    const out = await this.sfn.send(
+      new GetExecutionHistoryCommand({
+        executionArn: arn,
+        reverseOrder: true,
+        maxResults: 100,
+        includeExecutionData: true,
+      }),
+    );
+    const events = out.events ?? [];
+    const entered = events.find((e) => e.type === 'TaskStateEntered' && e.stateEnteredEventDetails?.name === state);
+    if (!entered) return undefined;
+    const scheduled = events.find((e) => e.type === 'TaskScheduled' && e.previousEventId === entered.id);
+    const text = scheduled?.taskScheduledEventDetails?.parameters;
+    if (!text) return undefined;
+    const parsed = parseRaw(text) as { Payload?: { parameters?: unknown } };
+    const parameters = parsed?.Payload?.parameters;
+    return typeof parameters === 'object' && parameters !== null ? (parameters as Record<string, unknown>) : undefined;
+  }
+
+  /** The operator's IAM principal (GetCallerIdentity once): who an answer is recorded as. */
+  private async caller(): Promise<string> {
+    if (!this.callerArn) {
+      const out = await this.sts.send(new GetCallerIdentityCommand({}));
+      if (!out.Arn) throw new SoclessError('GetCallerIdentity returned no ARN: cannot say who answers');
+      this.callerArn = out.Arn;
+    }
+    return this.callerArn;
+  }
+
+  async answer(
+    id: string,
+    decision: 'approve' | 'reject',
+    operator: string,
+    reason: string,
+  ): Promise<ConsoleActionResult> {
+    if (decision !== 'approve' && decision !== 'reject') {
+      return { ok: false, message: `decision must be approve or reject, not "${String(decision)}"` };
+    }
+    const responder = await this.caller();
+    const note = operator && operator !== responder ? operator : undefined;
+    const delivery = await answerInteraction(
+      {
+        documentClient: this.documents,
+        tasks: sfnTaskResponder(this.sfn),
+        tableName: this.options.tables.message_responses,
+        readSigningSecret: async () => {
+          throw new Error('an operator answers with AWS credentials, not a signing secret');
+        },
+        now: this.now,
+        logger: new Logger({ serviceName: 'socless-console', logLevel: 'WARN' }),
+      },
+      {
+        messageId: id,
+        decision,
+        responder,
+        ...(reason.trim() ? { reason: reason.trim() } : {}),
+        ...(note ? { note } : {}),
+      },
+      { provider: 'aws', id: responder },
+    );
+    if (delivery.statusCode >= 300) {
+      return {
+        ok: false,
+        message: String((delivery.body as { error?: unknown }).error ?? `HTTP ${delivery.statusCode}`),
+      };
+    }
+    return {
+      ok: true,
+      message: `${decision === 'approve' ? 'approved' : 'rejected'} ${id} as ${responder}`,
+      detail: delivery.body,
+    };
+  }
+
+  async undo(executionArn: string, operator: string): Promise<ConsoleActionResult> {
+    try {
+      const undone = await undoExecution({
+        records: new RemediationRecordsRepository(this.documents, this.options.tables.remediations),
+        executionId: executionArn,
+        registry: REMEDIATIONS,
+        sessions: operatorUndoSessions({
+          config: this.options.config,
+          region: this.options.region,
+          documents: this.documents,
+          table: this.options.tables.remediations,
+        }),
+        by: operator,
+      });
+      return {
+        ok: true,
+        message: `undone: ${undone.map((u) => `${u.id} in ${u.account}/${u.region} (${u.calls.map((c) => `${c.service}:${c.action}`).join(', ') || 'nothing to reverse'})`).join('; ')}`,
+        detail: undone,
+      };
+    } catch (err) {
+      if (isProgrammingError(err)) throw err;
+      return { ok: false, message: errorMessage(err) };
+    }
+  }
+
+  async close(
+    id: string,
+    request: { readonly resolution: string; readonly reason: string; readonly duplicateOf?: string },
+    operator: string,
+  ): Promise<ConsoleActionResult> {
+    if (!(RESOLUTIONS as readonly string[]).includes(request.resolution)) {
+      return { ok: false, message: `resolution must be one of ${RESOLUTIONS.join(', ')}, not "${request.resolution}"` };
+    }
+    try {
+      const closed = await this.repository().close(id, {
+        resolution: request.resolution as Resolution,
+        reason: request.reason,
+        by: operator,
+        at: this.now().toISOString(),
+        ...(request.duplicateOf ? { duplicateOf: request.duplicateOf } : {}),
+      });
+      // What the console itself changed is re-read at once, not at the next refresh.
+      await refreshIds(this.index, this.investigationTables, [id]);
+      return { ok: true, message: `closed ${id} as ${closed.resolution ?? request.resolution}`, detail: closed };
+    } catch (err) {
+      if (err instanceof SoclessError) return { ok: false, message: err.message };
+      throw err;
+    }
+  }
+
+  /** The accounts registry (paged Scan), each item checked. */
+  private async registry() {
+    const items: Array<Record<string, unknown>> = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.documents.send(
+        new ScanCommand({ TableName: this.options.tables.accounts, ...(start ? { ExclusiveStartKey: start } : {}) }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items.flatMap((item) => {
+      const parsed = AccountRecordSchema.safeParse(item);
+      return parsed.success ? [parsed.data] : [];
+    });
+  }
+
+  async accounts(): Promise<readonly ConsoleAccount[]> {
+    const records = await this.registry();
+    const limit = pLimit(8);
+    return Promise.all(
+      records.map((r) =>
+        limit(async () => {
+          const last = await lastEventAt(this.documents, this.options.tables.events, r.accountId);
+          const effective = effectiveMode(this.options.config, r);
+          return {
+            accountId: r.accountId,
+            ...(r.name ? { name: r.name } : {}),
+            // The registry keeps OU ids (Organizations names are not copied into it).
+            ouPath: r.ouPath,
+            mode: r.mode,
+            modeSource:
+              effective.mode === r.mode
+                ? effective.source
+                : `registry (the configuration now says ${effective.mode} from ${effective.source}; the next registry sync applies it)`,
+            ...(last ? { lastEventAt: last } : {}),
+            // What the registry holds about the account: its Organizations status (spoke stacks are not recorded there).
+            spoke: { status: r.status ?? 'unknown' },
+          };
+        }),
+      ),
+    );
+  }
+
+  async playbooks(): Promise<readonly ConsolePlaybook[]> {
+    return this.playbookList.map((p) => ({
+      name: p.name,
+      workflow: p.workflow,
+      triggers: p.triggers,
+      integrations: p.integrations,
+      compiled: p,
+    }));
+  }
+
+  /** The state machine of a playbook in the hub account and region. */
+  stateMachineArn(playbook: string): string {
+    const { region, config } = this.options;
+    return `arn:${partitionOf(region)}:states:${region}:${config.hubAccountId}:stateMachine:${STATE_MACHINE_PREFIX}${playbook}`;
+  }
+
+  async recentExecutions(playbook: string, limit: number): Promise<readonly ConsoleExecutionSummary[]> {
+    const max = Math.min(Math.max(0, Math.floor(limit)), 100);
+    if (max === 0) return [];
+    const out = await this.sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: this.stateMachineArn(playbook), maxResults: max }),
+    );
+    // ListExecutions lists newest first.
+    return (out.executions ?? []).map((e) => ({
+      arn: String(e.executionArn),
+      playbook,
+      name: String(e.name),
+      status: SFN_STATUS[String(e.status)] ?? 'RUNNING',
+      ...(e.startDate ? { startedAt: e.startDate.toISOString() } : {}),
+      ...(e.stopDate ? { stoppedAt: e.stopDate.toISOString() } : {}),
+    }));
+  }
+}
+
+/** A refresh reads from a minute before it started: receipts written while it ran are read again, not missed. */
+function sinceMargin(at: Date): string {
+  return new Date(at.getTime() - 60_000).toISOString();
+}
+
+function summaryOf(d: DescribeExecutionCommandOutput, playbook: string): ConsoleExecutionSummary {
+  const input = d.input ? (parseRaw(d.input) as { artifacts?: { investigation_id?: unknown } }) : undefined;
+  const investigationId = input?.artifacts?.investigation_id;
+  return {
+    arn: String(d.executionArn),
+    playbook,
+    name: String(d.name),
+    status: SFN_STATUS[String(d.status)] ?? 'RUNNING',
+    ...(d.startDate ? { startedAt: d.startDate.toISOString() } : {}),
+    ...(d.stopDate ? { stoppedAt: d.stopDate.toISOString() } : {}),
+    ...(typeof investigationId === 'string' ? { investigationId } : {}),
+  };
+}
+
+/**
+ * Steps from a Step Functions history, oldest first: every `…StateEntered` starts a step with its input, the
+ * matching `…StateExited` gives its output; a failure event (TaskFailed, LambdaFunctionFailed, …Failed with an
+ * error) before the exit is the step's error, and a step left without an exit in a stopped execution failed.
+ */
+export function historySteps(events: readonly HistoryEvent[], waitingState?: string): ConsoleStep[] {
+  const steps: Array<{ -readonly [K in keyof ConsoleStep]: ConsoleStep[K] }> = [];
+  const open = new Map<string, number>();
+  let current: number | undefined;
+  let ended = false;
+  for (const e of events) {
+    const type = e.type ?? '';
+    if (type.endsWith('StateEntered') && e.stateEnteredEventDetails) {
+      const name = e.stateEnteredEventDetails.name ?? '';
+      current = steps.length;
+      open.set(name, current);
+      steps.push({
+        state: name,
+        ...(e.timestamp ? { enteredAt: e.timestamp.toISOString() } : {}),
+        status: 'running',
+        ...(e.stateEnteredEventDetails.input !== undefined
+          ? { input: parseRaw(e.stateEnteredEventDetails.input) }
+          : {}),
+      });
+      continue;
+    }
+    if (type.endsWith('StateExited') && e.stateExitedEventDetails) {
+      const at = open.get(e.stateExitedEventDetails.name ?? '');
+      const step = at === undefined ? undefined : steps[at];
+      if (step) {
+        step.output =
+          e.stateExitedEventDetails.output !== undefined ? parseRaw(e.stateExitedEventDetails.output) : undefined;
+        step.status = step.error ? 'failed' : 'succeeded';
+        // A failure that a Catch handled: the state failed, its output is what the Catch passed on.
+        if (step.output === undefined) delete step.output;
+      }
+      continue;
+    }
+    if (type.startsWith('Execution') && type !== 'ExecutionStarted') ended = true;
+    const failure = failureOf(e);
+    const step = current === undefined ? undefined : steps[current];
+    // A retried attempt that then succeeded: the step did not fail.
+    if (step && (type === 'TaskSucceeded' || type === 'LambdaFunctionSucceeded')) delete step.error;
+    if (failure && step && step.status === 'running' && !type.startsWith('Execution')) step.error = failure;
+  }
+  for (const step of steps) {
+    if (step.status === 'running' && step.error) step.status = 'failed';
+    else if (step.status === 'running' && ended) step.status = 'failed';
+  }
+  if (waitingState) {
+    for (let i = steps.length - 1; i >= 0; i--) {
+      const step = steps[i];
+      if (step?.state === waitingState && step.status === 'running') {
+        step.status = 'waiting';
+        break;
+      }
+    }
+  }
+  return steps;
+}
+
+function failureOf(e: HistoryEvent): { name: string; message: string } | undefined {
+  const details =
+    e.taskFailedEventDetails ??
+    e.lambdaFunctionFailedEventDetails ??
+    e.taskTimedOutEventDetails ??
+    e.lambdaFunctionTimedOutEventDetails ??
+    e.activityFailedEventDetails;
+  if (!details) return undefined;
+  return { name: details.error ?? 'Error', message: details.cause ?? '' };
+}
