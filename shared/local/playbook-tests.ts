@@ -4,7 +4,9 @@
  *
  * A case: `{ description, event: "<file in ../events/>" | {inline event}, account?: {id, mode, name?, email?,
  * tags?, ouPath?}, seedRegistry?: boolean, mocks?: {State: result | {error, cause}}, interactions?: {State:
- * "approve" | "reject"}, expect: {status, states, output?, notifications?} }`.
+ * "approve" | "reject"}, expect: {status, states, output?, results?, notifications?} }`. `expect.results` is a subset
+ * of each state's saved result, by state name: what the integration returned after resolving its parameters, as
+ * later states read it (`context.results.<State>`); a mocked state saves none.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -22,6 +24,7 @@ import { compilePlaybook } from '../playbook/compile.ts';
 import type { PlaybookVariables } from '../playbook/dialect.ts';
 import { loadPlaybookSources, type PlaybookSource } from '../playbook/loader.ts';
 import { AccountsRepository } from '../store/accounts.ts';
+import { ResultsRepository } from '../store/results.ts';
 import { LocalCallbackStore } from './callback-store.ts';
 import { startLocalDynamo } from './dynalite.ts';
 import { type LocalExecutionResult, runLocalExecution } from './executor.ts';
@@ -58,6 +61,7 @@ export const PlaybookTestCaseSchema = z
         status: StatusSchema,
         states: z.array(z.string()),
         output: z.unknown().optional(),
+        results: z.record(z.string(), z.unknown()).optional(),
         notifications: z.array(z.record(z.string(), z.unknown())).optional(),
       })
       .strict(),
@@ -253,6 +257,14 @@ async function runCase(
     }
     if (want.output !== undefined) {
       failures.push(...subsetMismatches(result.output, want.output).map((m) => `output ${m}`));
+    }
+    if (want.results !== undefined) {
+      const saved = await new ResultsRepository(dynamo.client, 'results').listByExecution(result.executionArn);
+      for (const [state, expected] of Object.entries(want.results)) {
+        const record = saved.find((r) => r.state === state);
+        if (!record) failures.push(`results.${state}: no result was saved for it`);
+        else failures.push(...subsetMismatches(record.result, expected, `$.${state}`).map((m) => `results ${m}`));
+      }
     }
     if (want.notifications !== undefined) {
       const sent = deps.notifier.sent;
