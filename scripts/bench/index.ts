@@ -1,3 +1,4 @@
+import { consoleBenchmark } from './console.ts';
 import { costBenchmark } from './cost.ts';
 import { latencyBenchmark } from './latency.ts';
 import { orgScanBenchmark } from './org-scan.ts';
@@ -20,4 +21,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   orgScanBenchmark,
   costBenchmark,
   latencyBenchmark,
+  consoleBenchmark,
 ];
