@@ -70,7 +70,8 @@ export async function launchBrowser(): Promise<Browser> {
 /** A fresh context (its own cookie jar) at the README screenshots' size. */
 export async function newContext(browser: Browser): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  context.setDefaultTimeout(10_000);
+  // Generous: CI runs the whole suite on two cores at once.
+  context.setDefaultTimeout(20_000);
   return context;
 }
 

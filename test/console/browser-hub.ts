@@ -174,8 +174,11 @@ export interface ConsoleHubFixture {
   close(): Promise<void>;
 }
 
+/** The execution of `playbook` (or of its Express twin `<playbook>-express`, which auto-mode runs may use). */
 function executionOf(outcomes: Awaited<ReturnType<LocalHub['submit']>>, playbook: string): string {
-  const run = outcomes.flatMap((o) => o.runs).find((r) => r.playbook === playbook);
+  const run = outcomes
+    .flatMap((o) => o.runs)
+    .find((r) => r.playbook === playbook || r.playbook === `${playbook}-express`);
   if (!run?.arn) throw new Error(`no ${playbook} execution was started: ${JSON.stringify(outcomes)}`);
   return run.arn;
 }
