@@ -482,6 +482,20 @@ export function outputRef(call: string, field: string): string {
   return ref;
 }
 
+const OUTPUT_VALUE = /^<output-value:([a-z0-9-]+:[A-Za-z]+)\.([A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*)>$/;
+
+/**
+ * A value of a planned call's input that stands for any JSON value at a dotted path of an earlier call's output in
+ * the same session (`projects.0.environment.environmentVariables`). For values a plan must send back but must not
+ * hold, such as a CodeBuild project's plaintext environment variables: the plan, the write-ahead record and the
+ * outcome keep the reference; only the request sent at apply time carries the values, read just before.
+ */
+export function outputValue(call: string, path: string): string {
+  const ref = `<output-value:${call}.${path}>`;
+  if (!OUTPUT_VALUE.test(ref)) throw new Error(`outputValue: "${call}" / "${path}" is not a call key and dotted path`);
+  return ref;
+}
+
 /**
  * `input` with every output reference replaced by the value `outputs` holds; throws naming the reference when an
  * earlier call of this session did not produce it (e.g. a redriven run that resumed after the creating call:
@@ -489,6 +503,19 @@ export function outputRef(call: string, field: string): string {
  */
 export function resolveOutputRefs(input: unknown, outputs: ReadonlyMap<string, Record<string, unknown>>): unknown {
   if (typeof input === 'string') {
+    const v = OUTPUT_VALUE.exec(input);
+    if (v) {
+      let node: unknown = outputs.get(v[1] as string);
+      for (const key of (v[2] as string).split('.')) {
+        node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined;
+      }
+      if (node === undefined) {
+        throw new Error(
+          `${input}: no earlier ${v[1]} call of this session returned ${v[2]}; run the remediation again`,
+        );
+      }
+      return node;
+    }
     const m = OUTPUT_REF.exec(input);
     if (!m) return input;
     const value = outputs.get(m[1] as string)?.[m[2] as string];
