@@ -2,11 +2,21 @@
  * `socless console`: the operations console on 127.0.0.1, over a local hub (its own, or the tables a
  * `socless local --data DIR` run kept) or, with --aws, over the deployed hub read with the operator's credentials.
  */
-
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Command } from 'commander';
-import { assertPortFree, InputFileError, parsePortOption, withExamples } from '../cli-errors.ts';
+import {
+  assertPortFree,
+  CredentialsError,
+  InputFileError,
+  parsePortOption,
+  requireAwsCredentials,
+  UsageError,
+  withExamples,
+} from '../cli-errors.ts';
+import { AwsConsoleBackend, resolveConsoleTables } from '../console/aws-backend.ts';
 import type { ConsoleBackend } from '../console/backend.ts';
 import { LocalConsoleBackend, localOperator } from '../console/local-backend.ts';
 import { type ConsoleServer, serveConsole } from '../console/server.ts';
@@ -22,7 +32,32 @@ interface ConsoleOptions {
   org?: string;
   config?: string;
   events?: string;
+  aws?: boolean;
+  profile?: string;
+  region?: string;
+  eventsTable?: string;
+  dedupTable?: string;
+  resultsTable?: string;
+  remediationsTable?: string;
+  messageResponsesTable?: string;
+  accountsTable?: string;
+  vaultBucket?: string;
 }
+
+/** Flags that only mean something for one of the two modes. */
+const LOCAL_ONLY = ['data', 'org', 'events'] as const;
+const AWS_ONLY = [
+  'profile',
+  'region',
+  'eventsTable',
+  'dedupTable',
+  'resultsTable',
+  'remediationsTable',
+  'messageResponsesTable',
+  'accountsTable',
+  'vaultBucket',
+] as const;
+const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** The lines a started console prints: where to open it (with its token) and how to stop it. */
 export function consoleBanner(server: ConsoleServer, label: string, operator: string): string {
@@ -70,12 +105,49 @@ async function localBackend(opts: ConsoleOptions): Promise<{ backend: ConsoleBac
   return { backend, close: () => hub.close() };
 }
 
+/**
+ * The deployed hub, read with the operator's own credentials: the operator is the caller's IAM principal
+ * (GetCallerIdentity), never a value from a request.
+ */
+async function awsBackend(
+  opts: ConsoleOptions,
+): Promise<{ backend: ConsoleBackend; operator: string; close: () => Promise<void> }> {
+  if (opts.profile) process.env.AWS_PROFILE = opts.profile;
+  const config = loadRepoConfig(opts.config);
+  const region = opts.region ?? config.homeRegion;
+  const sts = new STSClient({ region });
+  await requireAwsCredentials(sts, opts.profile);
+  const identity = await sts.send(new GetCallerIdentityCommand({}));
+  if (!identity.Arn) throw new CredentialsError('GetCallerIdentity returned no ARN for these credentials');
+  const tables = await resolveConsoleTables(
+    {
+      ...(opts.eventsTable ? { events: opts.eventsTable } : {}),
+      ...(opts.dedupTable ? { dedup: opts.dedupTable } : {}),
+      ...(opts.resultsTable ? { results: opts.resultsTable } : {}),
+      ...(opts.remediationsTable ? { remediations: opts.remediationsTable } : {}),
+      ...(opts.messageResponsesTable ? { message_responses: opts.messageResponsesTable } : {}),
+      ...(opts.accountsTable ? { accounts: opts.accountsTable } : {}),
+    },
+    new CloudFormationClient({ region }),
+  );
+  const backend = new AwsConsoleBackend({
+    config,
+    region,
+    tables,
+    sts,
+    ...(opts.vaultBucket ? { vaultBucket: opts.vaultBucket } : {}),
+  });
+  await backend.start();
+  return { backend, operator: identity.Arn, close: async () => backend.stop() };
+}
+
 export function registerConsoleCommand(program: Command): void {
   withExamples(
     program.command('console'),
     'socless console',
     'socless console --data .local/hub',
     'socless console --events playbooks/guardduty-triage/events',
+    'socless console --aws --profile security-admin --region eu-west-1',
   )
     .description(
       'the operations console in a browser on 127.0.0.1: investigations, executions with their path, approvals, accounts, playbooks',
@@ -88,11 +160,31 @@ export function registerConsoleCommand(program: Command): void {
     .option('--org <file>', 'simulated organization (default: scripts/local/sample-org.json)')
     .option('--config <file>', 'socless configuration JSON (default: cdk.json context "socless")')
     .option('--events <path>', 'event file or folder the local hub processes first (default: none)')
+    .option('--aws', "the deployed hub: its tables and Step Functions, with this shell's AWS credentials")
+    .option('--profile <name>', 'with --aws: AWS profile (default: the default credential chain)')
+    .option('--region <region>', 'with --aws: the hub region (default: the configuration home region)')
+    .option('--events-table <name>', 'with --aws: the events table (default: hub stack output)')
+    .option('--dedup-table <name>', 'with --aws: the dedup table (default: hub stack output)')
+    .option('--results-table <name>', 'with --aws: the results table (default: hub stack output)')
+    .option('--remediations-table <name>', 'with --aws: the remediations table (default: hub stack output)')
+    .option('--message-responses-table <name>', 'with --aws: the interactions table (default: hub stack output)')
+    .option('--accounts-table <name>', 'with --aws: the accounts registry table (default: hub stack output)')
+    .option(
+      '--vault-bucket <name>',
+      'with --aws: the vault bucket, to show raw events kept there (stack output VaultBucketName)',
+    )
     .action(async (opts: ConsoleOptions) => {
       const port = parsePortOption(opts.port);
+      const wrong = (opts.aws ? LOCAL_ONLY : AWS_ONLY).filter((k) => opts[k] !== undefined);
+      if (wrong.length > 0) {
+        throw new UsageError(
+          `${wrong.map(flagOf).join(', ')}: ${opts.aws ? 'only for the local hub (leave out --aws)' : 'only with --aws'}`,
+        );
+      }
       await assertPortFree(port);
-      const { backend, close } = await localBackend(opts);
-      const operator = localOperator();
+      const { backend, close, operator } = opts.aws
+        ? await awsBackend(opts)
+        : { ...(await localBackend(opts)), operator: localOperator() };
       let server: ConsoleServer;
       try {
         server = await serveConsole(backend, { port, operator });
