@@ -6,6 +6,7 @@
  * principal, then SendTaskSuccess; a close re-read into the index at once).
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
@@ -15,7 +16,7 @@ import {
   SendTaskSuccessCommand,
   SFNClient,
 } from '@aws-sdk/client-sfn';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -410,6 +411,56 @@ describe('AwsConsoleBackend', () => {
       expect.objectContaining({ id: 'inv-1', resolution: 'false-positive', closedByName: 'aws:alice' }),
     ]);
     expect(await b.close('inv-1', { resolution: 'nope', reason: 'x' }, 'aws:alice')).toMatchObject({ ok: false });
+  });
+});
+
+describe('AwsConsoleBackend actions and reads through shared code', () => {
+  it('refuses an undo of an execution that applied nothing (the remediations table, queried by execution)', async () => {
+    ddb.on(QueryCommand, { TableName: TABLE_NAMES.remediations }).resolves({ Items: [] });
+    const result = await backend().undo(ARN, 'aws:alice');
+    expect(result).toMatchObject({ ok: false, message: expect.stringContaining('applied no remediation') });
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+      TableName: TABLE_NAMES.remediations,
+      ExpressionAttributeValues: { ':e': ARN },
+    });
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  });
+
+  it('reads a raw event offloaded to the vault with the operator credentials', async () => {
+    const s3 = mockClient(S3Client);
+    try {
+      ddb.on(GetCommand, { TableName: TABLE_NAMES.events }).resolves({
+        Item: opener('inv-1', '111111111111', '2026-12-01T00:00:00.000Z', {
+          rawRef: { bucket: 'hub-vault', key: 'raw/inv-1.json' },
+        }),
+      });
+      ddb.on(GetCommand, { TableName: TABLE_NAMES.dedup }).resolves({});
+      ddb.on(QueryCommand).resolves({ Items: [{ id: 'inv-1' }] });
+      // The SDK's stream body, as far as the backend reads it.
+      s3.on(GetObjectCommand).resolves({
+        Body: { transformToString: async () => '{"title":"<b>raw</b>"}' },
+      } as never);
+      const b = new AwsConsoleBackend({
+        config,
+        region: REGION,
+        tables: TABLE_NAMES,
+        vaultBucket: 'hub-vault',
+        documents: createDocumentClient({ region: REGION }),
+        sfn: new SFNClient({ region: REGION }),
+        s3: new S3Client({ region: REGION }),
+        refreshMs: 0,
+        playbooks: [],
+      });
+      const shown = await b.investigation('inv-1');
+      expect(shown?.raw).toEqual({ title: '<b>raw</b>' });
+      expect(shown?.normalized).not.toHaveProperty('rawRef');
+      expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({
+        Bucket: 'hub-vault',
+        Key: 'raw/inv-1.json',
+      });
+    } finally {
+      s3.restore();
+    }
   });
 });
 
