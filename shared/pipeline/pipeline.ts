@@ -23,6 +23,7 @@ import type {
   EventUpdate,
   ExecutionRef,
 } from './types.ts';
+import { dispatchTarget, EXPRESS_VARIANTS } from './workflow-variants.ts';
 
 /** Everything the pipeline talks to, injected so the Lambda, the local hub and tests share the code. */
 export interface PipelineDeps {
@@ -309,15 +310,20 @@ export async function advance(
         }
       : {};
   const mode = await deps.accountMode(event.account);
-  const already = new Map((record.executions ?? []).filter((e) => e.arn).map((e) => [e.playbook, e]));
+  const already = new Map((record.executions ?? []).map((e) => [e.playbook, e]));
   const executions: ExecutionRef[] = [];
   const failures: string[] = [];
-  for (const playbook of playbooks) {
-    const done = already.get(playbook);
-    if (done) {
-      executions.push(done);
+  for (const routed of playbooks) {
+    // A re-drive keeps the playbook an earlier attempt started (its reply may have been lost), of either workflow,
+    // even if the mode has changed since: one remediation workflow per finding.
+    const twin = EXPRESS_VARIANTS[routed]?.playbook;
+    const earlier = already.get(routed) ?? (twin ? already.get(twin) : undefined);
+    if (earlier?.arn) {
+      executions.push(earlier);
       continue;
     }
+    // One execution per routed playbook: its Express twin where the mode never asks a person (workflow-variants.ts).
+    const playbook = earlier?.playbook ?? dispatchTarget(routed, mode, event, deps.router.playbooks);
     const name = executionName(event.id, playbook);
     const input = executionInputForEvent(event, {
       playbook,

@@ -211,7 +211,9 @@ describe('measured profiles', () => {
     expect(first?.cls).toBe('remediated');
     expect(first?.dynamo.endpoint['events/PutItem']?.calls).toBeGreaterThan(0);
     expect(first?.dynamo.playbooks['results/PutItem']?.calls).toBeGreaterThan(0);
-    expect(first?.executions[0]?.workflow).toBe('standard');
+    // A critical finding in an auto account: the Express twin runs it (Standard only where a person is asked).
+    expect(first?.executions[0]?.playbook).toBe('remediate-finding-express');
+    expect(first?.executions[0]?.workflow).toBe('express');
     expect(first?.executions[0]?.transitions).toBeGreaterThan(0);
     expect(Object.values(first?.executions[0]?.invocations ?? {}).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(again?.cls).toBe('duplicate');

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { emitOutcomeMetrics } from '../../../hub/functions/endpoint-metrics.ts';
 import type { CompiledPlaybook, WorkflowType } from '../../../shared/deploy-model.ts';
 import { processInput } from '../../../shared/pipeline/pipeline.ts';
+import { EXPRESS_VARIANTS } from '../../../shared/pipeline/workflow-variants.ts';
 import { LocalHub } from '../../local/hub.ts';
 import { addDynamo, countDynamo, countVault, type DynamoCounts } from './counters.ts';
 import { APPLY_SAMPLE, type ApplyProfile, measureApply } from './remediation.ts';
@@ -190,7 +191,9 @@ export async function measureEventProfiles(
   const start = hub.dispatcher.start.bind(hub.dispatcher);
   hub.dispatcher.start = async (request) => {
     inputs.set(request.name, Buffer.byteLength(JSON.stringify(request.input)));
-    if (current === APPLY_SAMPLE && request.playbook === 'remediate-finding') applyInput ??= request.input;
+    // The remediation flow of either workflow (the Express twin runs it for off, dry-run and auto accounts).
+    const remediation = ['remediate-finding', EXPRESS_VARIANTS['remediate-finding']?.playbook];
+    if (current === APPLY_SAMPLE && remediation.includes(request.playbook)) applyInput ??= request.input;
     return start(request);
   };
   const snapshot = () => JSON.parse(JSON.stringify(dynamo.counts)) as DynamoCounts;
