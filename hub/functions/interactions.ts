@@ -42,7 +42,11 @@ import {
   REASON_BLOCK_ID,
   REJECT_ACTION_ID,
 } from '../../shared/integrations/slack-blocks.ts';
-import { soclessConfirmationOutput, soclessResponseOutput } from '../../shared/integrations/socless-answers.ts';
+import {
+  soclessConfirmationOutput,
+  soclessResponseOutput,
+  soclessStateOutput,
+} from '../../shared/integrations/socless-answers.ts';
 import { TABLES } from '../../shared/tables.ts';
 import {
   createDocumentClient,
@@ -396,7 +400,8 @@ async function deliverAnswer(
       const output = soclessConfirmationOutput(String(item.state), answer);
       await tasks.succeed(item.taskToken, JSON.stringify(output));
     } else if (answer.decision === 'approve') {
-      await tasks.succeed(item.taskToken, JSON.stringify(result));
+      const output = item.soclessCompat ? soclessStateOutput(String(item.state), result) : result;
+      await tasks.succeed(item.taskToken, JSON.stringify(output));
     } else {
       await tasks.fail(item.taskToken, REJECTED_ERROR, JSON.stringify(result));
     }

@@ -29,6 +29,11 @@ export interface MessageResponseItem {
    * `socless-response`: a text reply (PromptForResponse), resumed with `text`.
    */
   readonly answerShape?: 'socless-confirmation' | 'socless-response';
+  /**
+   * Asked by a SOCless-style playbook: an approval resumes it with SOCless data, the answer both under the state's
+   * name and flattened into `results` (`$.results.decision`, `$.results.<State>.decision`).
+   */
+  readonly soclessCompat?: boolean;
   readonly slackChannel?: string;
   readonly slackTs?: string;
   readonly answeredAt?: string;

@@ -5,6 +5,19 @@
  * The interactions function (deployed) and the local executor both build it here.
  */
 
+/**
+ * SOCless data for any answer a state resumes with (a native Interaction such as request_approval in a
+ * SOCless-style playbook): the answer both under the state's name and flattened, as SOCless returns a Task's
+ * result. An answer already in that shape (it has the state's key) is returned as it is.
+ */
+export function soclessStateOutput(state: string, answer: unknown): unknown {
+  if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) return answer;
+  const r = answer as Record<string, unknown>;
+  const nested = r[state];
+  if (typeof nested === 'object' && nested !== null && !Array.isArray(nested)) return r;
+  return { [state]: r, ...r };
+}
+
 /** What the answered state returns: `{<State>: r, ...r}`. */
 export function soclessConfirmationOutput(
   state: string,

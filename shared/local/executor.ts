@@ -16,7 +16,11 @@ import {
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
 import type { IntegrationHandler } from '../integration-runtime/handler.ts';
-import { soclessConfirmationOutput, soclessResponseOutput } from '../integrations/socless-answers.ts';
+import {
+  soclessConfirmationOutput,
+  soclessResponseOutput,
+  soclessStateOutput,
+} from '../integrations/socless-answers.ts';
 import { INTERACTION_REJECTED_ERROR, type LocalCallbackStore } from './callback-store.ts';
 
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -302,7 +306,8 @@ export async function runLocalExecution(
           throw new Error(`state "${state}": PromptForResponse was answered without a reply`);
         return soclessResponseOutput(state, { text, responder: String(a.responder ?? 'local'), messageId: id });
       }
-      if (!confirmation) return answer;
+      // A native Interaction in a SOCless-style playbook resumes with SOCless data, as a Task's result does.
+      if (!confirmation) return meta.compat === 'socless' ? soclessStateOutput(state, answer) : answer;
       const responder = String((answer as JsonObject | undefined)?.responder ?? 'local');
       return soclessConfirmationOutput(state, { decision: 'approve', responder, messageId: id });
     } catch (err) {

@@ -3,7 +3,8 @@
  * `npx socless playbook test test/fixtures/socless/playbooks --config test/fixtures/socless/config.json` runs
  * them: on the local executor, the real socless_core against dynalite, Slack states mocked. Each case asserts what
  * the states saw and returned as the SOCless contract says (parameters resolved as socless_python does, results
- * flattened, errors at errors.<State>, the click of PromptForConfirmation branching).
+ * flattened, errors at errors.<State>, the click of PromptForConfirmation branching, a native Interaction's
+ * answer flattened like a Task's result).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,8 @@ describe('SOCless-style fixtures through socless playbook test', () => {
       .map((r) => `${r.playbook}: ${r.description}\n  ${r.failures.join('\n  ')}`);
     expect(failed).toEqual([]);
     expect(results.map((r) => `${r.playbook}/${r.file.split('/').at(-1)}`).sort()).toEqual([
+      'approve_fix/approved.json',
+      'approve_fix/rejected.json',
       'ask_reply/travel.json',
       'ask_reply/unexpected.json',
       'core_tour/known-owner.json',
@@ -63,7 +66,7 @@ describe('SOCless-style fixtures through socless playbook test', () => {
       },
     );
     if (!intake.ok) throw new Error(intake.reason);
-    for (const playbook of ['core_tour', 'slack_tour', 'ask_reply']) {
+    for (const playbook of ['core_tour', 'slack_tour', 'ask_reply', 'approve_fix']) {
       const event = JSON.parse(readFileSync(fixture(`playbooks/${playbook}/events/create-events.json`), 'utf8'));
       expect(event, playbook).toEqual(intake.items[0]?.envelope);
     }

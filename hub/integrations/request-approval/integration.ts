@@ -87,6 +87,8 @@ export const requestApproval = defineIntegration({
       expiresAt,
       ...(params.approvers.length > 0 ? { approvers: params.approvers } : {}),
       ...(hash ? { planHash: hash } : {}),
+      // A SOCless-style playbook reads the answer as SOCless data (flattened and under the state).
+      ...(ctx.soclessContext ? { soclessCompat: true } : {}),
     });
     const base = {
       message_id: messageId,
