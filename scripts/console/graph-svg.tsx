@@ -287,7 +287,7 @@ function Scope(props: { layout: Layout; dx: number; dy: number; path?: GraphPath
             data-kind={edge.kind}
             data-visited={visited ? 'true' : 'false'}
           >
-            <path d={d} marker-end={`url(#${props.marker})`} />
+            <path d={d} marker-end={`url(#${props.marker}${visited ? '-on' : ''})`} />
             {label ? (
               <text x={mid.x} y={mid.y} text-anchor="middle" class="edge-label">
                 <title>{label}</title>
@@ -377,8 +377,29 @@ export function GraphSvg(props: { graph: PlaybookGraph; path?: GraphPath | undef
       aria-label={`graph of playbook ${props.graph.name}`}
     >
       <defs>
-        <marker id={marker} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">
+        <marker
+          id={marker}
+          viewBox="0 0 10 10"
+          refX="9"
+          refY="5"
+          markerUnits="userSpaceOnUse"
+          markerWidth="9"
+          markerHeight="9"
+          orient="auto"
+        >
           <path d="M0,0 L10,5 L0,10 z" class="arrow" />
+        </marker>
+        <marker
+          id={`${marker}-on`}
+          viewBox="0 0 10 10"
+          refX="9"
+          refY="5"
+          markerUnits="userSpaceOnUse"
+          markerWidth="9"
+          markerHeight="9"
+          orient="auto"
+        >
+          <path d="M0,0 L10,5 L0,10 z" class="arrow arrow-on" />
         </marker>
       </defs>
       <Scope layout={layout} dx={0} dy={0} path={props.path} marker={marker} />
