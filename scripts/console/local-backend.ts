@@ -263,6 +263,8 @@ export class LocalConsoleBackend implements ConsoleBackend {
         at: new Date().toISOString(),
         ...(request.duplicateOf ? { duplicateOf: request.duplicateOf } : {}),
       });
+      // The hub reports the close too; re-reading it here does not depend on that.
+      this.changed([id]);
       await this.settled();
       return { ok: true, message: `closed ${id} as ${closed.resolution ?? request.resolution}`, detail: closed };
     } catch (err) {
