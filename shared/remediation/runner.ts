@@ -466,6 +466,12 @@ async function applyRecorded(
 ): Promise<RemediationOutcome> {
   const now = () => new Date();
   const claim = { investigationId: record.investigationId, remediationId: record.remediationId };
+  // A resumed run is in a new session: the reads it already made are made again (they change nothing), so a later
+  // call's output-value reference (e.g. CodeBuild's environment variables) resolves as it did the first time.
+  for (const i of record.applied) {
+    const done = record.planned[i] as PlannedCall;
+    if (CALLS[callKey(done)]?.write === false) await call(done);
+  }
   for (let i = record.applied.length; i < record.planned.length; i++) {
     try {
       await call(record.planned[i] as PlannedCall);

@@ -27,7 +27,8 @@ const event = finding({
 const ENV = { [REMEDIATION_SETTINGS_ENV]: JSON.stringify({ autoAllowed: ['codebuild-no-privileged-mode'] }) };
 
 /** A project with a plaintext secret and a Parameter Store variable; UpdateProject replaces the environment whole. */
-function projectFake() {
+function projectFake(failUpdates = 0) {
+  let failures = failUpdates;
   let environment: Record<string, unknown> = {
     type: 'LINUX_CONTAINER',
     image: 'aws/codebuild/standard:7.0',
@@ -44,6 +45,10 @@ function projectFake() {
   });
   codebuild.on(UpdateProjectCommand).callsFake((input) => {
     if (input.name !== 'image-builder') throw named('ResourceNotFoundException');
+    if (failures > 0) {
+      failures -= 1;
+      throw named('InternalFailure');
+    }
     environment = clone(input.environment) as Record<string, unknown>;
     return {};
   });
@@ -145,6 +150,43 @@ describe('codebuild-no-privileged-mode keeps no environment variable value', () 
         { name: 'DB_PASSWORD', value: '/builds/db-password' },
       ],
     });
+  });
+});
+
+describe('a resumed codebuild-no-privileged-mode run', () => {
+  let h: RemediateHarness;
+  beforeAll(async () => {
+    h = await startRemediateHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  afterEach(() => {
+    for (const m of ALL_MOCKS) m.reset();
+  });
+
+  it('reads the variables again in its new session before the UpdateProject it resumes at', async () => {
+    // The first attempt dies at UpdateProject, after the read was marked applied.
+    const snapshot = projectFake(1);
+    const initial = snapshot();
+    const executionId = 'arn:aws:states:eu-west-1:111111111111:execution:remediate-finding:codebuild-resume';
+    const run = (sessions: RecordingSessionFactory) =>
+      h.invoke({
+        mode: 'auto',
+        event,
+        executionId,
+        investigationId: 'inv-codebuild-resume',
+        env: ENV,
+        runtime: { sessions, records: h.records },
+      });
+    await expect(run(new RecordingSessionFactory())).rejects.toThrow('InternalFailure');
+    const [record] = await h.records.listByExecution(executionId);
+    expect(record).toMatchObject({ status: 'applying', applied: [0] });
+    // The retry (same execution) resumes at UpdateProject with the values read again, and none recorded.
+    const { remediation } = await run(new RecordingSessionFactory());
+    expect(remediation).toMatchObject({ effectiveAction: 'applied', verified: true });
+    expect(snapshot()).toEqual({ ...initial, privilegedMode: false });
+    expect(codebuild.commandCalls(BatchGetProjectsCommand).length).toBeGreaterThanOrEqual(3);
   });
 });
 
