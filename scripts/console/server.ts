@@ -317,7 +317,7 @@ export function createConsoleApp(backend: ConsoleBackend, options: ConsoleAppOpt
 export interface ServeConsoleOptions {
   /** 0 picks a free port. */
   readonly port: number;
-  /** Loopback only: 127.0.0.1 (the default) or localhost. */
+  /** The name the printed address uses: 127.0.0.1 (the default) or localhost; the socket binds 127.0.0.1 either way. */
   readonly host?: '127.0.0.1' | 'localhost';
   /** @default 32 random bytes, base64url */
   readonly token?: string;
@@ -350,8 +350,13 @@ export async function serveConsole(backend: ConsoleBackend, options: ServeConsol
     const s = serve({ fetch: app.fetch, port: options.port, hostname: '127.0.0.1' }, () => resolve(s));
     s.once('error', reject);
   });
-  bound = (server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${bound}`;
+  const address = server.address() as AddressInfo;
+  if (address.address !== '127.0.0.1') {
+    server.close();
+    throw new SoclessError(`the console bound ${address.address}, not 127.0.0.1: refusing to serve`);
+  }
+  bound = address.port;
+  const url = `http://${host}:${bound}`;
   return {
     url,
     openUrl: `${url}/?token=${token}`,

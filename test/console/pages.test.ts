@@ -48,6 +48,10 @@ describe('console pages render event strings as text', () => {
     // No start tag carries an event handler attribute (values are quoted with " escaped inside them).
     const attributes = [...html.matchAll(/<[a-zA-Z][^>]*>/g)].map((m) => m[0].replace(/"[^"]*"/g, '""'));
     expect(attributes.filter((a) => /\son[a-z]+=/i.test(a))).toEqual([]);
+    // The CSP allows no inline style or script: the pages use none.
+    expect(attributes.filter((a) => /\sstyle=/i.test(a))).toEqual([]);
+    expect(tags(html)).not.toContain('script');
+    expect(tags(html)).not.toContain('style');
   });
 
   it('shows the hostile finding title literally on the list and the investigation', async () => {
