@@ -163,6 +163,11 @@ export class AwsConsoleBackend implements ConsoleBackend {
   private refreshing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private ous = new Map<string, readonly string[]>();
+  /**
+   * Investigations the console acted on (an answer resumed their execution, an undo), re-read at every refresh
+   * until the time kept here: what their playbook does next is not a new receipt.
+   */
+  private readonly watched = new Map<string, number>();
 
   constructor(private readonly options: AwsConsoleOptions) {
     const region = options.region;
@@ -225,8 +230,10 @@ export class AwsConsoleBackend implements ConsoleBackend {
         await this.reload();
         return;
       }
+      const now = started.getTime();
+      for (const [id, until] of this.watched) if (until < now) this.watched.delete(id);
       const ids = await idsReceivedSince(this.investigationTables, this.since);
-      await refreshIds(this.index, this.investigationTables, ids);
+      await refreshIds(this.index, this.investigationTables, [...ids, ...this.watched.keys()]);
       this.since = sinceMargin(started);
     });
     return this.refreshing;
@@ -456,6 +463,8 @@ export class AwsConsoleBackend implements ConsoleBackend {
       },
       { provider: 'aws', id: responder },
     );
+    const investigationId = delivery.item?.investigationId;
+    if (typeof investigationId === 'string') this.watch(investigationId);
     if (delivery.statusCode >= 300) {
       return {
         ok: false,
@@ -469,7 +478,15 @@ export class AwsConsoleBackend implements ConsoleBackend {
     };
   }
 
+  /** Re-reads an investigation at every refresh for the next 15 minutes. */
+  private watch(id: string): void {
+    this.watched.set(id, this.now().getTime() + 15 * 60_000);
+  }
+
   async undo(executionArn: string, operator: string): Promise<ConsoleActionResult> {
+    const input = (await this.describe(executionArn).catch(() => undefined))?.input;
+    const started = input ? (parseRaw(input) as { artifacts?: { investigation_id?: unknown } } | undefined) : undefined;
+    if (typeof started?.artifacts?.investigation_id === 'string') this.watch(started.artifacts.investigation_id);
     try {
       const undone = await undoExecution({
         records: new RemediationRecordsRepository(this.documents, this.options.tables.remediations),

@@ -346,6 +346,29 @@ describe('AwsConsoleBackend', () => {
     });
   });
 
+  it('re-reads, at each refresh, the investigation whose execution the console answered', async () => {
+    ddb.on(ScanCommand).resolves({ Items: [] });
+    const b = backend();
+    await b.start();
+    sts.on(GetCallerIdentityCommand).resolves({ Arn: OPERATOR_ARN });
+    ddb.on(GetCommand, { TableName: TABLE_NAMES.message_responses }).resolves({
+      Item: { messageId: 'm-2', taskToken: 't-2', investigationId: 'inv-7', executionId: ARN, state: 'Ask_Approval' },
+    });
+    ddb.on(UpdateCommand).resolves({});
+    sfn.on(SendTaskFailureCommand).resolves({});
+    expect(await b.answer('m-2', 'reject', 'aws:alice', 'not now')).toMatchObject({ ok: true });
+    expect(sfn.commandCalls(SendTaskFailureCommand)[0]?.args[0].input.taskToken).toBe('t-2');
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb.on(GetCommand, { TableName: TABLE_NAMES.events }).resolves({
+      Item: opener('inv-7', '111111111111', '2026-12-01T00:00:00.000Z', { investigationStatus: 'closed' }),
+    });
+    ddb.on(GetCommand, { TableName: TABLE_NAMES.dedup }).resolves({});
+    await b.refresh();
+    const reads = ddb.commandCalls(GetCommand).map((c) => c.args[0].input);
+    expect(reads).toContainEqual(expect.objectContaining({ TableName: TABLE_NAMES.events, Key: { id: 'inv-7' } }));
+    expect((await b.listInvestigations({ status: 'closed' }, 1, 10)).items.map((i) => i.id)).toEqual(['inv-7']);
+  });
+
   it("lists a playbook's recent executions from its state machine", async () => {
     sfn.on(ListExecutionsCommand).resolves({
       executions: [
