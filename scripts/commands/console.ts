@@ -26,7 +26,7 @@ import { readInputs } from '../local/inputs.ts';
 /** The port `socless console` listens on unless told otherwise (the local hub's API is on 4850). */
 export const DEFAULT_CONSOLE_PORT = 4860;
 
-interface ConsoleOptions {
+export interface ConsoleOptions {
   port: string;
   data?: string;
   org?: string;
@@ -141,6 +141,36 @@ async function awsBackend(
   return { backend, operator: identity.Arn, close: async () => backend.stop() };
 }
 
+/** A started console: its server, backend and operator; `close` stops the backend (the server is closed apart). */
+export interface StartedConsole {
+  readonly server: ConsoleServer;
+  readonly backend: ConsoleBackend;
+  readonly operator: string;
+  close(): Promise<void>;
+}
+
+/** Checks the flags, builds the backend (local hub or --aws) and serves the console; what the command runs. */
+export async function startConsole(opts: ConsoleOptions): Promise<StartedConsole> {
+  const port = parsePortOption(opts.port);
+  const wrong = (opts.aws ? LOCAL_ONLY : AWS_ONLY).filter((k) => opts[k] !== undefined);
+  if (wrong.length > 0) {
+    throw new UsageError(
+      `${wrong.map(flagOf).join(', ')}: ${opts.aws ? 'only for the local hub (leave out --aws)' : 'only with --aws'}`,
+    );
+  }
+  await assertPortFree(port);
+  const { backend, close, operator } = opts.aws
+    ? await awsBackend(opts)
+    : { ...(await localBackend(opts)), operator: localOperator() };
+  try {
+    const server = await serveConsole(backend, { port, operator });
+    return { server, backend, operator, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
 export function registerConsoleCommand(program: Command): void {
   withExamples(
     program.command('console'),
@@ -174,24 +204,7 @@ export function registerConsoleCommand(program: Command): void {
       'with --aws: the vault bucket, to show raw events kept there (stack output VaultBucketName)',
     )
     .action(async (opts: ConsoleOptions) => {
-      const port = parsePortOption(opts.port);
-      const wrong = (opts.aws ? LOCAL_ONLY : AWS_ONLY).filter((k) => opts[k] !== undefined);
-      if (wrong.length > 0) {
-        throw new UsageError(
-          `${wrong.map(flagOf).join(', ')}: ${opts.aws ? 'only for the local hub (leave out --aws)' : 'only with --aws'}`,
-        );
-      }
-      await assertPortFree(port);
-      const { backend, close, operator } = opts.aws
-        ? await awsBackend(opts)
-        : { ...(await localBackend(opts)), operator: localOperator() };
-      let server: ConsoleServer;
-      try {
-        server = await serveConsole(backend, { port, operator });
-      } catch (err) {
-        await close();
-        throw err;
-      }
+      const { server, backend, operator, close } = await startConsole(opts);
       process.stdout.write(consoleBanner(server, backend.label, operator));
       await serveUntilStopped(server, close);
       process.exit();

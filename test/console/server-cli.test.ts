@@ -4,8 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../scripts/cli.ts';
+import { startConsole } from '../../scripts/commands/console.ts';
+import { hubTableOutputKey } from '../../scripts/console/aws-backend.ts';
 
 interface Run {
   code: number;
@@ -80,6 +86,52 @@ describe('socless console', () => {
       expect(stderr).toMatch(/^error: .*AWS profile "nobody" is not defined/);
     } finally {
       rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('socless console --aws', () => {
+  it('serves the deployed hub as the caller of GetCallerIdentity, with table names from the hub stack outputs', async () => {
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAEXAMPLE';
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    delete process.env.AWS_PROFILE;
+    const callerArn = 'arn:aws:sts::111111111111:assumed-role/SecOps/alice';
+    const sts = mockClient(STSClient)
+      .on(GetCallerIdentityCommand)
+      .resolves({ Arn: callerArn, Account: '111111111111' });
+    const tables = ['events', 'dedup', 'results', 'remediations', 'message_responses', 'accounts'] as const;
+    const cfn = mockClient(CloudFormationClient)
+      .on(DescribeStacksCommand)
+      .resolves({
+        Stacks: [
+          {
+            StackName: 'SoclessHub',
+            CreationTime: new Date(),
+            StackStatus: 'CREATE_COMPLETE',
+            Outputs: tables.map((t) => ({ OutputKey: hubTableOutputKey(t), OutputValue: `hub-${t}` })),
+          },
+        ],
+      });
+    const ddb = mockClient(DynamoDBDocumentClient);
+    ddb.on(ScanCommand).resolves({ Items: [] });
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    const started = await startConsole({ port: '0', aws: true, region: 'eu-west-1' });
+    try {
+      expect(started.operator).toBe(callerArn);
+      expect(started.backend.label).toMatch(/^aws:\d{12}\/eu-west-1$/);
+      const scanned = ddb.commandCalls(ScanCommand).map((c) => c.args[0].input.TableName);
+      expect(scanned).toEqual(expect.arrayContaining(['hub-events', 'hub-accounts']));
+      const page = await fetch(`${started.server.url}/investigations`, {
+        headers: { authorization: `Bearer ${started.server.token}` },
+      });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain(`<span class="operator">${callerArn}</span>`);
+    } finally {
+      await started.server.close();
+      await started.close();
+      sts.restore();
+      cfn.restore();
+      ddb.restore();
     }
   });
 });
