@@ -1,3 +1,4 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { ExecutionStatus } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
 import { SoclessError } from '../../shared/errors.ts';
@@ -112,7 +113,10 @@ export function registerExecCommand(program: Command): void {
         `--playbook: no state machine ${PLAYBOOK_STATE_MACHINE_PREFIX}${opts.playbook} in the hub`,
       );
     }
-    const report = await findFailures({ sfn: aws.sfn, gates }, machines, since);
+    // Express playbooks (remediate-finding-express) have no history in Step Functions: their failures are read
+    // from their log groups.
+    const logs = new CloudWatchLogsClient(aws.settings);
+    const report = await findFailures({ sfn: aws.sfn, gates, logs }, machines, since);
     if (opts.json) {
       process.stdout.write(`${JSON.stringify({ since, ...report }, null, 2)}\n`);
     } else {

@@ -7,6 +7,7 @@
  * region, and "every playbook" is ListStateMachines filtered by that prefix. No stack output is needed.
  */
 import { createHash } from 'node:crypto';
+import { type CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeExecutionCommand,
   type ExecutionStatus,
@@ -102,14 +103,19 @@ export interface ExecutionFailure {
 /** The failures found, and what could not be read. */
 export interface FailuresReport {
   readonly failures: readonly ExecutionFailure[];
-  /** Express state machines: Step Functions keeps no history for them (see their CloudWatch Logs). */
+  /** Express state machines not read: Step Functions keeps no history for them (read from their logs when given). */
   readonly skipped: readonly string[];
   readonly errors: readonly string[];
 }
 
 /** Failed, timed-out and aborted executions since `since`, each with its failing state and error cause. */
 export async function findFailures(
-  deps: { readonly sfn: SFNClient; readonly gates: Pick<ApiGates, 'sfn'> },
+  deps: {
+    readonly sfn: SFNClient;
+    readonly gates: Pick<ApiGates, 'sfn'>;
+    /** Reads Express playbooks' failures from their log groups; without it they are listed as skipped. */
+    readonly logs?: CloudWatchLogsClient;
+  },
   machines: readonly PlaybookStateMachine[],
   since: string,
 ): Promise<FailuresReport> {
@@ -120,7 +126,16 @@ export async function findFailures(
   await Promise.all(
     machines.map(async (machine) => {
       if (machine.type === 'EXPRESS') {
-        skipped.push(machine.playbook);
+        // No history in Step Functions: read the failures from the machine's log group (ERROR with data).
+        if (!deps.logs) {
+          skipped.push(machine.playbook);
+          return;
+        }
+        try {
+          failures.push(...(await expressFailures(deps.logs, machine, sinceMs)));
+        } catch (err) {
+          errors.push(`FilterLogEvents ${expressLogGroup(machine.playbook)}: ${errorText(err)}`);
+        }
         return;
       }
       await Promise.all(
@@ -167,6 +182,84 @@ export async function findFailures(
   );
   failures.sort((a, b) => (b.stopDate ?? '').localeCompare(a.stopDate ?? ''));
   return { failures, skipped, errors };
+}
+
+/** The log group of a playbook's state machine (hub/constructs/playbook-state-machine.ts). */
+export function expressLogGroup(playbook: string): string {
+  return `/aws/vendedlogs/states/${PLAYBOOK_STATE_MACHINE_PREFIX}${playbook}`;
+}
+
+const EXECUTION_ENDS: Readonly<Record<string, string>> = {
+  ExecutionFailed: 'FAILED',
+  ExecutionTimedOut: 'TIMED_OUT',
+  ExecutionAborted: 'ABORTED',
+};
+
+/**
+ * Failed, timed-out and aborted Express executions since `sinceMs`, from the state machine's log group. Express
+ * playbooks log at ERROR with execution data (shared/state-machine-logging.ts): each failing run writes its
+ * error events (a task's failure with its error and cause, then ExecutionFailed) and nothing for the runs that
+ * succeed. ERROR-level events do not name states, so `failedState` is absent; when the TaskFailureHandler ended
+ * the run, the error and cause are the failed task's.
+ */
+export async function expressFailures(
+  logs: CloudWatchLogsClient,
+  machine: PlaybookStateMachine,
+  sinceMs: number,
+): Promise<ExecutionFailure[]> {
+  const byExecution = new Map<string, Array<{ type: string; at: number; error?: string; cause?: string }>>();
+  let token: string | undefined;
+  do {
+    const page = await logs.send(
+      new FilterLogEventsCommand({
+        logGroupName: expressLogGroup(machine.playbook),
+        startTime: sinceMs,
+        nextToken: token,
+      }),
+    );
+    for (const e of page.events ?? []) {
+      let entry: { type?: unknown; execution_arn?: unknown; event_timestamp?: unknown; details?: unknown };
+      try {
+        entry = JSON.parse(e.message ?? '') as typeof entry;
+      } catch {
+        continue;
+      }
+      if (typeof entry.type !== 'string' || typeof entry.execution_arn !== 'string') continue;
+      const details = (typeof entry.details === 'object' && entry.details !== null ? entry.details : {}) as {
+        error?: unknown;
+        cause?: unknown;
+      };
+      const list = byExecution.get(entry.execution_arn) ?? [];
+      list.push({
+        type: entry.type,
+        at: Number(entry.event_timestamp ?? e.timestamp ?? 0),
+        ...(typeof details.error === 'string' ? { error: details.error } : {}),
+        ...(typeof details.cause === 'string' ? { cause: details.cause } : {}),
+      });
+      byExecution.set(entry.execution_arn, list);
+    }
+    token = page.nextToken;
+  } while (token);
+  const failures: ExecutionFailure[] = [];
+  for (const [arn, events] of byExecution) {
+    events.sort((a, b) => a.at - b.at);
+    const end = events.find((e) => EXECUTION_ENDS[e.type]);
+    if (!end) continue;
+    // The TaskFailureHandler's own Fail state only points elsewhere: the task's failure before it says why.
+    const task = [...events].reverse().find((e) => !EXECUTION_ENDS[e.type] && (e.error || e.cause));
+    const source = end.error === TASK_FAILURE_ERROR && task ? task : end;
+    failures.push({
+      playbook: machine.playbook,
+      executionArn: arn,
+      // arn:<partition>:states:<region>:<account>:express:<state machine>:<name>:<id>
+      name: arn.split(':')[7] ?? '',
+      status: EXECUTION_ENDS[end.type] as string,
+      stopDate: new Date(end.at).toISOString(),
+      ...(source.error ? { error: source.error } : {}),
+      ...(source.cause ? { cause: source.cause } : {}),
+    });
+  }
+  return failures;
 }
 
 /**
