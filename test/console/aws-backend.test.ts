@@ -21,6 +21,7 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, UpdateCo
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { constructIdOf } from '../../hub/constructs/hub-tables.ts';
+import { authorizeResponder } from '../../hub/functions/interactions.ts';
 import {
   AwsConsoleBackend,
   type ConsoleTableNames,
@@ -484,6 +485,16 @@ describe('AwsConsoleBackend actions and reads through shared code', () => {
     } finally {
       s3.restore();
     }
+  });
+});
+
+describe('answers with AWS credentials', () => {
+  it('are allowed for an IAM principal ARN only (what GetCallerIdentity returns)', async () => {
+    expect(await authorizeResponder({}, { provider: 'aws', id: OPERATOR_ARN }, {})).toBeUndefined();
+    expect(await authorizeResponder({}, { provider: 'aws', id: `arn:aws:iam::${HUB}:user/bob` }, {})).toBeUndefined();
+    expect(await authorizeResponder({}, { provider: 'aws', id: 'aws:alice' }, {})).toBe(
+      '"aws:alice" is not an IAM principal ARN',
+    );
   });
 });
 
