@@ -154,23 +154,45 @@ function layoutScope(scope: GraphScope): Layout {
     return entry;
   };
 
-  // Order within each row by the mean position of the row's predecessors, then by discovery.
+  // Order within each row by the mean position of its neighbours in the row above (then below, then above again:
+  // the barycenter heuristic), rows being centred, ties kept in discovery order.
   const column = new Map<string, number>();
   const preds = new Map<string, string[]>();
+  const succs = new Map<string, string[]>();
   for (const [from, edges] of out) {
-    for (const edge of edges) if (!back.has(edge)) preds.set(edge.to, [...(preds.get(edge.to) ?? []), from]);
+    for (const edge of edges) {
+      if (back.has(edge)) continue;
+      preds.set(edge.to, [...(preds.get(edge.to) ?? []), from]);
+      succs.set(from, [...(succs.get(from) ?? []), edge.to]);
+    }
   }
-  for (const row of rows) {
-    if (!row) continue;
-    const key = (id: string) => {
-      const p = (preds.get(id) ?? []).map((q) => column.get(q)).filter((v): v is number => v !== undefined);
-      return p.length ? p.reduce((a, b) => a + b, 0) / p.length : Number.POSITIVE_INFINITY;
-    };
-    row.sort((a, b) => key(a) - key(b) || (discovery.get(a) ?? 0) - (discovery.get(b) ?? 0));
+  const place = (row: string[]) => {
     row.forEach((id, i) => {
-      column.set(id, i);
+      column.set(id, i - (row.length - 1) / 2);
     });
-  }
+  };
+  const sweep = (order: readonly (string[] | undefined)[], neighbours: Map<string, string[]>) => {
+    for (const row of order) {
+      if (!row) continue;
+      const key = (id: string) => {
+        const p = (neighbours.get(id) ?? []).map((q) => column.get(q)).filter((v): v is number => v !== undefined);
+        return p.length ? p.reduce((a, b) => a + b, 0) / p.length : (column.get(id) ?? Number.POSITIVE_INFINITY);
+      };
+      const keys = new Map(row.map((id) => [id, key(id)]));
+      row.sort(
+        (a, b) =>
+          (keys.get(a) ?? 0) - (keys.get(b) ?? 0) ||
+          (column.get(a) ?? 0) - (column.get(b) ?? 0) ||
+          (discovery.get(a) ?? 0) - (discovery.get(b) ?? 0),
+      );
+      place(row);
+    }
+  };
+  for (const row of rows) if (row) row.sort((a, b) => (discovery.get(a) ?? 0) - (discovery.get(b) ?? 0));
+  for (const row of rows) if (row) place(row);
+  sweep(rows, preds);
+  sweep([...rows].reverse(), succs);
+  sweep(rows, preds);
 
   const widths = rows.map(
     (row) => (row ?? []).reduce((sum, id) => sum + size(id).w, 0) + COL_GAP * ((row?.length ?? 1) - 1),

@@ -75,7 +75,9 @@ export function InvestigationsPage(props: {
       <p class="muted">
         {result.total === 0
           ? 'No investigation matches.'
-          : `${first}–${last} of ${result.total}, page ${result.page} of ${pages}`}
+          : result.items.length === 0
+            ? `Page ${result.page} is past the last page (${pages}) of ${result.total} investigations.`
+            : `${first}–${last} of ${result.total}, page ${result.page} of ${pages}`}
       </p>
       {result.items.length > 0 ? (
         <table class="list">
