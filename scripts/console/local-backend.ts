@@ -41,6 +41,9 @@ import {
   refreshIds,
 } from './investigation-index.ts';
 
+/** How long a page waits for the index to take in changes the hub reported before it answers (ms). */
+export const SETTLE_WAIT_MS = 100;
+
 export class LocalConsoleBackend implements ConsoleBackend {
   readonly label = 'local';
   private readonly tables: InvestigationTables;
@@ -119,7 +122,16 @@ export class LocalConsoleBackend implements ConsoleBackend {
 
   async listInvestigations(filter: InvestigationFilter, page: number, pageSize: number): Promise<InvestigationPage> {
     await this.load();
-    await this.settled();
+    // Changes reported so far are usually re-read in a few ms; under a flood of events the page does not wait
+    // for all of them (at most SETTLE_WAIT_MS), and shows them on the next load.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.settled(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, SETTLE_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
     return this.index.query(filter, page, pageSize);
   }
 

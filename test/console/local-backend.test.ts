@@ -53,6 +53,8 @@ describe('LocalConsoleBackend over a plan-only hub', () => {
   });
 
   it('lists what the repository lists, including investigations opened after the load, with counts and facets', async () => {
+    // What the hub reported is re-read (a page waits for that only so long: a loaded machine may take longer).
+    await backend.settled();
     const page = await backend.listInvestigations({}, 1, 50);
     const repo = await hub.investigationRecords().list({ limit: 1000 });
     expect(page.items.map((i) => i.id)).toEqual(repo.map((i) => i.id));
