@@ -6,7 +6,10 @@
  * tags?, ouPath?}, seedRegistry?: boolean, mocks?: {State: result | {error, cause}}, interactions?: {State:
  * "approve" | "reject"}, expect: {status, states, output?, results?, notifications?} }`. `expect.results` is a subset
  * of each state's saved result, by state name: what the integration returned after resolving its parameters, as
- * later states read it (`context.results.<State>`); a mocked state saves none.
+ * later states read it (`context.results.<State>`); a mocked state saves none. `expect.events` lists the events the
+ * run created (SOCless CreateEvents), in order, each a subset of `{source, detailType, detail}`: they are recorded,
+ * not routed. The run has the name the pipeline gives it (from the event id and the playbook), as integrations
+ * that tie a run to its event check.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -16,9 +19,11 @@ import { RemediationModeSchema } from '../config.ts';
 import type { CompiledPlaybook } from '../deploy-model.ts';
 import { jsonPath, type Problem, SoclessError } from '../errors.ts';
 import { normalizeEvent } from '../events/index.ts';
+import type { PlaybookEventEntry } from '../events/socless-create-events.ts';
 import type { Integration } from '../integration-runtime/define.ts';
 import { toLambdaHandler } from '../integration-runtime/handler.ts';
 import { executionInputForEvent } from '../pipeline/execution-input.ts';
+import { executionName as pipelineExecutionName } from '../pipeline/execution-name.ts';
 import type { IntegrationCatalog } from '../playbook/catalog.ts';
 import { compilePlaybook } from '../playbook/compile.ts';
 import type { PlaybookVariables } from '../playbook/dialect.ts';
@@ -62,6 +67,7 @@ export const PlaybookTestCaseSchema = z
         states: z.array(z.string()),
         output: z.unknown().optional(),
         results: z.record(z.string(), z.unknown()).optional(),
+        events: z.array(z.record(z.string(), z.unknown())).optional(),
         notifications: z.array(z.record(z.string(), z.unknown())).optional(),
       })
       .strict(),
@@ -184,7 +190,12 @@ async function runCase(
 
   const dynamo = await startLocalDynamo();
   try {
-    const deps = createLocalDeps({ documentClient: dynamo.client });
+    // Events the run creates (SOCless CreateEvents) are recorded for `expect.events`, not routed.
+    const created: PlaybookEventEntry[] = [];
+    const deps = {
+      ...createLocalDeps({ documentClient: dynamo.client }),
+      eventSink: { put: async (entries: readonly PlaybookEventEntry[]) => void created.push(...entries) },
+    };
     if (testCase.seedRegistry) {
       await new AccountsRepository(dynamo.client, 'accounts').put({
         accountId: account.id,
@@ -207,6 +218,8 @@ async function runCase(
           updatedAt: now.toISOString(),
           dedupKey: event.dedupKey,
           investigationId: event.id,
+          account: account.id,
+          region: event.region,
           playbooks: [playbook.name],
         },
       }),
@@ -224,7 +237,7 @@ async function runCase(
       }),
     );
 
-    const executionName = `test-${basename(file, '.json')}`;
+    const executionName = pipelineExecutionName(event.id, playbook.name);
     const input = executionInputForEvent(event, {
       playbook: playbook.name,
       executionName,
@@ -265,6 +278,15 @@ async function runCase(
         if (!record) failures.push(`results.${state}: no result was saved for it`);
         else failures.push(...subsetMismatches(record.result, expected, `$.${state}`).map((m) => `results ${m}`));
       }
+    }
+    if (want.events !== undefined) {
+      const events = created.map((e) => ({ source: e.Source, detailType: e.DetailType, detail: JSON.parse(e.Detail) }));
+      if (events.length !== want.events.length) {
+        failures.push(`events: expected ${want.events.length} created, got ${events.length}`);
+      }
+      want.events.forEach((e, i) => {
+        failures.push(...subsetMismatches(events[i], e, `$[${i}]`).map((m) => `events ${m}`));
+      });
     }
     if (want.notifications !== undefined) {
       const sent = deps.notifier.sent;

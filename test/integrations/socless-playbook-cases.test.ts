@@ -1,6 +1,7 @@
 /**
  * The SOCless-style fixtures' playbook test cases (test/fixtures/socless/playbooks/<name>/tests/*.json), run as
- * `npx socless playbook test test/fixtures/socless/playbooks --config test/fixtures/socless/config.json` runs
+ * `npx socless playbook test test/fixtures/socless/playbooks test/fixtures/socless/create-events --config
+ * test/fixtures/socless/config.json` runs
  * them: on the local executor, the real socless_core against dynalite, Slack states mocked. Each case asserts what
  * the states saw and returned as the SOCless contract says (parameters resolved as socless_python does, results
  * flattened, errors at errors.<State>, the click of PromptForConfirmation branching, a native Interaction's
@@ -22,7 +23,7 @@ describe('SOCless-style fixtures through socless playbook test', () => {
   it('pass every case', async () => {
     const config = loadConfigFile(fixture('config.json'));
     const results = await runPlaybookTests({
-      sources: loadPlaybookPath(fixture('playbooks')),
+      sources: [...loadPlaybookPath(fixture('playbooks')), ...loadPlaybookPath(fixture('create-events'))],
       integrations: INTEGRATIONS.values(),
       catalog: INTEGRATION_CATALOG,
       variables: playbookVariablesFrom(config),
@@ -38,6 +39,7 @@ describe('SOCless-style fixtures through socless playbook test', () => {
       'ask_reply/unexpected.json',
       'core_tour/known-owner.json',
       'core_tour/service-down.json',
+      'login_sweep/creates-events.json',
       'slack_tour/it-was-them.json',
       'slack_tour/no-analyst.json',
       'slack_tour/not-them.json',
