@@ -41,7 +41,18 @@ export interface InvestigationPage {
   };
 }
 
-export type ConsoleExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'WAITING';
+/**
+ * `UNKNOWN`: an execution of an earlier local hub process (a `--data` folder kept its tables, but a local execution
+ * does not outlive the process that ran it): only the results it saved are known, not how it ended.
+ */
+export type ConsoleExecutionStatus =
+  | 'RUNNING'
+  | 'SUCCEEDED'
+  | 'FAILED'
+  | 'TIMED_OUT'
+  | 'ABORTED'
+  | 'WAITING'
+  | 'UNKNOWN';
 
 /** One execution of a playbook, as the investigation and playbook pages list it. */
 export interface ConsoleExecutionSummary {
