@@ -200,3 +200,12 @@ describe('approvals, accounts and playbooks pages', () => {
     expect(one).toContain('data-testid="execution-link" data-status="FAILED"');
   });
 });
+
+describe('JSON blocks', () => {
+  it('show DynamoDB sets as arrays and big numbers as digits', async () => {
+    const { Json } = await import('../../scripts/console/pages/layout.tsx');
+    const html = String(await Json({ value: { tags: new Set(['a', '<b>']), n: 12345678901234567890n } }));
+    expect(html).toContain('&quot;tags&quot;: [\n    &quot;a&quot;,\n    &quot;&lt;b&gt;&quot;\n  ]');
+    expect(html).toContain('&quot;n&quot;: &quot;12345678901234567890&quot;');
+  });
+});

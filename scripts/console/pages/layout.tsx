@@ -91,9 +91,16 @@ export function ErrorPage(props: { ctx?: PageContext | undefined; status: number
   );
 }
 
+/** JSON.stringify's replacer for what DynamoDB reads can hold: sets (string and number sets) and big numbers. */
+function jsonSafe(_key: string, value: unknown): unknown {
+  if (value instanceof Set) return [...value];
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
 /** Pretty JSON in a <pre>, as text. */
 export function Json(props: { value: unknown; testid?: string }) {
-  const text = props.value === undefined ? '(none)' : JSON.stringify(props.value, null, 2);
+  const text = props.value === undefined ? '(none)' : JSON.stringify(props.value, jsonSafe, 2);
   return (
     <pre class="json" data-testid={props.testid}>
       {text}
