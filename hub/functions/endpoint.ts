@@ -56,6 +56,7 @@ import {
 import { createRouter } from '../../shared/pipeline/router.ts';
 import { HubSessionLedger } from '../../shared/remediation/session-ledger.ts';
 import { AccountsRepository } from '../../shared/store/accounts.ts';
+import { InvestigationsRepository } from '../../shared/store/investigations.ts';
 import { TABLES } from '../../shared/tables.ts';
 import { emitOutcomeMetrics, knownMetricSources, type MetricSink, registeredAccounts } from './endpoint-metrics.ts';
 import { createDocumentClient, jsonResponse, requestBody, requireEnv, SecretsManagerClient } from './http.ts';
@@ -346,6 +347,9 @@ export function pipelineFromEnv(env: NodeJS.ProcessEnv, routes: readonly Route[]
     verifyHubSession: (claim) => ledger.verify(claim),
     // The state machines are the hub's: their ARN prefix names the hub account.
     hubAccountId: vars.stateMachinePrefix.split(':')[4] ?? '',
+    // A Security Hub custom action `accept-risk` closes the investigation as `socless investigation close` would.
+    closeInvestigation: (id, request) =>
+      new InvestigationsRepository(documents, vars.eventsTable, vars.dedupTable).close(id, request),
   };
 }
 

@@ -10,6 +10,7 @@ import { genericNormalizer } from './generic.ts';
 import { guardDutyNormalizer } from './guardduty.ts';
 import { type EventNormalizer, sourceMatches } from './normalizer.ts';
 import { securityHubAsffNormalizer } from './securityhub-asff.ts';
+import { securityHubCustomActionNormalizer } from './securityhub-custom-action.ts';
 import { securityHubOcsfNormalizer } from './securityhub-ocsf.ts';
 import { playbookEventNormalizer } from './socless-create-events.ts';
 import type { InputLimits, NormalizeResult } from './types.ts';
@@ -18,6 +19,7 @@ import { webhookEnvelopeNormalizer } from './webhook.ts';
 /** Every source-specific normalizer; events none of them claims go to the generic one. */
 export const NORMALIZERS: readonly EventNormalizer[] = [
   securityHubAsffNormalizer,
+  securityHubCustomActionNormalizer,
   securityHubOcsfNormalizer,
   guardDutyNormalizer,
   configRulesNormalizer,

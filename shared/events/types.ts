@@ -130,6 +130,19 @@ export const SecurityEventOriginSchema = z.object({
    * investigation, how many playbook hops it is from a real event, and each creating run's playbook and dedup key
    * (the pipeline does not start a playbook again for a dedup key it already ran for in the chain).
    */
+  /**
+   * Set on a finding an analyst sent to one of SOCless's Security Hub custom actions (shared/remediation/
+   * custom-actions.ts): the decision, the action's ARN (checked to be SOCless's own, in the sending account and
+   * region), and who is recorded as having chosen it. Security Hub puts no principal in the event, so `by` names
+   * the action and the account, never a person: `Security Hub custom action <ARN> in account <envelope account>`.
+   */
+  customAction: z
+    .object({
+      decision: z.enum(['remediate', 'dry-run', 'accept-risk']),
+      actionArn: z.string(),
+      by: z.string(),
+    })
+    .optional(),
   playbookRun: z
     .object({
       playbook: z.string(),

@@ -70,6 +70,20 @@ export function foreignClaims(event: SecurityEvent): AccountClaim[] {
 export async function checkAccountTrust(event: SecurityEvent, trust: AccountTrust): Promise<HeldEvent | undefined> {
   const origin = event.origin;
   if (origin?.source.startsWith(PLAYBOOK_EVENT_SOURCE_PREFIX)) return checkPlaybookEvent(event, origin, trust);
+  if (origin?.customAction) {
+    // Anyone administering an org account can create an action with SOCless's id there: only the hub's own actions
+    // and those of a configured Security Hub aggregator (the delegated administrator) are requests.
+    const from = origin.account;
+    const speaks = from === trust.hubAccountId || (trust.trustedAggregators?.securityhub ?? []).includes(from);
+    if (!speaks) {
+      return {
+        status: 'rejected',
+        reason: `resources[0]: custom action ${origin.customAction.actionArn} is in account ${from}, which is neither the hub's account nor a trusted securityhub aggregator (config.trustedAggregators.securityhub): only those may ask SOCless to act`,
+        flags: ['account-mismatch'],
+        account: from,
+      };
+    }
+  }
   if (origin) {
     const aggregator = origin.aggregator;
     const trusted = aggregator !== undefined && (trust.trustedAggregators?.[aggregator] ?? []).includes(origin.account);

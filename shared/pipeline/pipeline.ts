@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RemediationMode } from '../config.ts';
+import { SoclessError } from '../errors.ts';
 import {
   type EventFlag,
   type NormalizeResult,
@@ -7,6 +8,7 @@ import {
   type SecurityEvent,
   WEBHOOK_SOURCE_PREFIX,
 } from '../events/index.ts';
+import type { CloseRequest } from '../store/investigations.ts';
 import { type AccountTrust, checkAccountTrust } from './account-trust.ts';
 import { executionInputForEvent } from './execution-input.ts';
 import { executionName } from './execution-name.ts';
@@ -57,6 +59,11 @@ export interface PipelineDeps {
    * @default none (such events are refused)
    */
   readonly hubAccountId?: string;
+  /**
+   * Closes an investigation as a person would (`socless investigation close`): the Security Hub custom action
+   * `accept-risk` closes with it. @default none (such requests are recorded `unrouted`, with the reason)
+   */
+  readonly closeInvestigation?: (id: string, request: CloseRequest) => Promise<unknown>;
   /** Raw inputs larger than this go to the vault instead of the events item. @default 64 KiB */
   readonly maxInlineRawBytes?: number;
   /** Largest input accepted. @default 256 KiB (the EventBridge event limit) */
@@ -247,6 +254,8 @@ export async function advance(
       return outcomeOf({ ...record, ...fields } as EventRecord, false);
     }
   }
+  // An analyst sent the finding to a SOCless custom action: do what was asked, whatever the finding's state.
+  if (event.origin?.customAction) return runCustomAction(event, event.origin.customAction, record, deps);
   // The source says the finding is over: close its investigation; nothing is routed (never remediated).
   if (isOverSignal(event.status, event.source)) return resolveBySource(event, record, deps);
   // The source could not evaluate the check: nothing to act on or page for, and nothing it says is over.
@@ -363,6 +372,125 @@ export async function advance(
     ...linked,
     ...(failures.length > 0 ? { reason: failures.join('; ') } : {}),
     ...flagsOf(record),
+  };
+}
+
+/** The playbook a custom action's remediate and dry-run start (or its Express twin, for a dry-run). */
+export const CUSTOM_ACTION_PLAYBOOK = 'remediate-finding';
+
+/**
+ * A finding sent to one of SOCless's Security Hub custom actions (the sender already checked: the hub or a trusted
+ * Security Hub aggregator, and any other account it names in the org registry). The finding's investigation is
+ * found or opened as for any occurrence (the claim is keyed by this event's id, so a redelivery or re-drive gets
+ * the same answer), then:
+ * - `accept-risk` closes it with resolution `accepted-risk`, by the action (`origin.customAction.by`);
+ * - `remediate` starts remediate-finding (Standard: a fix that needs a named approval can still ask a person),
+ *   which runs the remediation once as chosen by the action (shared/remediation/runner.ts);
+ * - `dry-run` starts the flow that only plans (the Express twin where deployed).
+ * The event record is terminal once settled, so a second delivery of the same event does nothing again, and the
+ * remediation's write-ahead record (per investigation and remediation) keeps one apply per investigation.
+ */
+async function runCustomAction(
+  event: SecurityEvent,
+  action: NonNullable<NonNullable<SecurityEvent['origin']>['customAction']>,
+  record: EventRecord,
+  deps: PipelineDeps,
+): Promise<EventOutcome> {
+  const now = deps.now ?? Date.now;
+  const base = { eventId: event.id, account: event.account, ...flagsOf(record) };
+  const unrouted = async (reason: string, investigationId?: string): Promise<EventOutcome> => {
+    await settle(deps, record, {
+      status: 'unrouted',
+      reason,
+      ...(investigationId ? { investigationId } : {}),
+      updatedAt: new Date(now()).toISOString(),
+    });
+    return {
+      ...base,
+      status: 'unrouted',
+      playbooks: [],
+      executions: [],
+      reason,
+      ...(investigationId ? { investigationId } : {}),
+    };
+  };
+  if (action.decision === 'accept-risk' && !deps.closeInvestigation) {
+    return unrouted('accept-risk: this hub has no investigation store to close the investigation in');
+  }
+  if (action.decision !== 'accept-risk' && !deps.router.playbooks.includes(CUSTOM_ACTION_PLAYBOOK)) {
+    return unrouted(`${action.decision}: playbook ${CUSTOM_ACTION_PLAYBOOK} is not deployed`);
+  }
+  const claimed = await deps.dedup.claim(
+    { dedupKey: event.dedupKey, eventId: event.id, severity: event.severity.label },
+    now(),
+    deps.dedupWindowMs,
+  );
+  const investigationId = claimed.investigationId;
+  if (action.decision === 'accept-risk') {
+    const stamp = new Date(now()).toISOString();
+    // The opening event of a new investigation must carry its id before the investigation can be closed.
+    if (claimed.kind === 'new') await deps.events.update(record.id, { investigationId, updatedAt: stamp });
+    try {
+      await deps.closeInvestigation?.(investigationId, {
+        resolution: 'accepted-risk',
+        reason: `accepted as a risk from Security Hub (${action.actionArn})`,
+        by: action.by,
+        at: stamp,
+      });
+    } catch (err) {
+      if (err instanceof SoclessError) return unrouted(`accept-risk: ${err.message}`, investigationId);
+      throw err;
+    }
+    const reason = `closed as accepted-risk by ${action.by}`;
+    await settle(deps, record, { status: 'resolved', investigationId, reason, updatedAt: stamp });
+    return { ...base, status: 'resolved', playbooks: [], executions: [], investigationId, reason };
+  }
+  const mode = await deps.accountMode(event.account);
+  const playbook =
+    action.decision === 'dry-run'
+      ? dispatchTarget(CUSTOM_ACTION_PLAYBOOK, 'dry-run', event, deps.router.playbooks)
+      : CUSTOM_ACTION_PLAYBOOK;
+  // A re-drive keeps the execution an earlier attempt started (its reply may have been lost).
+  const earlier = (record.executions ?? []).find((e) => e.arn);
+  const executions: ExecutionRef[] = [];
+  let failure: string | undefined;
+  if (earlier) {
+    executions.push(earlier);
+  } else {
+    const name = executionName(event.id, playbook);
+    const input = executionInputForEvent(event, {
+      playbook,
+      executionName: name,
+      account: { id: event.account, mode },
+      investigationId,
+    }) as unknown as Record<string, unknown>;
+    try {
+      const started = await deps.dispatcher.start({ playbook, name, input });
+      executions.push({ playbook, name, arn: started.executionArn });
+    } catch (err) {
+      executions.push({ playbook, name });
+      failure = `${playbook}: ${errorText(err)}`;
+    }
+  }
+  const status: EventStatus = failure ? 'pending' : 'dispatched';
+  const playbooks = [CUSTOM_ACTION_PLAYBOOK];
+  await settle(deps, record, {
+    status,
+    investigationId,
+    playbooks,
+    executions,
+    reason: `${action.decision} chosen by ${action.by}`,
+    updatedAt: new Date(now()).toISOString(),
+    ...(failure ? { lastError: failure.slice(0, 1000), dispatchAttempts: (record.dispatchAttempts ?? 0) + 1 } : {}),
+  });
+  return {
+    ...base,
+    status,
+    playbooks,
+    executions,
+    investigationId,
+    mode,
+    reason: failure ?? `${action.decision} chosen by ${action.by}`,
   };
 }
 

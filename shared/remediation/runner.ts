@@ -191,11 +191,29 @@ function countRun(
 
 async function runUncounted(request: RemediationRunRequest, runtime: RemediationRuntime): Promise<RemediationOutcome> {
   const { remediation, event } = request;
-  // An approval counts where a person is asked: notify accounts, and auto runs of fixes that always need one.
+  // An analyst sent the finding to a SOCless Security Hub custom action (origin set by the pipeline's normalizer).
+  const asked = event.origin?.customAction;
+  // An approval counts where a person is asked: notify accounts, auto runs of fixes that always need one, and auto
+  // runs a custom action started (which ask a person for never-automatic fixes, below).
   const approved =
     request.approvedBy !== undefined &&
-    (request.mode === 'notify' || (request.mode === 'auto' && needsApproval(remediation, event)));
-  const mode: RemediationMode = approved ? 'auto' : request.mode;
+    (request.mode === 'notify' ||
+      (request.mode === 'auto' && (needsApproval(remediation, event) || asked?.decision === 'remediate')));
+  // `remediate` from a custom action runs once as chosen by the action, in notify and auto accounts: no severity
+  // floor (a person chose it), but the action names nobody, so it is no approval of a fix that needs one.
+  const chosenBy =
+    !approved && asked?.decision === 'remediate' && (request.mode === 'notify' || request.mode === 'auto')
+      ? asked.by
+      : undefined;
+  // `dry-run` from a custom action plans only, whatever the mode; `off` still means nothing is done.
+  const mode: RemediationMode =
+    request.mode === 'off'
+      ? 'off'
+      : asked && asked.decision !== 'remediate'
+        ? 'dry-run'
+        : approved || chosenBy
+          ? 'auto'
+          : request.mode;
   const now = runtime.now ?? (() => new Date());
   const base = {
     id: remediation.id,
@@ -204,7 +222,7 @@ async function runUncounted(request: RemediationRunRequest, runtime: Remediation
     mode,
     severity: event.severity.label,
     undoable: remediation.undo !== undefined,
-    ...(approved ? { approvedBy: request.approvedBy } : {}),
+    ...(approved ? { approvedBy: request.approvedBy } : chosenBy ? { approvedBy: chosenBy } : {}),
   };
   if (mode === 'off') return { ...base, effectiveAction: 'ignored', actions: [] };
   if (event.origin?.mayRemediate === false) {
@@ -291,6 +309,7 @@ async function runUncounted(request: RemediationRunRequest, runtime: Remediation
     planned,
     request.approvedPlanHash,
     request.autoAllowed === true,
+    chosenBy !== undefined,
   );
   if (hold) {
     const guarded = hold.reason === 'kill-switch' || hold.reason === 'account-limit' || hold.reason === 'org-limit';
@@ -529,9 +548,18 @@ async function holdReason(
   planned: readonly PlannedCall[],
   approvedPlanHash: string | undefined,
   autoAllowed: boolean,
+  /** A Security Hub custom action chose the run: past the severity floor, but no approval of a fix that needs one. */
+  chosen = false,
 ): Promise<{ reason: HoldReason; detail: string } | undefined> {
   if (await runtime.killSwitch.isOn()) {
     return { reason: 'kill-switch', detail: 'the remediation kill switch is on: every auto run is a dry-run' };
+  }
+  if (chosen && !approved && ((remediation.neverAuto && !autoAllowed) || needsApproval(remediation, event))) {
+    // remediate-finding asks a person on `needs-approval`; their answer then runs it as approved.
+    return {
+      reason: 'needs-approval',
+      detail: `${remediation.id} runs only after a named person approves it, and a Security Hub custom action names nobody (Security Hub puts no principal in the event)`,
+    };
   }
   // A never-automatic fix (containment, changes that can break workloads) runs only after a person approved it,
   // unless config names it as automatic where the run is.
@@ -557,8 +585,8 @@ async function holdReason(
     }
   }
   const min = runtime.autoMinSeverity ?? 'HIGH';
-  // The severity floor stands in for a human's judgement; an approval is that judgement.
-  if (!approved && !atOrAbove(event.severity.label, min)) {
+  // The severity floor stands in for a human's judgement; an approval (or a custom action) is that judgement.
+  if (!approved && !chosen && !atOrAbove(event.severity.label, min)) {
     return {
       reason: 'below-auto-severity',
       detail: `severity ${event.severity.label} is below ${min}, the minimum for automatic remediation`,
