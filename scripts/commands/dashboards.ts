@@ -3,9 +3,11 @@ import { writeDashboards } from '../../hub/dashboards/generate.ts';
 import { withExamples } from '../cli-errors.ts';
 
 export function registerDashboardsCommand(program: Command): void {
-  const dashboards = program
-    .command('dashboards')
-    .description('the Grafana and Datadog dashboards generated from the metrics catalog');
+  const dashboards = withExamples(
+    program.command('dashboards'),
+    'socless dashboards generate',
+    'socless dashboards generate --check',
+  ).description('the Grafana and Datadog dashboards generated from the metrics catalog');
   withExamples(dashboards.command('generate'), 'socless dashboards generate', 'socless dashboards generate --check')
     .description(
       'write hub/dashboards/grafana.json and datadog.json from shared/metrics/catalog.ts; --check: exit 1 when the committed files differ',
