@@ -5,7 +5,7 @@
  * Without Chromium the tests fail (never skip) with how to install it; `.ci/run` installs it on CI.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, copyFileSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -52,6 +52,7 @@ export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
   const path = env.SOCLESS_CHROMIUM || DEFAULT_CHROMIUM;
   try {
     accessSync(path, constants.X_OK);
+    if (!statSync(path).isFile()) throw new Error('not a file');
   } catch {
     throw new Error(
       `the console's browser tests need Chromium, and ${path} is not an executable file` +

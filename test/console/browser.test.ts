@@ -21,6 +21,10 @@ describe('chromiumPath', () => {
     expect(() => chromiumPath({ SOCLESS_CHROMIUM: '/nonexistent/chromium' })).toThrow(
       /\/nonexistent\/chromium is not an executable file \(from SOCLESS_CHROMIUM\).*apt-get install -y chromium/,
     );
+    // A folder is not a browser either.
+    expect(() => chromiumPath({ SOCLESS_CHROMIUM: '/usr' })).toThrow(/\/usr is not an executable file/);
+    // Without the variable: Debian's Chromium, which CI installs.
+    expect(chromiumPath({})).toBe('/usr/bin/chromium');
   });
 });
 
