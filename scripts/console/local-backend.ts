@@ -147,9 +147,13 @@ export class LocalConsoleBackend implements ConsoleBackend {
       this.hub.integrationDeps.vault.get(ref),
     );
     const executions = detail.events.flatMap((e) =>
-      (e.executions ?? []).flatMap((ref) => {
+      (e.executions ?? []).flatMap((ref): ConsoleExecutionSummary[] => {
         const run = this.hub.dispatcher.runs.get(ref.name);
-        return run ? [this.summary(run)] : [];
+        if (run) return [this.summary(run)];
+        // Started by an earlier process of this hub (its --data folder kept the tables): known by its ARN only.
+        return ref.arn
+          ? [{ arn: ref.arn, playbook: ref.playbook, name: ref.name, status: 'UNKNOWN', investigationId: id }]
+          : [];
       }),
     );
     return { detail, ...opening, executions };
@@ -157,12 +161,12 @@ export class LocalConsoleBackend implements ConsoleBackend {
 
   async execution(arn: string): Promise<ConsoleExecutionDetail | undefined> {
     const run = this.runByArn(arn);
-    if (!run) return undefined;
     const client = this.hub.documentClient;
     const [results, remediations] = await Promise.all([
       new ResultsRepository(client, TABLES.results.name).listByExecution(arn),
       new RemediationRecordsRepository(client, TABLES.remediations.name).listByExecution(arn),
     ]);
+    if (!run) return this.earlierExecution(arn, results, remediations);
     const waiting = this.waitingOn(run);
     const playbook = this.hub.playbooks.find((p) => p.name === run.playbook);
     const failure = run.result?.failure;
@@ -177,6 +181,41 @@ export class LocalConsoleBackend implements ConsoleBackend {
         : {}),
       ...(run.result?.cause ? { cause: failure?.cause ?? run.result.cause } : {}),
       ...(waiting ? { waitingOn: waiting } : {}),
+    };
+  }
+
+  /**
+   * An execution an earlier process of this hub ran (a `--data` folder keeps the tables, not the executions): its
+   * steps are the states that saved a result, in the order they saved it, with what they returned (their input
+   * and how the execution ended are not known). Undefined when nothing was saved under that ARN.
+   */
+  private earlierExecution(
+    arn: string,
+    results: ConsoleExecutionDetail['results'],
+    remediations: ConsoleExecutionDetail['remediations'],
+  ): ConsoleExecutionDetail | undefined {
+    const first = results[0] ?? remediations[0];
+    if (!first) return undefined;
+    const playbook = first.playbook;
+    const definition = this.hub.playbooks.find((p) => p.name === playbook);
+    const saved = [...results].sort((a, b) => a.savedAt.localeCompare(b.savedAt));
+    return {
+      arn,
+      playbook,
+      name: arn.split(':').at(-1) ?? arn,
+      status: 'UNKNOWN',
+      investigationId: first.investigationId,
+      ...(saved[0] ? { startedAt: saved[0].savedAt } : {}),
+      ...(definition ? { playbookDefinition: definition } : {}),
+      steps: saved.map((r) => ({
+        state: r.state,
+        enteredAt: r.savedAt,
+        status: r.status,
+        ...(r.result !== undefined ? { output: r.result } : {}),
+        ...(r.error ? { error: r.error } : {}),
+      })),
+      results,
+      remediations,
     };
   }
 

@@ -4,7 +4,9 @@
  * through the backend and the execution finishing, a close, undo refused because nothing was applied), and one
  * hub started with `aws: true` against stateful fakes, where a remediation applied for real is undone once.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalConsoleBackend, localSteps } from '../../scripts/console/local-backend.ts';
 import { LocalHub } from '../../scripts/local/hub.ts';
@@ -208,6 +210,49 @@ describe('LocalConsoleBackend over a hub that applies (aws: true, stateful fakes
     const again = await backend.undo(fixture.appliedExecutionArn, OPERATOR);
     expect(again).toMatchObject({ ok: false, message: expect.stringContaining(`already undone by ${OPERATOR}`) });
   });
+});
+
+describe('LocalConsoleBackend over the tables an earlier hub process kept (--data)', () => {
+  it('lists its executions as UNKNOWN, with the states that saved a result as their steps', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'socless-console-data-'));
+    try {
+      const first = await LocalHub.start({ dataDir, executionWaitMs: 20_000 });
+      let arn = '';
+      let states: string[] = [];
+      try {
+        const [outcome] = await first.submit(crypto('finding-kept', 'cb-kept'), 'test');
+        const run = outcome?.runs.find((r) => r.playbook === 'guardduty-triage');
+        arn = run?.arn ?? '';
+        states = run?.result?.states ?? [];
+      } finally {
+        await first.close();
+      }
+      const hub = await LocalHub.start({ dataDir, executionWaitMs: 0 });
+      try {
+        const backend = await LocalConsoleBackend.create(hub);
+        const shown = await backend.investigation('cb-kept');
+        expect(shown?.executions.find((e) => e.arn === arn)).toMatchObject({
+          status: 'UNKNOWN',
+          playbook: 'guardduty-triage',
+          investigationId: 'cb-kept',
+        });
+        const detail = await backend.execution(arn);
+        expect(detail?.status).toBe('UNKNOWN');
+        expect(detail?.results.length).toBeGreaterThan(0);
+        // Only states that saved a result (what they returned, not what they were given).
+        const steps = detail?.steps.map((s) => s.state) ?? [];
+        expect(steps.length).toBe(detail?.results.length);
+        expect(steps.every((s) => states.includes(s))).toBe(true);
+        expect(detail?.steps.every((s) => s.input === undefined)).toBe(true);
+        expect(await backend.execution(`${arn}-never-ran`)).toBeUndefined();
+        backend.stop();
+      } finally {
+        await hub.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('localSteps', () => {
