@@ -33,7 +33,8 @@ export interface ExpressVariant {
   readonly modes: readonly RemediationMode[];
   /**
    * Findings a person approves even in `auto` (the registry's `findings.cloudTrail.approvalFor`, kept equal to it
-   * by test/pipeline/workflow-variants.test.ts): these stay on the Standard flow in every mode.
+   * by test/pipeline/workflow-variants.test.ts): these stay on the Standard flow in every mode, as does a Security
+   * Hub custom action's `remediate` in `auto` (a never-automatic fix it chooses is asked for: runner.ts).
    */
   readonly approvalInAuto: { readonly source: SecurityEvent['source']; readonly kinds: readonly string[] };
   /** The Standard state where the approval branch starts; the Express twin stops there (never reached). */
@@ -56,15 +57,18 @@ export const EXPRESS_VARIANTS: Readonly<Record<string, ExpressVariant>> = {
 export function dispatchTarget(
   playbook: string,
   mode: RemediationMode,
-  event: Pick<SecurityEvent, 'source' | 'kind'>,
+  event: Pick<SecurityEvent, 'source' | 'kind'> & {
+    readonly origin?: Pick<NonNullable<SecurityEvent['origin']>, 'customAction'>;
+  },
   deployed: readonly string[],
 ): string {
   const variant = EXPRESS_VARIANTS[playbook];
   if (!variant || !deployed.includes(variant.playbook) || !variant.modes.includes(mode)) return playbook;
   const asks =
     mode === 'auto' &&
-    event.source === variant.approvalInAuto.source &&
-    variant.approvalInAuto.kinds.includes(event.kind);
+    // A Security Hub custom action's `remediate` names nobody: a fix that needs a person is asked for.
+    (event.origin?.customAction?.decision === 'remediate' ||
+      (event.source === variant.approvalInAuto.source && variant.approvalInAuto.kinds.includes(event.kind)));
   return asks ? playbook : variant.playbook;
 }
 

@@ -56,6 +56,16 @@ describe('the Express twin of remediate-finding', () => {
     expect(dispatchTarget('remediate-finding', 'notify', finding, deployed)).toBe('remediate-finding');
     expect(dispatchTarget('remediate-finding', 'auto', key, deployed)).toBe('remediate-finding');
     expect(dispatchTarget('remediate-finding', 'dry-run', key, deployed)).toBe('remediate-finding-express');
+    // An analyst's Security Hub custom action `remediate` may need an approval in auto; its dry-run never asks.
+    const action = (decision: 'remediate' | 'dry-run') => ({
+      ...finding,
+      origin: { customAction: { decision, actionArn: 'arn:aws:securityhub:::action/custom/x', by: 'arn' } },
+    });
+    expect(dispatchTarget('remediate-finding', 'auto', action('remediate'), deployed)).toBe('remediate-finding');
+    expect(dispatchTarget('remediate-finding', 'auto', action('dry-run'), deployed)).toBe('remediate-finding-express');
+    expect(dispatchTarget('remediate-finding', 'dry-run', action('remediate'), deployed)).toBe(
+      'remediate-finding-express',
+    );
     // Not deployed (a hub without the twin): the Standard playbook, as before.
     expect(dispatchTarget('remediate-finding', 'auto', finding, ['remediate-finding'])).toBe('remediate-finding');
     expect(dispatchTarget('guardduty-triage', 'auto', finding, deployed)).toBe('guardduty-triage');
