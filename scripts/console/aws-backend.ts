@@ -120,7 +120,7 @@ export interface AwsConsoleOptions {
   readonly config: SoclessConfig;
   readonly region: string;
   readonly tables: ConsoleTableNames;
-  /** The vault bucket, for raw events offloaded there (stack output VaultBucketName); raw unavailable without. */
+  /** The vault bucket (stack output VaultBucketName): when set, offloaded raw events are read only from it. */
   readonly vaultBucket?: string;
   /** @default clients in `region` with the default credential chain */
   readonly documents?: DynamoDBDocumentClient;
@@ -255,12 +255,8 @@ export class AwsConsoleBackend implements ConsoleBackend {
       if (err instanceof InvestigationNotFoundError) return undefined;
       throw err;
     }
-    const bucket = this.options.vaultBucket;
-    const opening = await readOpeningEvent(
-      this.documents,
-      this.options.tables.events,
-      id,
-      bucket ? (ref) => this.readVault(ref) : undefined,
+    const opening = await readOpeningEvent(this.documents, this.options.tables.events, id, (ref) =>
+      this.readVault(ref),
     );
     const arns = detail.events.flatMap((e) => (e.executions ?? []).flatMap((x) => (x.arn ? [x.arn] : [])));
     const limit = pLimit(5);
@@ -275,7 +271,10 @@ export class AwsConsoleBackend implements ConsoleBackend {
     return { detail, ...opening, executions: executions.filter((e) => e !== undefined) };
   }
 
+  /** The pipeline wrote the reference (never an event field); with `vaultBucket` set, only that bucket is read. */
   private async readVault(ref: { bucket: string; key: string }): Promise<string> {
+    const bucket = this.options.vaultBucket;
+    if (bucket && ref.bucket !== bucket) throw new Error(`raw event in ${ref.bucket}, not the vault ${bucket}`);
     const out = await this.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
     if (!out.Body) throw new Error(`s3://${ref.bucket}/${ref.key} has no body`);
     return out.Body.transformToString('utf8');
