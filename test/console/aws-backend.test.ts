@@ -482,6 +482,14 @@ describe('AwsConsoleBackend actions and reads through shared code', () => {
         Bucket: 'hub-vault',
         Key: 'raw/inv-1.json',
       });
+      // A reference to any other bucket is not read: the raw event is then unavailable, the page says so.
+      ddb.on(GetCommand, { TableName: TABLE_NAMES.events }).resolves({
+        Item: opener('inv-1', '111111111111', '2026-12-01T00:00:00.000Z', {
+          rawRef: { bucket: 'someone-elses-bucket', key: 'raw/inv-1.json' },
+        }),
+      });
+      expect((await b.investigation('inv-1'))?.raw).toBeUndefined();
+      expect(s3.commandCalls(GetObjectCommand)).toHaveLength(1);
     } finally {
       s3.restore();
     }
