@@ -95,7 +95,8 @@ export const APPROVAL_NOT_IN_EXPRESS = 'Approval_Needs_Standard';
  * The Express twin of a Standard playbook document (playbook.json as written): the states reachable from StartAt
  * without entering the approval branch, with every edge into it sent to a Fail state that names the mismatch (the
  * dispatch rule keeps it unreachable: notify-mode runs and approval findings go to the Standard playbook).
- * playbooks/<variant>/playbook.json is this function's output (a test keeps them equal).
+ * playbooks/<variant>/playbook.json is this function's output (a test keeps them equal; after editing the Standard
+ * playbook, `SOCLESS_WRITE_VARIANTS=1 npx vitest run test/pipeline/workflow-variants.test.ts` writes it again).
  */
 export function expressVariantDocument(
   standard: Record<string, unknown>,

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTEGRATIONS } from '../../hub/integrations/index.ts';
@@ -25,14 +25,24 @@ import { pipelineDeps } from './harness.ts';
 
 const read = (path: string) => JSON.parse(readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8'));
 const STANDARD = read('playbooks/remediate-finding/playbook.json');
-const EXPRESS = read('playbooks/remediate-finding-express/playbook.json');
+const TWIN_FILE = 'playbooks/remediate-finding-express/playbook.json';
+const TEST_FILE = 'test/pipeline/workflow-variants.test.ts';
+const EXPRESS = read(TWIN_FILE);
 const BUCKET = read('playbooks/remediate-finding/events/securityhub-s3-bucket-public-high.json');
 const NEW_KEY = read('playbooks/remediate-finding/events/cloudtrail-createaccesskey-for-admin.json');
 const VARIANT = EXPRESS_VARIANTS['remediate-finding']!;
 
 describe('the Express twin of remediate-finding', () => {
   it('is the checked-in playbook: the Standard one without its approval branch, generated', () => {
-    expect(EXPRESS).toEqual(expressVariantDocument(STANDARD, VARIANT));
+    const generated = expressVariantDocument(STANDARD, VARIANT);
+    // After editing remediate-finding: SOCLESS_WRITE_VARIANTS=1 npx vitest run test/pipeline/workflow-variants.test.ts
+    if (process.env.SOCLESS_WRITE_VARIANTS === '1') {
+      writeFileSync(new URL(`../../${TWIN_FILE}`, import.meta.url), `${JSON.stringify(generated, null, 2)}\n`);
+    } else {
+      expect(EXPRESS, `${TWIN_FILE} is generated: run SOCLESS_WRITE_VARIANTS=1 npx vitest run ${TEST_FILE}`).toEqual(
+        generated,
+      );
+    }
     expect(EXPRESS.Workflow).toBe('express');
     expect(EXPRESS.Triggers).toBeUndefined();
     const text = JSON.stringify(EXPRESS.States);
