@@ -48,7 +48,7 @@ import {
   UnknownInteractionError,
 } from '../../shared/local/callback-store.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../shared/local/dynalite.ts';
-import { type LocalExecutionResult, runLocalExecution } from '../../shared/local/executor.ts';
+import { type LocalExecutionResult, type LocalStateEvent, runLocalExecution } from '../../shared/local/executor.ts';
 import { createLocalDeps, type LocalIntegrationDeps } from '../../shared/local/local-deps.ts';
 import { hubRemediationRoleArn } from '../../shared/names.ts';
 import { cachedAccountMode } from '../../shared/pipeline/account-mode.ts';
@@ -57,11 +57,11 @@ import { DynamoDedupStore, DynamoEventStore } from '../../shared/pipeline/dynamo
 import { type EventOutcome, type PipelineDeps, processInput } from '../../shared/pipeline/pipeline.ts';
 import { createRouter } from '../../shared/pipeline/router.ts';
 import { type SweepReport, sweep } from '../../shared/pipeline/sweeper.ts';
-import type { Dispatcher, EventRecord } from '../../shared/pipeline/types.ts';
+import type { Dispatcher, EventRecord, EventStatus, EventUpdate } from '../../shared/pipeline/types.ts';
 import { compileAllPlaybooks } from '../../shared/playbook/index.ts';
 import { HubSessionLedger } from '../../shared/remediation/session-ledger.ts';
 import { AccountsRepository } from '../../shared/store/accounts.ts';
-import { InvestigationsRepository } from '../../shared/store/investigations.ts';
+import { type CloseRequest, InvestigationsRepository } from '../../shared/store/investigations.ts';
 import { TABLES } from '../../shared/tables.ts';
 import { loadOrgFile, type SimulatedAccount, simulatedAccounts } from './org.ts';
 
@@ -92,11 +92,20 @@ export interface LocalOutcome extends EventOutcome {
   readonly runs: readonly LocalExecution[];
 }
 
-interface LocalRun {
+/** One execution the dispatcher accepted, with its state events as they happen (its execution history). */
+export interface LocalRun {
   readonly playbook: string;
   readonly arn: string;
+  readonly name: string;
+  readonly input: Record<string, unknown>;
+  /** The investigation the run belongs to (`event.investigation_id` of its input). */
+  readonly investigationId?: string;
+  readonly startedAt: string;
+  /** State events in order: entered (with input), exited (with output), failed, retried, caught. */
+  readonly history: LocalStateEvent[];
   done: Promise<LocalExecutionResult>;
   result?: LocalExecutionResult;
+  stoppedAt?: string;
 }
 
 /**
@@ -106,6 +115,7 @@ interface LocalRun {
  */
 export class LocalDispatcher implements Dispatcher {
   readonly runs = new Map<string, LocalRun>();
+  private readonly listeners = new Set<(run: LocalRun) => void>();
   private readonly limit: LimitFunction;
   private gate: Promise<void> = Promise.resolve();
 
@@ -125,9 +135,16 @@ export class LocalDispatcher implements Dispatcher {
     const playbook = this.playbooks.get(request.playbook);
     if (!playbook) throw new UnknownPlaybookError(request.playbook);
     const arn = `arn:aws:states:${this.region}:000000000000:execution:${request.playbook}:${request.name}`;
+    const event = (request.input.artifacts as { event?: { investigation_id?: unknown } } | undefined)?.event;
+    const history: LocalStateEvent[] = [];
     const run: LocalRun = {
       playbook: request.playbook,
       arn,
+      name: request.name,
+      input: request.input,
+      ...(typeof event?.investigation_id === 'string' ? { investigationId: event.investigation_id } : {}),
+      startedAt: new Date().toISOString(),
+      history,
       done: this.limit(async () => {
         await this.gate;
         return runLocalExecution(playbook.definition, request.input, {
@@ -136,15 +153,29 @@ export class LocalDispatcher implements Dispatcher {
           region: this.region,
           stateMachineName: request.playbook,
           executionName: request.name,
+          onStateEvent: (e) => history.push(e),
         });
       }),
     };
     run.done = run.done.then((result) => {
       run.result = result;
+      run.stoppedAt = new Date().toISOString();
+      this.notify(run);
       return result;
     });
     this.runs.set(request.name, run);
+    this.notify(run);
     return { executionArn: arn };
+  }
+
+  /** Calls `listener` when an execution starts and when it ends; returns the function that stops it. */
+  onRun(listener: (run: LocalRun) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private notify(run: LocalRun): void {
+    for (const listener of this.listeners) listener(run);
   }
 
   /**
@@ -217,6 +248,49 @@ function localInteractionsHandler(
     now: deps.now ?? (() => new Date()),
     logger: deps.logger,
   });
+}
+
+/** Investigations whose record may have changed (an event recorded, an execution started or ended, a close). */
+export type LocalHubChangeListener = (investigationIds: readonly string[]) => void;
+
+/** The events table as the pipeline writes it, telling the hub which investigation each write touched. */
+class NotifyingEventStore extends DynamoEventStore {
+  constructor(
+    client: LocalDynamo['client'],
+    tableName: string,
+    private readonly changed: (ids: readonly string[]) => void,
+  ) {
+    super(client, tableName);
+  }
+  override async putNew(record: EventRecord) {
+    const out = await super.putNew(record);
+    this.changed([record.investigationId ?? record.id]);
+    return out;
+  }
+  override async update(id: string, fields: EventUpdate) {
+    await super.update(id, fields);
+    this.changed(fields.investigationId && fields.investigationId !== id ? [id, fields.investigationId] : [id]);
+  }
+  override async replace(record: EventRecord, statuses: readonly EventStatus[]) {
+    const written = await super.replace(record, statuses);
+    if (written) this.changed([record.investigationId ?? record.id]);
+    return written;
+  }
+}
+
+/** The investigations repository of the local hub: a close is reported to its change listeners. */
+class NotifyingInvestigations extends InvestigationsRepository {
+  constructor(
+    client: LocalDynamo['client'],
+    private readonly changed: (ids: readonly string[]) => void,
+  ) {
+    super(client, 'events', 'dedup');
+  }
+  override async close(id: string, request: CloseRequest) {
+    const closed = await super.close(id, request);
+    this.changed([id]);
+    return closed;
+  }
 }
 
 export interface LocalHubOptions {
@@ -295,6 +369,9 @@ export class LocalHub {
   private interactionsWait = false;
   /** The deployed endpoint's `POST /events` (signed webhooks of configured senders), set by `start`. */
   private webhookHandler: LocalInteractionsHandler = async () => ({ statusCode: 503, body: '{}' });
+  private readonly changeListeners = new Set<LocalHubChangeListener>();
+  /** Started with `aws: true`: remediations are applied through real spoke sessions (and can be undone). */
+  appliesRemediations = false;
 
   private constructor(
     readonly config: SoclessConfig,
@@ -378,8 +455,10 @@ export class LocalHub {
         config.homeRegion,
       );
       const ledger = new HubSessionLedger(dynamo.client, TABLES.remediations.name);
+      // The hub is built below; until then nothing is written, so the late-bound listener call is safe.
+      let changed: (ids: readonly string[]) => void = () => {};
       const pipeline: PipelineDeps = {
-        events: new DynamoEventStore(dynamo.client, 'events'),
+        events: new NotifyingEventStore(dynamo.client, 'events', (ids) => changed(ids)),
         dedup: new DynamoDedupStore(dynamo.client, 'dedup'),
         blobs: integrationDeps.vault,
         dispatcher,
@@ -426,6 +505,11 @@ export class LocalHub {
         interactions,
       );
       hub.interactionsWait = timeoutMs === 'never';
+      hub.appliesRemediations = options.aws === true;
+      changed = (ids) => hub.emitChange(ids);
+      dispatcher.onRun((run) => {
+        if (run.investigationId) hub.emitChange([run.investigationId]);
+      });
       hub.webhookHandler = async (event) => (await endpoint(event)) as APIGatewayProxyResult;
       return hub;
     } catch (err) {
@@ -554,9 +638,33 @@ export class LocalHub {
     return items.map(({ raw: _raw, ...record }) => ({ ...record, runs: this.runsOf(record.executions ?? []) }));
   }
 
-  /** Investigations (opening event, linked events, lifecycle) in this hub's tables. */
+  /** Investigations (opening event, linked events, lifecycle) in this hub's tables; a close is reported to onChange. */
   investigationRecords(): InvestigationsRepository {
-    return new InvestigationsRepository(this.dynamo.client, 'events', 'dedup');
+    return new NotifyingInvestigations(this.dynamo.client, (ids) => this.emitChange(ids));
+  }
+
+  /** The document client of this hub's tables (dynalite). */
+  get documentClient(): LocalDynamo['client'] {
+    return this.dynamo.client;
+  }
+
+  /**
+   * Calls `listener` with the investigations an event write, an execution start or end, or a close touched
+   * (ids of events that are not investigations may be among them). Returns the function that stops it.
+   */
+  onChange(listener: LocalHubChangeListener): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private emitChange(ids: readonly string[]): void {
+    for (const listener of this.changeListeners) {
+      try {
+        listener(ids);
+      } catch {
+        // A listener's failure is its own: the hub's work goes on.
+      }
+    }
   }
 
   account(accountId: string): SimulatedAccount | undefined {
