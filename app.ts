@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { SecurityHubCustomActions } from './hub/constructs/security-hub-custom-actions.ts';
 import { loadPipelineConfig, PIPELINE_CONTEXT_KEY } from './hub/delivery/pipeline-config.ts';
 import { guardEnabled, guardValidator } from './hub/delivery/policy-as-code.ts';
 import { SoclessPipelineStack } from './hub/delivery/socless-pipeline-stack.ts';
@@ -11,7 +12,15 @@ import { loadConfig, type SoclessConfig } from './shared/config.ts';
 import { formatProblem, SoclessError } from './shared/errors.ts';
 import { NAMES } from './shared/names.ts';
 import { compileAllPlaybooks, playbookVariablesFrom } from './shared/playbook/index.ts';
-import { OrgEventsStack, OrgRolloutStack, SpokeGlobalStack, SpokeRegionalStack } from './spoke/index.ts';
+import {
+  customActionRegions,
+  OrgEventsStack,
+  OrgRolloutStack,
+  SecurityHubActionsStack,
+  SpokeGlobalStack,
+  SpokeRegionalStack,
+  securityHubActionsStackName,
+} from './spoke/index.ts';
 
 /** Synth stops here when a playbook does not compile: the problems name file, path and reason. */
 export class PlaybookBuildError extends SoclessError {}
@@ -25,6 +34,11 @@ export interface SoclessApp {
   readonly rollout: OrgRolloutStack;
   /** Forwards account tag changes from the management account (us-east-1) to the hub's registry sync. */
   readonly orgEvents: OrgEventsStack;
+  /**
+   * SOCless's Security Hub custom actions in the delegated administrator account, one stack per region; present
+   * only when `securityHub.customActions.where` is `delegated-admin` (with `hub`, the hub stack holds them).
+   */
+  readonly securityHubActions: readonly SecurityHubActionsStack[];
   /** The delivery pipeline; present only when cdk.json context `soclessPipeline` configures one. */
   readonly pipeline?: SoclessPipelineStack;
 }
@@ -67,6 +81,21 @@ export function buildSoclessApp(app: App = new App()): SoclessApp {
   const spokeRegional = new SpokeRegionalStack(app, NAMES.stacks.spokeRegional, { config: spokeConfig });
   const rollout = new OrgRolloutStack(app, NAMES.stacks.orgRollout, { config: spokeConfig, remediationStatements });
   const orgEvents = new OrgEventsStack(app, NAMES.stacks.orgEvents, { config });
+  // Security Hub custom actions where its administrator is: the hub's default bus forwards them to the hub bus.
+  const customActions = config.securityHub.customActions;
+  if (customActions.where === 'hub') {
+    new SecurityHubCustomActions(hub, 'SecurityHubCustomActions', { forwardTo: hub.bus.bus.eventBusArn });
+  }
+  const securityHubActions =
+    customActions.where === 'delegated-admin'
+      ? customActionRegions(config).map(
+          (region) =>
+            new SecurityHubActionsStack(app, securityHubActionsStackName(region), {
+              config,
+              env: { account: customActions.account, region },
+            }),
+        )
+      : [];
 
   const pipelineConfig = loadPipelineConfig(app.node.tryGetContext(PIPELINE_CONTEXT_KEY));
   const pipeline = pipelineConfig
@@ -75,7 +104,17 @@ export function buildSoclessApp(app: App = new App()): SoclessApp {
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   if (guardEnabled(app)) Validations.of(app).addPlugins(guardValidator());
-  return { app, config, hub, spokeGlobal, spokeRegional, rollout, orgEvents, ...(pipeline ? { pipeline } : {}) };
+  return {
+    app,
+    config,
+    hub,
+    spokeGlobal,
+    spokeRegional,
+    rollout,
+    orgEvents,
+    securityHubActions,
+    ...(pipeline ? { pipeline } : {}),
+  };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

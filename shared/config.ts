@@ -74,6 +74,34 @@ export const SoclessConfigSchema = z
       .strict()
       .default({ guardduty: [], securityhub: [], 'access-analyzer': [], config: [] }),
     /**
+     * Security Hub: where SOCless's custom actions ("SOCless remediate", "SOCless dry-run", "SOCless accept risk")
+     * are created. They must exist where Security Hub's administrator is, since only there can an analyst send
+     * the org's findings to them, and their events reach EventBridge in that account only.
+     */
+    securityHub: z
+      .object({
+        customActions: z
+          .object({
+            /**
+             * `none`: no custom actions. `hub`: the hub account is the Security Hub administrator; the hub stack
+             * creates them and forwards their events from its default bus. `delegated-admin`: another account is;
+             * the `SoclessSecurityHubActions` stack is deployed there, once per region in `regions`.
+             */
+            where: z.enum(['none', 'hub', 'delegated-admin']).default('none'),
+            /** The delegated administrator account (`where: delegated-admin` only). */
+            account: AccountId.optional(),
+            /**
+             * Regions to create them in (`delegated-admin`: one stack each; `hub`: must be the home region, the
+             * hub stack's). With cross-region aggregation, the aggregation region. @default [homeRegion]
+             */
+            regions: z.array(Region).default([]),
+          })
+          .strict()
+          .default({ where: 'none', regions: [] }),
+      })
+      .strict()
+      .default({ customActions: { where: 'none', regions: [] } }),
+    /**
      * Webhook senders of `POST /events`. Each has its own signing secret (Secrets Manager, created by the hub
      * stack as `socless/webhook/<name>`) and a scope; a body is never passed through as an AWS event.
      */
@@ -386,6 +414,49 @@ export const SoclessConfigSchema = z
         }
       });
     });
+    const actions = c.securityHub.customActions;
+    const actionsPath = ['securityHub', 'customActions'];
+    if (actions.where === 'delegated-admin') {
+      if (actions.account === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...actionsPath, 'account'],
+          message: 'must name the Security Hub delegated administrator account when where is delegated-admin',
+        });
+      } else if (actions.account === c.hubAccountId) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...actionsPath, 'account'],
+          message: 'is the hub account: use where "hub" instead',
+        });
+      }
+    } else if (actions.account !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...actionsPath, 'account'],
+        message: `is only for where "delegated-admin" (where is "${actions.where}")`,
+      });
+    }
+    if (actions.where === 'hub' && actions.regions.some((r) => r !== c.homeRegion)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...actionsPath, 'regions'],
+        message: `the hub stack is in the home region ${c.homeRegion} only; list no other region with where "hub"`,
+      });
+    }
+    if (new Set(actions.regions).size !== actions.regions.length) {
+      ctx.addIssue({ code: 'custom', path: [...actionsPath, 'regions'], message: 'must not list a region twice' });
+    }
+    // The administrator sends the org's findings: it must be a trusted Security Hub aggregator to act on them.
+    const admin =
+      actions.where === 'hub' ? c.hubAccountId : actions.where === 'delegated-admin' ? actions.account : undefined;
+    if (admin !== undefined && !c.trustedAggregators.securityhub.includes(admin)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['trustedAggregators', 'securityhub'],
+        message: `must list ${admin}, the account securityHub.customActions names as the Security Hub administrator (its custom action events name other accounts' findings)`,
+      });
+    }
     if (c.remediation.accounts[c.hubAccountId] !== undefined) {
       ctx.addIssue({
         code: 'custom',

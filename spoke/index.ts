@@ -23,6 +23,12 @@ export {
   validateRemediationStatements,
 } from './remediation-statements.ts';
 export { type GlobalRolloutPlan, planGlobalRollout, type RemediationInstanceGroup } from './rollout-plan.ts';
+export {
+  customActionRegions,
+  SecurityHubActionsStack,
+  type SecurityHubActionsStackProps,
+  securityHubActionsStackName,
+} from './security-hub-actions-stack.ts';
 export { SpokeGlobalStack, type SpokeGlobalStackProps } from './spoke-global-stack.ts';
 export { defaultHubBusArn, partitionOf, SPOKE_PARAMETER_NAMES } from './spoke-parameters.ts';
 export { SpokeRegionalStack, type SpokeRegionalStackProps } from './spoke-regional-stack.ts';

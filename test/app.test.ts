@@ -55,6 +55,18 @@ describe('the CDK app (app.ts)', () => {
     ]);
   });
 
+  it('adds SoclessSecurityHubActions-<region> for a Security Hub delegated administrator, and only then', () => {
+    expect(built.securityHubActions).toEqual([]);
+    const socless = {
+      ...(cdkJson.context.socless as Record<string, unknown>),
+      securityHub: { customActions: { where: 'delegated-admin', account: '222222222222' } },
+      trustedAggregators: { securityhub: ['222222222222'] },
+    };
+    const withAdmin = buildSoclessApp(appWith({ socless }));
+    expect(withAdmin.app.node.children.map((c) => c.node.id)).toContain('SoclessSecurityHubActions-us-east-1');
+    expect(withAdmin.securityHubActions.map((s) => s.account)).toEqual(['222222222222']);
+  });
+
   it('stops with the key and the reason when the configuration is wrong', () => {
     const socless = { ...(cdkJson.context.socless as Record<string, unknown>), natGateways: 0 };
     expect(() => buildSoclessApp(appWith({ socless }))).toThrow(ConfigError);
