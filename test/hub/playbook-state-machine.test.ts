@@ -5,6 +5,7 @@ import { Code, type IFunction, Function as LambdaFunction, Runtime } from 'aws-c
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PlaybookStateMachine } from '../../hub/constructs/playbook-state-machine.ts';
+import { TRACING_CONTEXT_KEY } from '../../hub/constructs/socless-function.ts';
 import { type CompiledPlaybook, integrationPlaceholder } from '../../shared/deploy-model.ts';
 
 // A hand-written ASL that uses one integration twice (a plain task and a callback task) and another not at all.
@@ -32,8 +33,8 @@ const PLAYBOOK: CompiledPlaybook = {
   },
 };
 
-function fixture() {
-  const app = new App();
+function fixture(context: Record<string, unknown> = {}) {
+  const app = new App({ context });
   const stack = new Stack(app, 'PlaybookTest', { env: { account: '111111111111', region: 'eu-west-1' } });
   const key = new Key(stack, 'Key', { enableKeyRotation: true });
   const fn = (id: string) =>
@@ -91,10 +92,15 @@ describe('PlaybookStateMachine', () => {
     ]);
   });
 
-  it('logs errors with execution data to a KMS-encrypted vended-logs group and traces with X-Ray', () => {
+  it('logs errors with execution data to a KMS-encrypted vended-logs group, without X-Ray unless config.tracing asks', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       // ERROR, not ALL: ALL with data cost more than the state machine itself (npm run bench -- cost).
       LoggingConfiguration: Match.objectLike({ Level: 'ERROR', IncludeExecutionData: true }),
+      TracingConfiguration: { Enabled: false },
+    });
+    const g = fixture({ [TRACING_CONTEXT_KEY]: 'active' });
+    new PlaybookStateMachine(g.stack, 'Traced', { playbook: PLAYBOOK, functions: g.functions, key: g.key });
+    Template.fromStack(g.stack).hasResourceProperties('AWS::StepFunctions::StateMachine', {
       TracingConfiguration: { Enabled: true },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', {
