@@ -22,7 +22,7 @@ import { KillSwitchParameter } from './constructs/kill-switch.ts';
 import { NotificationTopic } from './constructs/notification-topic.ts';
 import { PlaybookStateMachine } from './constructs/playbook-state-machine.ts';
 import { SoclessBus } from './constructs/socless-bus.ts';
-import { SoclessFunction } from './constructs/socless-function.ts';
+import { SoclessFunction, TRACING_CONTEXT_KEY } from './constructs/socless-function.ts';
 
 const S3_ACCESS_LOGS_USE_BUCKET_POLICY = '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy';
 
@@ -64,6 +64,8 @@ export class HubStack extends Stack {
     super(scope, id, { ...props, env: hubEnvironment(config, props.env) });
     // Server access logs are granted by bucket policy (ACLs stay disabled) whatever the app's cdk.json says.
     this.node.setContext(S3_ACCESS_LOGS_USE_BUCKET_POLICY, true);
+    // X-Ray on the hub's functions, state machines and API stage (config.tracing), read by each construct.
+    this.node.setContext(TRACING_CONTEXT_KEY, config.tracing);
 
     this.key = new HubKey(this, 'Key');
     const key = this.key.key;
