@@ -21,6 +21,7 @@ import { InteractionsFunction } from './constructs/interactions-function.ts';
 import { KillSwitchParameter } from './constructs/kill-switch.ts';
 import { NotificationTopic } from './constructs/notification-topic.ts';
 import { PlaybookStateMachine } from './constructs/playbook-state-machine.ts';
+import { RegistrySyncFunction } from './constructs/registry-sync-function.ts';
 import { SoclessBus } from './constructs/socless-bus.ts';
 import { SoclessFunction, TRACING_CONTEXT_KEY } from './constructs/socless-function.ts';
 
@@ -48,6 +49,8 @@ export class HubStack extends Stack {
   readonly bus: SoclessBus;
   readonly endpoint: EndpointFunction;
   readonly interactions: InteractionsFunction;
+  /** Applies account tag changes the management account forwards to the accounts registry. */
+  readonly registrySync: RegistrySyncFunction;
   readonly api: HubApi;
   readonly integrations: IntegrationFunctions;
   readonly notifications: NotificationTopic;
@@ -94,6 +97,12 @@ export class HubStack extends Stack {
       autoMinSeverity: config.remediation.autoMinSeverity,
     });
     this.interactions = new InteractionsFunction(this, 'Interactions', { ...defaults, tables: this.tables, config });
+    this.registrySync = new RegistrySyncFunction(this, 'RegistrySync', {
+      ...defaults,
+      tables: this.tables,
+      bus: this.bus.bus,
+      config,
+    });
     this.api = new HubApi(this, 'Api', {
       key,
       endpoint: this.endpoint.handler.invokeTarget,
