@@ -30,6 +30,46 @@ import { createGates } from '../org/gates.ts';
 /** A Step Functions execution ARN, checked before any AWS call. */
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:\s]+:[^:\s]+$/;
 
+/** The config keys that name never-automatic remediations as automatic (shared/remediation/settings.ts). */
+export type AutoAllowedConfig = Pick<
+  SoclessConfig['remediation'],
+  'autoAllowed' | 'autoAllowedByOu' | 'autoAllowedByAccount'
+>;
+
+/**
+ * Whether a remediation may run without a person in `auto` accounts: always, unless it is never-automatic; then
+ * only where config names it (`remediation.autoAllowed` everywhere, `autoAllowedByOu`, `autoAllowedByAccount`).
+ */
+export function automaticEntry(
+  r: Remediation,
+  config: AutoAllowedConfig,
+): { inAutoAccounts: 'yes' | 'no' | 'where-config-names-it'; ous: string[]; accounts: string[] } {
+  const ous = Object.keys(config.autoAllowedByOu).filter((ou) => config.autoAllowedByOu[ou]?.includes(r.id));
+  const accounts = Object.keys(config.autoAllowedByAccount).filter((a) =>
+    config.autoAllowedByAccount[a]?.includes(r.id),
+  );
+  if (r.neverAuto !== true || config.autoAllowed.includes(r.id))
+    return { inAutoAccounts: 'yes', ous: [], accounts: [] };
+  return { inAutoAccounts: ous.length + accounts.length > 0 ? 'where-config-names-it' : 'no', ous, accounts };
+}
+
+function automaticText(a: ReturnType<typeof automaticEntry>, neverAuto: boolean): string {
+  if (a.inAutoAccounts === 'yes') {
+    return neverAuto ? 'yes, in auto accounts (config remediation.autoAllowed names it)' : 'yes, in auto accounts';
+  }
+  if (a.inAutoAccounts === 'no') return 'no: only after a person approves (never automatic, config names it nowhere)';
+  const where = [...a.ous.map((ou) => `OU ${ou}`), ...a.accounts.map((id) => `account ${id}`)];
+  return `in auto accounts of ${where.join(', ')} (config); elsewhere only after a person approves`;
+}
+
+/** The rows of `socless remediation list --json`, each with whether config lets it run automatically. */
+export function remediationListEntries(
+  config: AutoAllowedConfig,
+  registry: readonly Remediation[] = REMEDIATIONS,
+): Record<string, unknown>[] {
+  return registry.map((r) => ({ ...remediationListEntry(r), automatic: automaticEntry(r, config) }));
+}
+
 /** One row of `socless remediation list`. */
 export function remediationListEntry(r: Remediation): Record<string, unknown> {
   return {
@@ -49,7 +89,10 @@ export function remediationListEntry(r: Remediation): Record<string, unknown> {
 }
 
 /** The text table of `socless remediation list`. */
-export function remediationListText(registry: readonly Remediation[] = REMEDIATIONS): string {
+export function remediationListText(
+  registry: readonly Remediation[] = REMEDIATIONS,
+  config?: AutoAllowedConfig,
+): string {
   return registry
     .map((r) => {
       const e = remediationListEntry(r);
@@ -64,6 +107,7 @@ export function remediationListText(registry: readonly Remediation[] = REMEDIATI
         `${r.id}  ${r.title}${r.neverAuto ? '  (never automatic)' : ''}  undo: ${r.undo ? 'yes' : 'no'}`,
         `  triggers: ${triggers.join(', ')}`,
         `  iam: ${(e.iamActions as string[]).join(', ')}`,
+        ...(config ? [`  automatic: ${automaticText(automaticEntry(r, config), r.neverAuto === true)}`] : []),
       ].join('\n');
     })
     .join('\n');
@@ -74,13 +118,17 @@ export function registerRemediationCommand(program: Command): void {
     'the remediation kit: list remediations, undo a change',
   );
   withExamples(remediation.command('list'), 'socless remediation list', 'socless remediation list --json')
-    .description('every remediation: id, title, triggers, IAM actions, whether it can undo')
+    .description(
+      'every remediation: id, title, triggers, IAM actions, whether it can undo, whether config lets it run automatically',
+    )
     .option('--json', 'print a JSON array')
-    .action((opts: { json?: boolean }) => {
+    .option('--config <file>', 'socless configuration JSON (default: cdk.json context "socless")')
+    .action((opts: { json?: boolean; config?: string }) => {
+      const config = (opts.config ? loadConfigFile(opts.config) : loadCdkConfig()).remediation;
       process.stdout.write(
         opts.json
-          ? `${JSON.stringify(REMEDIATIONS.map(remediationListEntry), null, 2)}\n`
-          : `${remediationListText()}\n`,
+          ? `${JSON.stringify(remediationListEntries(config), null, 2)}\n`
+          : `${remediationListText(REMEDIATIONS, config)}\n`,
       );
     });
   withExamples(
