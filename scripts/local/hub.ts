@@ -474,6 +474,9 @@ export class LocalHub {
         // As in AWS: a spoke role's call is the hub's own only when the session ledger has its session.
         verifyHubSession: (claim) => ledger.verify(claim),
         hubAccountId: config.hubAccountId,
+        // A Security Hub custom action `accept-risk` closes the investigation, reported like any close.
+        closeInvestigation: (id, request) =>
+          new NotifyingInvestigations(dynamo.client, (ids) => changed(ids)).close(id, request),
       };
       // POST /events as in AWS: the endpoint handler, each sender verified with its own secret from the local map.
       const webhookSecrets = new StaticSecretResolver(secretValues);
