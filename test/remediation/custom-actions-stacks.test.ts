@@ -57,6 +57,8 @@ describe('where SOCless creates its Security Hub custom actions (securityHub.cus
     expect(JSON.stringify(rule.Targets[0].Arn)).toContain('Bus');
     expect(rule.Targets[0].DeadLetterConfig).toBeDefined();
     expect(built.securityHubActions).toEqual([]);
+    const violations = new AwsSolutionsChecks().validateScope(built.hub).violations;
+    expect(violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.resourceLogicalId)}`)).toEqual([]);
   });
 
   it('with where "delegated-admin": one stack per region in the administrator account, forwarding to the hub bus', () => {
