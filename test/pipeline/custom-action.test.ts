@@ -3,6 +3,7 @@ import { normalizeEvent } from '../../shared/events/index.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../shared/local/dynalite.ts';
 import { processInput } from '../../shared/pipeline/pipeline.ts';
 import { createRouter } from '../../shared/pipeline/router.ts';
+import { sweep } from '../../shared/pipeline/sweeper.ts';
 import { customActionArn } from '../../shared/remediation/custom-actions.ts';
 import { InvestigationsRepository } from '../../shared/store/investigations.ts';
 import { fixture, pipelineDeps, TRIGGERS } from './harness.ts';
@@ -208,5 +209,22 @@ describe('Security Hub custom action events in the pipeline', () => {
     expect(first?.status).toBe('resolved');
     expect(second?.status).toBe('unrouted');
     expect(second?.reason).toMatch(/already closed by Security Hub custom action/);
+  });
+
+  it('leaves a remediate pending when StartExecution fails, and the sweeper starts it exactly once, under the same investigation', async () => {
+    let clock = Date.parse('2026-04-01T00:00:00Z');
+    const d = deps({ now: () => clock });
+    d.dispatcher.failNext = () => true;
+    const [outcome] = await processInput(actionEvent('SoclessRemediate'), 'test', d);
+    expect(outcome?.status).toBe('pending');
+    d.dispatcher.failNext = () => false;
+    clock += 10 * 60_000;
+    const report = await sweep(d, { olderThanMs: 5 * 60_000 });
+    const redriven = report.redriven.find((r) => r.eventId === outcome?.eventId);
+    expect(redriven).toMatchObject({ status: 'dispatched', investigationId: outcome?.investigationId });
+    expect(redriven?.executions.map((e) => e.playbook)).toEqual(['remediate-finding']);
+    expect([...d.dispatcher.starts.values()]).toEqual([1]);
+    await sweep(d, { olderThanMs: 5 * 60_000 });
+    expect([...d.dispatcher.starts.values()]).toEqual([1]);
   });
 });
