@@ -30,8 +30,16 @@ import { InvestigationsPage } from './pages/investigations.tsx';
 import { ErrorPage, type PageContext } from './pages/layout.tsx';
 import { PlaybookPage, PlaybooksPage } from './pages/playbooks.tsx';
 
-/** The session cookie's name. */
-export const CONSOLE_COOKIE = 'socless_console';
+/** The prefix of the session cookie's name. */
+export const CONSOLE_COOKIE_PREFIX = 'socless_console';
+
+/**
+ * The session cookie's name for the console on `port`. Browsers keep cookies per host, not per port, so two
+ * consoles on 127.0.0.1 (the local hub's and `socless console` on another port) would overwrite one cookie.
+ */
+export function consoleCookie(port: number): string {
+  return `${CONSOLE_COOKIE_PREFIX}_${port}`;
+}
 
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -150,12 +158,12 @@ export function createConsoleApp(backend: ConsoleBackend, options: ConsoleAppOpt
     if (c.req.method === 'GET' && given !== null) {
       if (!same(given, token))
         return fail(c, 401, 'Wrong token', 'Open the address the console printed when it started.');
-      setCookie(c, CONSOLE_COOKIE, session, { httpOnly: true, sameSite: 'Strict', path: '/' });
+      setCookie(c, consoleCookie(options.port()), session, { httpOnly: true, sameSite: 'Strict', path: '/' });
       url.searchParams.delete('token');
       return c.redirect(`${url.pathname}${url.search}`, 302);
     }
     const bearer = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
-    if (!same(getCookie(c, CONSOLE_COOKIE), session) && !same(bearer, token)) {
+    if (!same(getCookie(c, consoleCookie(options.port())), session) && !same(bearer, token)) {
       return fail(
         c,
         401,

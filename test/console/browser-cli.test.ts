@@ -7,7 +7,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSOLE_COOKIE } from '../../scripts/console/server.ts';
+import { consoleCookie } from '../../scripts/console/server.ts';
 import { launchBrowser, newContext, recordDialogs } from './browser-helpers.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -72,7 +72,7 @@ describe('socless console in a real browser', () => {
     expect(response?.status()).toBe(200);
     expect(page.url()).toBe(`${origin}/investigations`);
     expect(page.url()).not.toContain(token);
-    expect((await context.cookies(origin)).map((c) => c.name)).toContain(CONSOLE_COOKIE);
+    expect((await context.cookies(origin)).map((c) => c.name)).toContain(consoleCookie(Number(new URL(origin).port)));
     // One investigation per bundled GuardDuty triage event.
     await expect.poll(() => page.getByTestId('investigation-row').count()).toBeGreaterThanOrEqual(4);
 

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalConsoleBackend } from '../../scripts/console/local-backend.ts';
-import { CONSOLE_COOKIE, type ConsoleServer, deriveSecret, serveConsole } from '../../scripts/console/server.ts';
+import { type ConsoleServer, consoleCookie, deriveSecret, serveConsole } from '../../scripts/console/server.ts';
 import { chromiumPath, launchBrowser, newContext, recordDialogs, screenshot } from './browser-helpers.ts';
 import { ACCOUNTS, type ConsoleHubFixture, HOSTILE_TITLE, startConsoleHub } from './browser-hub.ts';
 
@@ -94,12 +94,30 @@ describe('the console in a real browser', () => {
     expect(response?.status()).toBe(200);
     expect(page.url()).toBe(`${server.url}/investigations`);
     expect(page.url()).not.toContain(server.token);
-    const cookie = (await context.cookies(server.url)).find((c) => c.name === CONSOLE_COOKIE);
+    const cookie = (await context.cookies(server.url)).find((c) => c.name === consoleCookie(server.port));
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
     // The cookie is not the token itself.
     expect(cookie?.value).not.toBe(server.token);
     // Scripts on the page cannot read it.
     expect(await page.evaluate('document.cookie')).toBe('');
+  });
+
+  it('keeps one session per console: signing in to a second console on another port does not sign out of the first', async () => {
+    // Browsers keep cookies per host, not per port: both consoles' cookies live side by side under 127.0.0.1.
+    const second = await serveConsole(backend, { port: 0, operator: OPERATOR, pageSize: PAGE_SIZE });
+    const both = await newContext(browser);
+    try {
+      const tab = await both.newPage();
+      expect((await tab.goto(server.openUrl))?.status()).toBe(200);
+      expect((await tab.goto(second.openUrl))?.status()).toBe(200);
+      expect((await tab.goto(`${server.url}/investigations`))?.status()).toBe(200);
+      expect((await tab.goto(`${second.url}/investigations`))?.status()).toBe(200);
+      const names = (await both.cookies('http://127.0.0.1')).map((c) => c.name).sort();
+      expect(names).toEqual([consoleCookie(server.port), consoleCookie(second.port)].sort());
+    } finally {
+      await both.close();
+      await second.close();
+    }
   });
 
   it('lists investigations: counts per status, rows newest first, filter by account, the next page', async () => {

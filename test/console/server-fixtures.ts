@@ -13,7 +13,7 @@ import type {
   InvestigationFilter,
   InvestigationPage,
 } from '../../scripts/console/backend.ts';
-import { type ConsoleAppOptions, createConsoleApp, deriveSecret } from '../../scripts/console/server.ts';
+import { type ConsoleAppOptions, consoleCookie, createConsoleApp, deriveSecret } from '../../scripts/console/server.ts';
 import type { CompiledPlaybook } from '../../shared/deploy-model.ts';
 import type { InvestigationSummary } from '../../shared/store/investigations.ts';
 import type { RemediationRecord } from '../../shared/store/remediations.ts';
@@ -287,7 +287,7 @@ export function fakeBackend(options: { count?: number; result?: ConsoleActionRes
 export function consoleUnderTest(options: Parameters<typeof fakeBackend>[0] & Partial<ConsoleAppOptions> = {}) {
   const { backend, recorded } = fakeBackend(options);
   const app = createConsoleApp(backend, { token: TOKEN, port: () => PORT, operator: OPERATOR, ...options });
-  const cookie = `socless_console=${deriveSecret(TOKEN, 'session')}`;
+  const cookie = `${consoleCookie(PORT)}=${deriveSecret(TOKEN, 'session')}`;
   const csrf = deriveSecret(TOKEN, 'csrf');
   const get = (path: string, headers: Record<string, string> = {}) =>
     app.request(`${ORIGIN}${path}`, { headers: { cookie, ...headers } });

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalConsoleBackend } from '../../scripts/console/local-backend.ts';
-import { createConsoleApp, deriveSecret } from '../../scripts/console/server.ts';
+import { consoleCookie, createConsoleApp, deriveSecret } from '../../scripts/console/server.ts';
 import { LocalHub } from '../../scripts/local/hub.ts';
 
 const PORT = 4861;
@@ -21,7 +21,7 @@ describe('console over a real local hub', () => {
   let app: ReturnType<typeof createConsoleApp>;
   let arn = '';
   let investigationId = '';
-  const cookie = `socless_console=${deriveSecret(TOKEN, 'session')}`;
+  const cookie = `${consoleCookie(PORT)}=${deriveSecret(TOKEN, 'session')}`;
   const get = async (path: string) => {
     const res = await app.request(`${ORIGIN}${path}`, { headers: { cookie } });
     expect(res.status, path).toBe(200);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, deriveSecret, serveConsole } from '../../scripts/console/server.ts';
+import { CONTENT_SECURITY_POLICY, consoleCookie, deriveSecret, serveConsole } from '../../scripts/console/server.ts';
 import { ARN, consoleUnderTest, fakeBackend, OPERATOR, ORIGIN, PORT, TOKEN } from './server-fixtures.ts';
 
 describe('console authentication', () => {
@@ -12,12 +12,16 @@ describe('console authentication', () => {
 
   it('refuses a wrong cookie and a wrong bearer token', async () => {
     const { app } = consoleUnderTest();
-    const cookie = await app.request(`${ORIGIN}/investigations`, { headers: { cookie: 'socless_console=nope' } });
+    const cookie = await app.request(`${ORIGIN}/investigations`, {
+      headers: { cookie: `${consoleCookie(PORT)}=nope` },
+    });
     expect(cookie.status).toBe(401);
     const bearer = await app.request(`${ORIGIN}/investigations`, { headers: { authorization: 'Bearer nope' } });
     expect(bearer.status).toBe(401);
     // The session cookie is not the token itself: the token as a cookie does not sign in.
-    const raw = await app.request(`${ORIGIN}/investigations`, { headers: { cookie: `socless_console=${TOKEN}` } });
+    const raw = await app.request(`${ORIGIN}/investigations`, {
+      headers: { cookie: `${consoleCookie(PORT)}=${TOKEN}` },
+    });
     expect(raw.status).toBe(401);
   });
 
@@ -27,7 +31,7 @@ describe('console authentication', () => {
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe('/investigations?status=open');
     const setCookie = res.headers.get('set-cookie') ?? '';
-    expect(setCookie).toContain(`socless_console=${deriveSecret(TOKEN, 'session')}`);
+    expect(setCookie).toContain(`${consoleCookie(PORT)}=${deriveSecret(TOKEN, 'session')}`);
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Strict/i);
     expect(setCookie).toMatch(/Path=\//);
