@@ -16,7 +16,7 @@ import {
   UsageError,
   withExamples,
 } from '../cli-errors.ts';
-import { AwsConsoleBackend, resolveConsoleTables } from '../console/aws-backend.ts';
+import { AwsConsoleBackend, resolveConsoleResources } from '../console/aws-backend.ts';
 import type { ConsoleBackend } from '../console/backend.ts';
 import { LocalConsoleBackend, localOperator } from '../console/local-backend.ts';
 import { type ConsoleServer, serveConsole } from '../console/server.ts';
@@ -119,14 +119,17 @@ async function awsBackend(
   await requireAwsCredentials(sts, opts.profile);
   const identity = await sts.send(new GetCallerIdentityCommand({}));
   if (!identity.Arn) throw new CredentialsError('GetCallerIdentity returned no ARN for these credentials');
-  const tables = await resolveConsoleTables(
+  const { tables, vaultBucket } = await resolveConsoleResources(
     {
-      ...(opts.eventsTable ? { events: opts.eventsTable } : {}),
-      ...(opts.dedupTable ? { dedup: opts.dedupTable } : {}),
-      ...(opts.resultsTable ? { results: opts.resultsTable } : {}),
-      ...(opts.remediationsTable ? { remediations: opts.remediationsTable } : {}),
-      ...(opts.messageResponsesTable ? { message_responses: opts.messageResponsesTable } : {}),
-      ...(opts.accountsTable ? { accounts: opts.accountsTable } : {}),
+      tables: {
+        ...(opts.eventsTable ? { events: opts.eventsTable } : {}),
+        ...(opts.dedupTable ? { dedup: opts.dedupTable } : {}),
+        ...(opts.resultsTable ? { results: opts.resultsTable } : {}),
+        ...(opts.remediationsTable ? { remediations: opts.remediationsTable } : {}),
+        ...(opts.messageResponsesTable ? { message_responses: opts.messageResponsesTable } : {}),
+        ...(opts.accountsTable ? { accounts: opts.accountsTable } : {}),
+      },
+      ...(opts.vaultBucket ? { vaultBucket: opts.vaultBucket } : {}),
     },
     new CloudFormationClient({ region }),
   );
@@ -135,7 +138,7 @@ async function awsBackend(
     region,
     tables,
     sts,
-    ...(opts.vaultBucket ? { vaultBucket: opts.vaultBucket } : {}),
+    ...(vaultBucket ? { vaultBucket } : {}),
   });
   await backend.start();
   return { backend, operator: identity.Arn, close: async () => backend.stop() };
@@ -201,7 +204,7 @@ export function registerConsoleCommand(program: Command): void {
     .option('--accounts-table <name>', 'with --aws: the accounts registry table (default: hub stack output)')
     .option(
       '--vault-bucket <name>',
-      'with --aws: the vault bucket, to show raw events kept there (stack output VaultBucketName)',
+      'with --aws: the vault bucket, to show raw events kept there (default: hub stack output VaultBucketName)',
     )
     .action(async (opts: ConsoleOptions) => {
       const { server, backend, operator, close } = await startConsole(opts);

@@ -95,16 +95,36 @@ export function tableFlag(table: (typeof CONSOLE_TABLES)[number]): string {
   return `--${table.replace(/_/g, '-')}-table`;
 }
 
+/** The hub stack's output naming the vault bucket (hub/hub-stack.ts). */
+export const VAULT_BUCKET_OUTPUT = 'VaultBucketName';
+
 /** Table names from flags, the rest from the hub stack's outputs (one DescribeStacks, only when a flag is missing). */
 export async function resolveConsoleTables(
   given: Partial<Record<(typeof CONSOLE_TABLES)[number], string>>,
   cloudformation: CloudFormationClient,
 ): Promise<ConsoleTableNames> {
-  const missing = CONSOLE_TABLES.filter((t) => !given[t]);
-  const outputs = missing.length > 0 ? await hubStackOutputs(cloudformation, createGates({ rates: {} })) : {};
+  return (await resolveConsoleResources({ tables: given, vaultBucket: null }, cloudformation)).tables;
+}
+
+/**
+ * The hub's tables and vault bucket: what a flag names, the rest from the hub stack's outputs (one DescribeStacks,
+ * only when something is missing). The vault bucket is the only bucket offloaded raw events are read from.
+ */
+export async function resolveConsoleResources(
+  given: {
+    readonly tables: Partial<Record<(typeof CONSOLE_TABLES)[number], string>>;
+    /** A name; undefined: read it from the stack outputs too; null: none (raw events read from the bucket each record names). */
+    readonly vaultBucket?: string | null;
+  },
+  cloudformation: CloudFormationClient,
+): Promise<{ tables: ConsoleTableNames; vaultBucket?: string }> {
+  const missing = CONSOLE_TABLES.filter((t) => !given.tables[t]);
+  const wantVault = given.vaultBucket === undefined;
+  const outputs =
+    missing.length > 0 || wantVault ? await hubStackOutputs(cloudformation, createGates({ rates: {} })) : {};
   const names = Object.fromEntries(
     CONSOLE_TABLES.map((t) => {
-      const name = given[t] ?? outputs[hubTableOutputKey(t)];
+      const name = given.tables[t] ?? outputs[hubTableOutputKey(t)];
       if (!name) {
         throw new SoclessError(
           `the hub stack has no output ${hubTableOutputKey(t)}: redeploy the hub, or pass ${tableFlag(t)} <name>`,
@@ -112,8 +132,14 @@ export async function resolveConsoleTables(
       }
       return [t, name];
     }),
-  );
-  return names as ConsoleTableNames;
+  ) as ConsoleTableNames;
+  const vaultBucket = wantVault ? outputs[VAULT_BUCKET_OUTPUT] : (given.vaultBucket ?? undefined);
+  if (wantVault && !vaultBucket) {
+    throw new SoclessError(
+      `the hub stack has no output ${VAULT_BUCKET_OUTPUT}: redeploy the hub, or pass --vault-bucket <name>`,
+    );
+  }
+  return { tables: names, ...(vaultBucket ? { vaultBucket } : {}) };
 }
 
 export interface AwsConsoleOptions {
@@ -185,6 +211,11 @@ export class AwsConsoleBackend implements ConsoleBackend {
     this.index = new InvestigationIndex((account) => this.ous.get(account ?? '') ?? []);
     this.playbookList =
       options.playbooks ?? compileAllPlaybooks(DEFAULT_PLAYBOOKS_DIR, { integrations: INTEGRATION_CATALOG }).playbooks;
+  }
+
+  /** The only bucket offloaded raw events are read from (undefined: the bucket each record names). */
+  get vaultBucket(): string | undefined {
+    return this.options.vaultBucket;
   }
 
   /**

@@ -11,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../scripts/cli.ts';
 import { startConsole } from '../../scripts/commands/console.ts';
-import { hubTableOutputKey } from '../../scripts/console/aws-backend.ts';
+import { type AwsConsoleBackend, hubTableOutputKey } from '../../scripts/console/aws-backend.ts';
 
 interface Run {
   code: number;
@@ -91,16 +91,9 @@ describe('socless console', () => {
 });
 
 describe('socless console --aws', () => {
-  it('serves the deployed hub as the caller of GetCallerIdentity, with table names from the hub stack outputs', async () => {
-    process.env.AWS_ACCESS_KEY_ID = 'AKIAEXAMPLE';
-    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-    delete process.env.AWS_PROFILE;
-    const callerArn = 'arn:aws:sts::111111111111:assumed-role/SecOps/alice';
-    const sts = mockClient(STSClient)
-      .on(GetCallerIdentityCommand)
-      .resolves({ Arn: callerArn, Account: '111111111111' });
-    const tables = ['events', 'dedup', 'results', 'remediations', 'message_responses', 'accounts'] as const;
-    const cfn = mockClient(CloudFormationClient)
+  const TABLES = ['events', 'dedup', 'results', 'remediations', 'message_responses', 'accounts'] as const;
+  function hubStack(extra: Array<{ OutputKey: string; OutputValue: string }>) {
+    return mockClient(CloudFormationClient)
       .on(DescribeStacksCommand)
       .resolves({
         Stacks: [
@@ -108,10 +101,53 @@ describe('socless console --aws', () => {
             StackName: 'SoclessHub',
             CreationTime: new Date(),
             StackStatus: 'CREATE_COMPLETE',
-            Outputs: tables.map((t) => ({ OutputKey: hubTableOutputKey(t), OutputValue: `hub-${t}` })),
+            Outputs: [...TABLES.map((t) => ({ OutputKey: hubTableOutputKey(t), OutputValue: `hub-${t}` })), ...extra],
           },
         ],
       });
+  }
+  function credentials(callerArn: string) {
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAEXAMPLE';
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    delete process.env.AWS_PROFILE;
+    return mockClient(STSClient).on(GetCallerIdentityCommand).resolves({ Arn: callerArn, Account: '111111111111' });
+  }
+
+  it('reads the vault bucket from the hub stack output VaultBucketName unless --vault-bucket names one', async () => {
+    const sts = credentials('arn:aws:sts::111111111111:assumed-role/SecOps/alice');
+    const cfn = hubStack([{ OutputKey: 'VaultBucketName', OutputValue: 'hub-vault-bucket' }]);
+    const ddb = mockClient(DynamoDBDocumentClient);
+    ddb.on(ScanCommand).resolves({ Items: [] });
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    try {
+      const fromStack = await startConsole({ port: '0', aws: true, region: 'eu-west-1' });
+      expect((fromStack.backend as AwsConsoleBackend).vaultBucket).toBe('hub-vault-bucket');
+      await fromStack.server.close();
+      await fromStack.close();
+      const flagged = await startConsole({ port: '0', aws: true, region: 'eu-west-1', vaultBucket: 'my-vault' });
+      expect((flagged.backend as AwsConsoleBackend).vaultBucket).toBe('my-vault');
+      await flagged.server.close();
+      await flagged.close();
+      // A hub stack without the output: the console says which output and which flag.
+      cfn.restore();
+      const bare = hubStack([]);
+      const { code, stderr } = await run(['--aws', '--port', '0', '--region', 'eu-west-1']);
+      bare.restore();
+      expect(code).toBe(1);
+      expect(stderr).toContain(
+        'the hub stack has no output VaultBucketName: redeploy the hub, or pass --vault-bucket <name>',
+      );
+    } finally {
+      sts.restore();
+      cfn.restore();
+      ddb.restore();
+    }
+  });
+
+  it('serves the deployed hub as the caller of GetCallerIdentity, with table names from the hub stack outputs', async () => {
+    const callerArn = 'arn:aws:sts::111111111111:assumed-role/SecOps/alice';
+    const sts = credentials(callerArn);
+    const cfn = hubStack([{ OutputKey: 'VaultBucketName', OutputValue: 'hub-vault-bucket' }]);
     const ddb = mockClient(DynamoDBDocumentClient);
     ddb.on(ScanCommand).resolves({ Items: [] });
     ddb.on(QueryCommand).resolves({ Items: [] });
