@@ -28,7 +28,7 @@ import { answerInteraction, sfnTaskResponder } from '../../hub/functions/interac
 import { INTEGRATION_CATALOG } from '../../hub/integrations/index.ts';
 import { REMEDIATIONS } from '../../hub/remediations/index.ts';
 import type { SoclessConfig } from '../../shared/config.ts';
-import type { CompiledPlaybook } from '../../shared/deploy-model.ts';
+import { type CompiledPlaybook, referencedIntegrations } from '../../shared/deploy-model.ts';
 import { SoclessError } from '../../shared/errors.ts';
 import { effectiveMode } from '../../shared/org/accounts.ts';
 import { RESOLUTIONS, type Resolution } from '../../shared/pipeline/lifecycle.ts';
@@ -413,7 +413,12 @@ export class AwsConsoleBackend implements ConsoleBackend {
             executionArn,
             ...(typeof i.playbook === 'string' ? { playbook: i.playbook } : {}),
             state,
-            integration: typeof i.provider === 'string' ? i.provider : 'request_approval',
+            // The integration that asked (the state's Lambda in the playbook's definition); the item's `provider`
+            // is only the channel (slack, webhook).
+            integration:
+              this.integrationOf(typeof i.playbook === 'string' ? i.playbook : this.playbookOf(executionArn), state) ??
+              'unknown integration',
+            ...(typeof i.provider === 'string' ? { channel: i.provider } : {}),
             createdAt: String(i.createdAt ?? ''),
             ...(typeof i.investigationId === 'string' ? { investigationId: i.investigationId } : {}),
             parameters: {
@@ -425,6 +430,13 @@ export class AwsConsoleBackend implements ConsoleBackend {
         }),
       ),
     );
+  }
+
+  /** The integration id a state of a playbook invokes: the `${fn_<id>}` placeholder in the state's definition. */
+  private integrationOf(playbook: string, state: string): string | undefined {
+    const definition = this.playbookList.find((p) => p.name === playbook)?.definition;
+    const found = definition ? findState(definition, state) : undefined;
+    return found ? referencedIntegrations(found)[0] : undefined;
   }
 
   /**
@@ -722,6 +734,25 @@ export function historySteps(events: readonly HistoryEvent[], waitingState?: str
     }
   }
   return steps;
+}
+
+/** A state by name anywhere in a definition: top level, Parallel branches, Map iterators. */
+export function findState(definition: unknown, name: string): Record<string, unknown> | undefined {
+  if (typeof definition !== 'object' || definition === null) return undefined;
+  const d = definition as { States?: unknown };
+  const states = (typeof d.States === 'object' && d.States !== null ? d.States : {}) as Record<string, unknown>;
+  const own = Object.hasOwn(states, name) ? states[name] : undefined;
+  if (typeof own === 'object' && own !== null) return own as Record<string, unknown>;
+  for (const state of Object.values(states)) {
+    if (typeof state !== 'object' || state === null) continue;
+    const s = state as { Branches?: unknown; Iterator?: unknown; ItemProcessor?: unknown };
+    const nested = [...(Array.isArray(s.Branches) ? s.Branches : []), s.Iterator, s.ItemProcessor];
+    for (const inner of nested) {
+      const hit = findState(inner, name);
+      if (hit) return hit;
+    }
+  }
+  return undefined;
 }
 
 function failureOf(e: HistoryEvent): { name: string; message: string } | undefined {

@@ -107,7 +107,10 @@ export interface ConsoleApproval {
   readonly executionArn: string;
   readonly playbook?: string;
   readonly state: string;
+  /** The integration that asked (its id, e.g. `request_approval`). */
   readonly integration: string;
+  /** Where the question was posted (`slack`, `webhook`), when known. */
+  readonly channel?: string;
   readonly createdAt: string;
   readonly investigationId?: string;
   /** What the interaction shows the person (message, the remediation plan when it asks about one). */

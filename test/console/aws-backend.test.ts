@@ -22,6 +22,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { constructIdOf } from '../../hub/constructs/hub-tables.ts';
 import { authorizeResponder } from '../../hub/functions/interactions.ts';
+import { INTEGRATION_CATALOG } from '../../hub/integrations/index.ts';
 import {
   AwsConsoleBackend,
   type ConsoleTableNames,
@@ -29,7 +30,9 @@ import {
   hubTableOutputKey,
   resolveConsoleTables,
 } from '../../scripts/console/aws-backend.ts';
-import { loadRepoConfig } from '../../scripts/local/hub.ts';
+import { DEFAULT_PLAYBOOKS_DIR, loadRepoConfig } from '../../scripts/local/hub.ts';
+import type { CompiledPlaybook } from '../../shared/deploy-model.ts';
+import { compileAllPlaybooks } from '../../shared/playbook/index.ts';
 import { createDocumentClient } from '../../shared/store/clients.ts';
 import { TABLES, type TableKey } from '../../shared/tables.ts';
 
@@ -67,7 +70,7 @@ const opener = (id: string, account: string, receivedAt: string, extra: Record<s
   ...extra,
 });
 
-function backend(): AwsConsoleBackend {
+function backend(playbooks: readonly CompiledPlaybook[] = []): AwsConsoleBackend {
   return new AwsConsoleBackend({
     config,
     region: REGION,
@@ -76,9 +79,15 @@ function backend(): AwsConsoleBackend {
     sfn: new SFNClient({ region: REGION }),
     sts: new STSClient({ region: REGION }),
     refreshMs: 0,
-    playbooks: [],
+    playbooks,
   });
 }
+
+/** The repository's remediate-finding, compiled as the hub deploys it. */
+const remediateFinding = (): CompiledPlaybook[] =>
+  compileAllPlaybooks(DEFAULT_PLAYBOOKS_DIR, { integrations: INTEGRATION_CATALOG }).playbooks.filter(
+    (p) => p.name === 'remediate-finding',
+  );
 
 beforeEach(() => {
   for (const m of [ddb, sfn, sts, cfn]) m.reset();
@@ -302,12 +311,15 @@ describe('AwsConsoleBackend', () => {
         { id: 11, type: 'TaskStateEntered', timestamp: new Date(), stateEnteredEventDetails: { name: 'Ask_Approval' } },
       ],
     });
-    const b = backend();
+    const b = backend(remediateFinding());
     const [approval] = await b.approvals();
     expect(approval).toMatchObject({
       id: 'm-1',
       executionArn: ARN,
       state: 'Ask_Approval',
+      // The integration that asks (the state's Lambda in the playbook), not the channel it asked on.
+      integration: 'request_approval',
+      channel: 'slack',
       investigationId: 'inv-1',
       parameters: { title: 'S3.8 in 123456789012', plan_hash: 'hash-1', question: 'Apply?', actions },
     });

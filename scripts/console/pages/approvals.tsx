@@ -51,7 +51,7 @@ export function ApprovalsPage(props: { ctx: PageContext; approvals: readonly Con
               <dt>Asked</dt>
               <dd>
                 <Time at={a.createdAt} />
-                {` through ${a.integration}`}
+                {` through ${a.integration}${a.channel ? ` (${a.channel})` : ''}`}
               </dd>
               <dt>Execution</dt>
               <dd>
