@@ -73,7 +73,10 @@ export const costBenchmark: Benchmark = {
       taskMs: Math.max(1, Math.round(median(taskTimes))),
       sweepMs: Math.max(1, Math.round(measured.sweepMs)),
     };
-    const settings = stackCostSettings(measured.playbooks, times, measured.metricSeries, { orgAccounts: ORG_ACCOUNTS });
+    const settings = stackCostSettings(measured.playbooks, times, measured.metricSeries, {
+      orgAccounts: ORG_ACCOUNTS,
+      sweepMetricBytes: measured.sweepMetricBytes,
+    });
 
     out.write(
       `measured: ${measured.profiles.length} events (${[...profiles.values()].map((p) => `${p.cls} ${p.samples}`).join(', ')}); ` +
@@ -100,6 +103,10 @@ export const costBenchmark: Benchmark = {
 
     const realistic = VOLUMES.map((n) => estimateCost(profiles, REALISTIC_MIX, n, settings));
     out.write(`${billTable(realistic)}\n\n`);
+    // Every metric the code emitted in the run, with its measured value combinations and the catalog's bound.
+    out.write(
+      `custom metrics at 1M: ${realistic[1]?.lines.find((l) => l.component === 'CloudWatch custom metrics')?.detail}\n\n`,
+    );
     const automated = estimateCost(profiles, AUTOMATED_MIX, 1_000_000, settings);
     const at1M = (mix: Mix, s: CostSettings) => estimateCost(profiles, mix, 1_000_000, s);
     // The defaults before this model: Step Functions logs at ALL with data, and an Account metric dimension.

@@ -50,6 +50,7 @@ import {
 import { type LocalDynamo, startLocalDynamo } from '../../shared/local/dynalite.ts';
 import { type LocalExecutionResult, type LocalStateEvent, runLocalExecution } from '../../shared/local/executor.ts';
 import { createLocalDeps, type LocalIntegrationDeps } from '../../shared/local/local-deps.ts';
+import type { MetricSink } from '../../shared/metrics/emf.ts';
 import { hubRemediationRoleArn } from '../../shared/names.ts';
 import { cachedAccountMode } from '../../shared/pipeline/account-mode.ts';
 import { UnknownPlaybookError } from '../../shared/pipeline/adapters.ts';
@@ -322,6 +323,11 @@ export interface LocalHubOptions {
    * @default 0
    */
   readonly interactionTimeoutMs?: number | 'never';
+  /**
+   * Where the endpoint's, the integrations' and the remediation runner's embedded-metric lines go (stdout in
+   * AWS). @default dropped
+   */
+  readonly metrics?: MetricSink;
 }
 
 /** Secret the local webhook provider verifies `x-socless-signature` with (the stack's SigningSecret in AWS). */
@@ -416,6 +422,7 @@ export class LocalHub {
       const interactionEnv = localInteractionEnvironment(config);
       const localDeps: LocalIntegrationDeps = {
         ...createdDeps,
+        ...(options.metrics ? { metrics: options.metrics } : {}),
         // The remediate integration's limits and settings from config, as the hub stack sets them on its Lambda.
         env: { ...remediationEnvironment(config.remediation), ...createdDeps.env, ...interactionEnv.integrations },
         // SOCless CreateEvents: the events a playbook creates go through this hub's pipeline, as PutEvents to the
@@ -489,7 +496,7 @@ export class LocalHub {
           autoMinSeverity: config.remediation.autoMinSeverity,
         },
         logger: createdDeps.logger,
-        metrics: () => {},
+        metrics: options.metrics ?? (() => {}),
         metricSources: knownMetricSources(compiled.playbooks, config.webhooks),
         now: createdDeps.now ?? (() => new Date()),
         region: config.homeRegion,

@@ -229,6 +229,74 @@ describe('measured profiles', () => {
   });
 });
 
+describe('custom metrics counted from every emitter', () => {
+  let baseline: Awaited<ReturnType<typeof measureEventProfiles>>;
+  let failing: Awaited<ReturnType<typeof measureEventProfiles>>;
+  beforeAll(async () => {
+    baseline = await measureEventProfiles({ files: [REMEDIATED_SAMPLE] });
+    // The same run with SNS down: the notify integration fails, and its handler writes IntegrationFailures.
+    failing = await measureEventProfiles({
+      files: [REMEDIATED_SAMPLE],
+      configure: (hub) => {
+        hub.integrationDeps.notifier.publish = async () => {
+          throw new Error('SNS unavailable');
+        };
+      },
+    });
+  });
+  const settingsOf = (m: typeof baseline): CostSettings => ({
+    ...SETTINGS,
+    metricSeries: m.metricSeries,
+    sweepMetricBytes: m.sweepMetricBytes,
+  });
+  const bill = (m: typeof baseline, component: string) =>
+    line(estimateCost(classProfiles(m.profiles), { remediated: 1 }, 1_000_000, settingsOf(m)), component);
+
+  it("counts the remediation runner's and the sweeper's metrics with their emitted value combinations", () => {
+    const series = (metric: string) => baseline.metricSeries.filter((s) => s.metric === metric);
+    expect(series('RemediationOutcomes').map((s) => s.dimensions)).toEqual([
+      ['Remediation', 'Mode'],
+      ['Mode', 'Outcome'],
+    ]);
+    expect(series('RemediationOutcomes').every((s) => (s.values ?? 0) >= 1)).toBe(true);
+    expect(series('EventToOutcome')[0]?.values).toBe(1);
+    expect(series('ApprovalsWaiting')[0]).toMatchObject({ dimensions: [], values: 1, perSweep: true });
+    expect(baseline.sweepMetricBytes).toBeGreaterThan(100);
+    expect(baseline.profiles[0]?.metricPoints['RemediationOutcomes|Remediation,Mode']).toBe(1);
+  });
+
+  it('follows the code: an extra emitted metric shows up in the counts and the bill', () => {
+    expect(baseline.metricSeries.find((s) => s.metric === 'IntegrationFailures')).toBeUndefined();
+    expect(failing.metricSeries.find((s) => s.metric === 'IntegrationFailures')).toMatchObject({
+      dimensions: ['Integration'],
+      values: 1,
+    });
+    expect(failing.profiles[0]?.metricPoints['IntegrationFailures|Integration']).toBeGreaterThan(0);
+    expect(failing.profiles[0]?.metricLogBytes).toBeGreaterThan(baseline.profiles[0]?.metricLogBytes ?? 0);
+    expect(bill(failing, 'CloudWatch custom metrics')).toBeGreaterThan(bill(baseline, 'CloudWatch custom metrics'));
+  });
+
+  it("bills EMF lines as log ingestion: the events' lines and the sweeper's per run", () => {
+    const logs = (p: ReturnType<typeof profiles>, s: CostSettings) =>
+      line(estimateCost(p, { remediated: 1 }, 1_000_000, s), 'CloudWatch Logs ingestion');
+    const base = logs(profiles(), SETTINGS);
+    // 1 KB more per event at 1M events: 0.95 GB at $0.50.
+    expect(logs(profiles({ metricLogBytes: 1324 }), SETTINGS) - base).toBeCloseTo(((1e6 * 1024) / 1024 ** 3) * 0.5, 6);
+    // 1 KB per sweep, every 5 minutes: 8,760 KB a month.
+    expect(logs(profiles(), { ...SETTINGS, sweepMetricBytes: 1024 }) - base).toBeCloseTo(
+      ((8760 * 1024) / 1024 ** 3) * 0.5,
+      6,
+    );
+  });
+
+  it("refuses emitted metrics beyond the catalog's bound", () => {
+    const settings = { ...settingsOf(baseline), maxCustomMetrics: 2 };
+    expect(() => estimateCost(classProfiles(baseline.profiles), { remediated: 1 }, 1_000_000, settings)).toThrow(
+      /catalog's bound of 2/,
+    );
+  });
+});
+
 describe('a fix applied in auto mode', () => {
   it('counts the remediations table (guard, write-ahead record, session ledger) and the echo known by a ledger read', async () => {
     const measured = await measureEventProfiles({ files: [APPLY_SAMPLE] });

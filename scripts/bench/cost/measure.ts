@@ -10,10 +10,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { emitOutcomeMetrics } from '../../../hub/functions/endpoint-metrics.ts';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { emitOutcomeMetrics, knownMetricSources } from '../../../hub/functions/endpoint-metrics.ts';
+import { createSweeperHandler } from '../../../hub/functions/sweeper.ts';
 import type { CompiledPlaybook, WorkflowType } from '../../../shared/deploy-model.ts';
+import { SoclessError } from '../../../shared/errors.ts';
+import { countWaitingApprovals } from '../../../shared/metrics/approvals-waiting.ts';
 import { processInput } from '../../../shared/pipeline/pipeline.ts';
 import { EXPRESS_VARIANTS } from '../../../shared/pipeline/workflow-variants.ts';
+import { TABLES } from '../../../shared/tables.ts';
 import { LocalHub } from '../../local/hub.ts';
 import { addDynamo, countDynamo, countVault, type DynamoCounts } from './counters.ts';
 import { APPLY_SAMPLE, type ApplyProfile, measureApply } from './remediation.ts';
@@ -62,8 +67,14 @@ export interface EventProfile {
   readonly executions: readonly ExecutionProfile[];
   /** Calls the remediation makes in the spoke (its plan's actions), when one ran. */
   readonly remediationCalls: number;
-  /** Bytes of CloudWatch embedded-metric lines the endpoint writes for this event. */
+  /**
+   * Bytes of CloudWatch embedded-metric lines written for this event: the endpoint's, and those of the
+   * integrations and the remediation runner during its executions (CloudWatch Logs ingestion; EMF makes no
+   * PutMetricData call).
+   */
   readonly metricLogBytes: number;
+  /** Data points written for this event, by {@link seriesKey} (metric and dimension names). */
+  readonly metricPoints: Readonly<Record<string, number>>;
   readonly endpointMs: number;
 }
 
@@ -175,14 +186,22 @@ export async function measureEventProfiles(
   playbooks: CompiledPlaybook[];
   /** One sweep of the events table after the run (what the scheduled sweeper does every few minutes). */
   sweepMs: number;
-  /** The metrics the endpoint published, each with the dimension names of one of its dimension sets. */
+  /**
+   * Every metric the run emitted (endpoint, integrations, remediation runner, sweeper), per dimension set, with
+   * the distinct value combinations seen (each one a billed custom metric).
+   */
   metricSeries: MetricSeries[];
+  /** Bytes of the EMF lines one sweep writes (the sweeper's ApprovalsWaiting gauge). */
+  sweepMetricBytes: number;
   /** What applying a fix adds (when {@link APPLY_SAMPLE} was among the files and ran its remediation). */
   apply?: ApplyProfile;
 }> {
   const rounds = options.rounds ?? 1;
-  const hub = await LocalHub.start({ interactionTimeoutMs: 0 });
+  // Every EMF line the integrations and the remediation runner write (stdout in AWS) lands here.
+  const captured: string[] = [];
+  const hub = await LocalHub.start({ interactionTimeoutMs: 0, metrics: (line) => captured.push(line) });
   options.configure?.(hub);
+  const sources = knownMetricSources(hub.playbooks, hub.config.webhooks);
   const dynamo = countDynamo(hub.integrationDeps.documentClient);
   const vault = countVault(hub.integrationDeps.vault);
   const inputs = new Map<string, number>();
@@ -217,7 +236,21 @@ export async function measureEventProfiles(
   const profiles: EventProfile[] = [];
   const endpointMs: number[] = [];
   let sweepMs = 0;
-  const series = new Map<string, MetricSeries>();
+  let sweepMetricBytes = 0;
+  /** Distinct value combinations per metric and dimension set. */
+  const combos = new Map<string, { metric: string; dimensions: readonly string[]; values: Set<string> }>();
+  const sweepSeries = new Set<string>();
+  const record = (line: string, perSweep = false): { key: string }[] => {
+    const points = metricPointsOf(line);
+    for (const p of points) {
+      const key = seriesKey(p.metric, p.dimensions);
+      const c = combos.get(key) ?? { metric: p.metric, dimensions: p.dimensions, values: new Set<string>() };
+      c.values.add(p.values.join('\u0000'));
+      combos.set(key, c);
+      if (perSweep) sweepSeries.add(key);
+    }
+    return points.map((p) => ({ key: seriesKey(p.metric, p.dimensions) }));
+  };
   try {
     for (let round = 0; round < rounds; round++) {
       for (const file of options.files ?? sampleEventFiles()) {
@@ -229,6 +262,9 @@ export async function measureEventProfiles(
           const base = event as Record<string, unknown>;
           // Ids unique per file and round: two sample files with one envelope id would read as a redelivery.
           const id = `${file.split('/').slice(-3).join('/')}-r${round}-${i}`;
+          // Events reach the hub seconds after they happen: the samples' fixed dates would keep the runner from
+          // writing EventToOutcome (it skips events older than a week), a metric it writes in AWS.
+          if (typeof base.time === 'string') base.time = new Date().toISOString();
           // The event as it first arrives, then the same finding again under a new envelope id.
           for (const copy of [
             { ...base, id },
@@ -248,8 +284,23 @@ export async function measureEventProfiles(
     const event = (applyInput?.artifacts as { event?: { details?: Record<string, unknown> } } | undefined)?.event
       ?.details;
     if (event) apply = await measureApply(hub, event, snapshot, diff);
+    for (const line of captured.splice(0)) record(line);
+    // One run of the sweeper Lambda's handler: the approvals gauge, then the re-drive of what is left.
+    const responses = String(hub.integrationDeps.env[TABLES.message_responses.envVar] ?? '');
+    const sweeper = createSweeperHandler(hub.pipeline, 0, new Logger({ logLevel: 'SILENT' }), {
+      count: (now) => countWaitingApprovals(hub.integrationDeps.documentClient, responses, now),
+      metrics: (line) => {
+        sweepMetricBytes += Buffer.byteLength(line) + 1;
+        record(line, true);
+      },
+    });
     const t = performance.now();
-    await hub.sweep(0);
+    try {
+      await sweeper();
+    } catch (err) {
+      // Events that cannot be re-driven fail the invocation (its alarm); the sweep's work is still what it cost.
+      if (!(err instanceof SoclessError)) throw err;
+    }
     sweepMs = performance.now() - t;
   } finally {
     dynamo.detach();
@@ -261,13 +312,20 @@ export async function measureEventProfiles(
     endpointMs,
     playbooks: [...hub.playbooks],
     sweepMs,
-    metricSeries: [...series.values()],
+    metricSeries: [...combos.entries()].map(([key, c]) => ({
+      metric: c.metric,
+      dimensions: c.dimensions,
+      values: c.values.size,
+      ...(sweepSeries.has(key) ? { perSweep: true } : {}),
+    })),
+    sweepMetricBytes,
     ...(apply ? { apply } : {}),
   };
 
   async function profileOne(event: Record<string, unknown>, file: string): Promise<EventProfile | undefined> {
     const v0 = { ...vault.counts };
     const n0 = hub.integrationDeps.notifier.sent.length;
+    captured.splice(0);
     const d0 = snapshot();
     const release = hub.dispatcher.hold();
     const t = performance.now();
@@ -292,14 +350,22 @@ export async function measureEventProfiles(
     }
     const remediationCalls = remediationCallsOf(outputs);
     let metricLogBytes = 0;
+    const metricPoints: Record<string, number> = {};
+    const count = (line: string) => {
+      metricLogBytes += Buffer.byteLength(line) + 1;
+      for (const { key } of record(line)) metricPoints[key] = (metricPoints[key] ?? 0) + 1;
+    };
+    // What the integrations and the remediation runner wrote while the executions ran.
+    for (const line of captured.splice(0)) count(line);
+    // The endpoint's lines for this event (one event per batch: the low-volume case, the most lines per event).
     emitOutcomeMetrics(
       outcomes.map((o) => ({ ...o, source: String(event.source ?? '') })),
-      (line) => {
-        metricLogBytes += Buffer.byteLength(line) + 1;
-        for (const s of metricSeriesOf(line)) series.set(`${s.metric}|${s.dimensions.join(',')}`, s);
-      },
+      count,
       new Date(),
-      { sources: new Set([String(event.source ?? '')]), accounts: new Set([String(event.account ?? '')]) },
+      {
+        sources,
+        accounts: new Set([String(event.account ?? '')]),
+      },
     );
     return {
       file,
@@ -317,6 +383,7 @@ export async function measureEventProfiles(
       executions,
       remediationCalls,
       metricLogBytes,
+      metricPoints,
       endpointMs: ms,
     };
   }
@@ -326,15 +393,36 @@ export async function measureEventProfiles(
 export interface MetricSeries {
   readonly metric: string;
   readonly dimensions: readonly string[];
+  /**
+   * Distinct value combinations of the dimensions that were emitted (each one custom metric). When absent, the
+   * model takes one per known source for `Source`, one per org account for `Account` (what-ifs).
+   */
+  readonly values?: number;
+  /** Written by the sweeper on every run (a gauge), not per event. */
+  readonly perSweep?: boolean;
 }
 
-/** The metric/dimension-set pairs an embedded-metric-format line declares. */
-export function metricSeriesOf(line: string): MetricSeries[] {
-  const emf = JSON.parse(line) as {
+/** The key of a metric under one dimension set, as {@link EventProfile.metricPoints} uses it. */
+export function seriesKey(metric: string, dimensions: readonly string[]): string {
+  return `${metric}|${dimensions.join(',')}`;
+}
+
+/**
+ * The data points an embedded-metric-format line writes: one per metric and dimension set, with the values of
+ * that set's dimensions (read from the line's top-level fields, as CloudWatch does).
+ */
+export function metricPointsOf(line: string): { metric: string; dimensions: string[]; values: string[] }[] {
+  const emf = JSON.parse(line) as Record<string, unknown> & {
     _aws?: { CloudWatchMetrics?: { Dimensions?: string[][]; Metrics?: { Name: string }[] }[] };
   };
   return (emf._aws?.CloudWatchMetrics ?? []).flatMap((d) =>
-    (d.Metrics ?? []).flatMap((m) => (d.Dimensions ?? [[]]).map((dims) => ({ metric: m.Name, dimensions: dims }))),
+    (d.Metrics ?? []).flatMap((m) =>
+      (d.Dimensions ?? [[]]).map((dims) => ({
+        metric: m.Name,
+        dimensions: dims,
+        values: dims.map((name) => String(emf[name] ?? '')),
+      })),
+    ),
   );
 }
 
@@ -354,6 +442,8 @@ export interface ClassProfile {
   readonly executions: readonly (ExecutionProfile & { readonly weight: number })[];
   readonly remediationCalls: number;
   readonly metricLogBytes: number;
+  /** Data points per event of the class, by {@link seriesKey}. */
+  readonly metricPoints?: Readonly<Record<string, number>>;
   readonly eventBytes: number;
 }
 
@@ -386,6 +476,12 @@ export function classProfiles(profiles: readonly EventProfile[]): Map<EventClass
       executions: of.flatMap((p) => p.executions.map((e) => ({ ...e, weight: 1 / n }))),
       remediationCalls: sum((p) => p.remediationCalls),
       metricLogBytes: sum((p) => p.metricLogBytes),
+      metricPoints: Object.fromEntries(
+        [...new Set(of.flatMap((p) => Object.keys(p.metricPoints)))].map((k) => [
+          k,
+          sum((p) => p.metricPoints[k] ?? 0),
+        ]),
+      ),
       eventBytes: sum((p) => p.bytes),
     });
   }

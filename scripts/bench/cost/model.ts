@@ -61,8 +61,18 @@ export interface CostSettings {
   readonly wholeItemIndexes?: boolean;
   /** What-if: run these playbooks as another workflow type. @default none */
   readonly workflowOverride?: Readonly<Record<string, WorkflowType>>;
-  /** The endpoint's metrics and dimension sets, as measured from its metric lines. */
+  /**
+   * Every emitted metric and dimension set (endpoint, integrations, remediation runner, sweeper), with the
+   * distinct value combinations measured from their metric lines.
+   */
   readonly metricSeries: readonly MetricSeries[];
+  /** Bytes of the EMF lines one sweep writes. @default 0 */
+  readonly sweepMetricBytes?: number;
+  /**
+   * The most custom metrics the catalog allows (shared/metrics/catalog.ts `maxCustomMetrics` with the
+   * deployment's sources, integrations and remediations); the measured series must stay within it.
+   */
+  readonly maxCustomMetrics?: number;
 }
 
 /** Share of each class in the events reaching the hub bus; shares sum to 1. */
@@ -116,6 +126,8 @@ export function perEvent(profiles: ReadonlyMap<EventClass, ClassProfile>, mix: M
   let vaultBytes = 0;
   let publishes = 0;
   let metricBytes = 0;
+  /** Data points per event by series key; undefined when no profile counted them (hand-made profiles). */
+  let metricPoints: Record<string, number> | undefined;
   let eventChunks = 0;
   let remediationCalls = 0;
   let executionInputBytes = 0;
@@ -138,6 +150,10 @@ export function perEvent(profiles: ReadonlyMap<EventClass, ClassProfile>, mix: M
     vaultBytes += share * p.vaultBytes;
     publishes += share * p.notifications;
     metricBytes += share * p.metricLogBytes;
+    if (p.metricPoints) {
+      metricPoints ??= {};
+      for (const [k, v] of Object.entries(p.metricPoints)) metricPoints[k] = (metricPoints[k] ?? 0) + share * v;
+    }
     eventChunks += share * Math.max(1, Math.ceil(p.eventBytes / 65536));
     remediationCalls += share * p.remediationCalls;
     if (cls === 'asked') asks += share;
@@ -184,6 +200,7 @@ export function perEvent(profiles: ReadonlyMap<EventClass, ClassProfile>, mix: M
     vaultBytes,
     publishes,
     metricBytes,
+    metricPoints,
     eventChunks,
     remediationCalls,
     executionInputBytes,
@@ -271,23 +288,46 @@ export function estimateCost(
   add('SNS notifications', n * e.publishes * PRICES.snsPublish.usd, `${e.publishes.toFixed(2)} publishes per event`);
 
   const lambdaLogBytes = (endpointInvocations + sweeps + n * e.invocations) * LAMBDA_PLATFORM_LOG_BYTES;
-  const logGb = (n * (e.sfnLogBytes + e.metricBytes) + lambdaLogBytes) / 1024 ** 3;
+  // EMF lines are log events: the endpoint's, the integrations' and the runner's per event, the sweeper's per run.
+  const metricLogBytes = n * e.metricBytes + sweeps * (settings.sweepMetricBytes ?? 0);
+  const logGb = (n * e.sfnLogBytes + metricLogBytes + lambdaLogBytes) / 1024 ** 3;
   add(
     'CloudWatch Logs ingestion',
     logGb * PRICES.logsIngestGb.usd,
-    `${fmt(logGb)} GB: Step Functions ${fmt((n * e.sfnLogBytes) / 1024 ** 3)} GB (${settings.logging.express.level}/${settings.logging.standard.level}), metrics ${fmt((n * e.metricBytes) / 1024 ** 3)} GB, Lambda platform lines`,
+    `${fmt(logGb)} GB: Step Functions ${fmt((n * e.sfnLogBytes) / 1024 ** 3)} GB (${settings.logging.express.level}/${settings.logging.standard.level}), EMF metric lines ${fmt(metricLogBytes / 1024 ** 3)} GB, Lambda platform lines`,
   );
 
   // Every distinct value combination of a metric's dimension set is one custom metric, billed for the hours it
-  // receives data. Source takes one value per known source, Account one per org account, no dimension one.
+  // receives data (EMF needs no PutMetricData: its cost is the log bytes above). The combinations are those the
+  // run emitted; a what-if series without a count takes one per known source for Source, one per org account for
+  // Account. Data points: the sweeper's gauge once per sweep, the others as counted per event of the mix.
   const sources = Math.max(1, profilesSources(profiles));
-  const cardinality = (dims: readonly string[]) =>
-    dims.reduce((c, d) => c * (d === 'Source' ? sources : d === 'Account' ? settings.orgAccounts : 1), 1);
-  const hours = settings.metricSeries.reduce((h, s) => h + seriesHours(cardinality(s.dimensions), n), 0);
+  const cardinality = (s: MetricSeries) =>
+    s.values ??
+    s.dimensions.reduce((c, d) => c * (d === 'Source' ? sources : d === 'Account' ? settings.orgAccounts : 1), 1);
+  const measuredMetrics = settings.metricSeries.reduce((c, s) => c + (s.values ?? 0), 0);
+  if (settings.maxCustomMetrics !== undefined && measuredMetrics > settings.maxCustomMetrics) {
+    throw new Error(
+      `cost model: ${measuredMetrics} custom metrics emitted, more than the catalog's bound of ${settings.maxCustomMetrics} (shared/metrics/catalog.ts)`,
+    );
+  }
+  // A what-if series (no measured values) gets a point per event.
+  const points = (s: MetricSeries) =>
+    s.perSweep
+      ? sweeps
+      : e.metricPoints && s.values !== undefined
+        ? n * (e.metricPoints[`${s.metric}|${s.dimensions.join(',')}`] ?? 0)
+        : n;
+  const hours = settings.metricSeries.reduce((h, s) => h + seriesHours(cardinality(s), points(s)), 0);
+  const bound = settings.maxCustomMetrics;
   add(
     'CloudWatch custom metrics',
     (hours / HOURS) * PRICES.customMetricMonth.usd,
-    `${fmt(hours)} metric-hours: ${settings.metricSeries.map((s) => `${s.metric}[${s.dimensions.join(',') || '-'}]×${cardinality(s.dimensions)}`).join(', ')}`,
+    `${fmt(hours)} metric-hours of ${settings.metricSeries.reduce((c, s) => c + cardinality(s), 0)} metrics` +
+      `${bound !== undefined ? ` (catalog bound ${bound}: at most $${(bound * PRICES.customMetricMonth.usd).toFixed(2)} a month)` : ''}: ` +
+      settings.metricSeries
+        .map((s) => `${s.metric}[${s.dimensions.join(',') || '-'}]×${cardinality(s)}${s.perSweep ? ' per sweep' : ''}`)
+        .join(', '),
   );
 
   const kmsRequests = settings.kmsKeyUsers * KMS_REQUESTS_PER_KEY_USER_MONTH;

@@ -6,8 +6,11 @@
  * checks them against the synthesized stack's constructs where they matter).
  */
 import { ENDPOINT_QUEUE_BATCH } from '../../../hub/constructs/endpoint-function.ts';
+import { knownMetricSources } from '../../../hub/functions/endpoint-metrics.ts';
 import { integrationDeployments } from '../../../hub/integrations/index.ts';
+import { remediationRegistry } from '../../../hub/remediations/index.ts';
 import type { CompiledPlaybook } from '../../../shared/deploy-model.ts';
+import { maxCustomMetrics } from '../../../shared/metrics/catalog.ts';
 import {
   STATE_MACHINE_LOGGING,
   STATE_MACHINE_LOGGING_ALL,
@@ -39,7 +42,12 @@ export function stackCostSettings(
   playbooks: readonly CompiledPlaybook[],
   times: MeasuredTimes,
   metricSeries: readonly MetricSeries[],
-  options: { orgAccounts: number; logging?: Readonly<Record<'express' | 'standard', StateMachineLogging>> },
+  options: {
+    orgAccounts: number;
+    logging?: Readonly<Record<'express' | 'standard', StateMachineLogging>>;
+    /** Bytes of the EMF lines one sweep writes (measured). */
+    sweepMetricBytes?: number;
+  },
 ): CostSettings {
   const deployments = integrationDeployments();
   const config = loadRepoConfig();
@@ -67,6 +75,13 @@ export function stackCostSettings(
     // config.tracing: the hub's functions, state machines and API stage trace together, or none does.
     tracing: { lambdas: config.tracing === 'active', stateMachines: config.tracing === 'active' },
     metricSeries,
+    sweepMetricBytes: options.sweepMetricBytes ?? 0,
+    // The catalog's bound for this deployment: its known sources, integrations and remediations.
+    maxCustomMetrics: maxCustomMetrics({
+      sources: knownMetricSources(playbooks, config.webhooks).size,
+      integrations: deployments.length,
+      remediations: remediationRegistry().length,
+    }),
   };
 }
 
