@@ -12,6 +12,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
@@ -32,6 +33,7 @@ import { type CompiledPlaybook, referencedIntegrations } from '../../shared/depl
 import { SoclessError } from '../../shared/errors.ts';
 import { effectiveMode } from '../../shared/org/accounts.ts';
 import { RESOLUTIONS, type Resolution } from '../../shared/pipeline/lifecycle.ts';
+import { EXPRESS_VARIANTS } from '../../shared/pipeline/workflow-variants.ts';
 import { compileAllPlaybooks } from '../../shared/playbook/index.ts';
 import { undoExecution } from '../../shared/remediation/record.ts';
 import { partitionOf } from '../../shared/remediation/session.ts';
@@ -39,11 +41,12 @@ import { AccountRecordSchema } from '../../shared/store/accounts.ts';
 import { createDocumentClient } from '../../shared/store/clients.ts';
 import { InvestigationNotFoundError, InvestigationsRepository } from '../../shared/store/investigations.ts';
 import { RemediationRecordsRepository } from '../../shared/store/remediations.ts';
-import { ResultsRepository } from '../../shared/store/results.ts';
+import { ResultsRepository, type StateResultRecord } from '../../shared/store/results.ts';
 import type { TableKey } from '../../shared/tables.ts';
 import { operatorUndoSessions } from '../commands/remediation.ts';
 import { DEFAULT_PLAYBOOKS_DIR } from '../local/hub.ts';
 import { hubStackOutputs } from '../org/aws-context.ts';
+import { type ExecutionFailure, expressFailures } from '../org/executions.ts';
 import { createGates } from '../org/gates.ts';
 import type {
   ConsoleAccount,
@@ -153,6 +156,8 @@ export interface AwsConsoleOptions {
   readonly sfn?: SFNClient;
   readonly sts?: STSClient;
   readonly s3?: S3Client;
+  /** Reads Express executions' failures from their state machines' log groups. */
+  readonly logs?: CloudWatchLogsClient;
   /** @default the repository's playbooks (what this checkout deploys) */
   readonly playbooks?: readonly CompiledPlaybook[];
   /** How often investigations received since the last refresh are re-read (ms); 0 turns the timer off. @default 30000 */
@@ -179,6 +184,7 @@ export class AwsConsoleBackend implements ConsoleBackend {
   private readonly sfn: SFNClient;
   private readonly sts: STSClient;
   private readonly s3: S3Client;
+  private readonly logs: CloudWatchLogsClient;
   private readonly investigationTables: InvestigationTables;
   private readonly playbookList: readonly CompiledPlaybook[];
   private readonly now: () => Date;
@@ -201,6 +207,7 @@ export class AwsConsoleBackend implements ConsoleBackend {
     this.sfn = options.sfn ?? new SFNClient({ region });
     this.sts = options.sts ?? new STSClient({ region });
     this.s3 = options.s3 ?? new S3Client({ region });
+    this.logs = options.logs ?? new CloudWatchLogsClient({ region });
     this.now = options.now ?? (() => new Date());
     this.label = `aws:${options.config.hubAccountId}/${region}`;
     this.investigationTables = {
@@ -289,11 +296,19 @@ export class AwsConsoleBackend implements ConsoleBackend {
     const opening = await readOpeningEvent(this.documents, this.options.tables.events, id, (ref) =>
       this.readVault(ref),
     );
-    const arns = detail.events.flatMap((e) => (e.executions ?? []).flatMap((x) => (x.arn ? [x.arn] : [])));
+    // Every execution the pipeline started for the investigation's events, as it recorded them: a Standard ARN
+    // (`…:execution:…`) or an Express one (`…:express:…`, StartExecution's answer for an Express state machine).
+    const started = detail.events.flatMap((e) =>
+      (e.executions ?? []).flatMap((x) => (x.arn ? [{ arn: x.arn, receivedAt: e.receivedAt }] : [])),
+    );
     const limit = pLimit(5);
     const executions = await Promise.all(
-      arns.slice(0, MAX_DESCRIBED).map((arn) =>
+      started.slice(0, MAX_DESCRIBED).map(({ arn, receivedAt }) =>
         limit(async () => {
+          if (isExpressExecutionArn(arn)) {
+            const notBefore = Date.parse(receivedAt);
+            return this.expressSummary(arn, Number.isNaN(notBefore) ? undefined : notBefore - 60_000);
+          }
           const d = await this.describe(arn);
           return d ? summaryOf(d, this.playbookOf(arn)) : undefined;
         }),
@@ -312,6 +327,8 @@ export class AwsConsoleBackend implements ConsoleBackend {
   }
 
   private async describe(arn: string): Promise<DescribeExecutionCommandOutput | undefined> {
+    // DescribeExecution does not serve Express executions (unless a Map Run started them).
+    if (isExpressExecutionArn(arn)) return undefined;
     try {
       return await this.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
     } catch (err) {
@@ -321,11 +338,13 @@ export class AwsConsoleBackend implements ConsoleBackend {
   }
 
   private playbookOf(arn: string): string {
-    const machine = arn.split(':').at(-2) ?? '';
+    // arn:<partition>:states:<region>:<account>:execution:<machine>:<name>, or …:express:<machine>:<name>:<id>
+    const machine = arn.split(':')[6] ?? '';
     return machine.startsWith(STATE_MACHINE_PREFIX) ? machine.slice(STATE_MACHINE_PREFIX.length) : machine;
   }
 
   async execution(arn: string): Promise<ConsoleExecutionDetail | undefined> {
+    if (isExpressExecutionArn(arn)) return this.expressExecution(arn);
     const described = await this.describe(arn);
     if (!described) return undefined;
     const history = await this.history(arn);
@@ -348,6 +367,121 @@ export class AwsConsoleBackend implements ConsoleBackend {
       ...(described.error ? { error: described.error } : {}),
       ...(described.cause ? { cause: described.cause } : {}),
       ...(parked ? { waitingOn: { id: parked.id, state: parked.state } } : {}),
+    };
+  }
+
+  /**
+   * An Express execution, which has no Step Functions history (neither DescribeExecution nor GetExecutionHistory
+   * serve it): the path and each state's output from the results table (every integration saves its result there),
+   * the failure from the state machine's log group (ERROR with execution data, read as `socless exec failures`
+   * reads it, for this one execution), the status derived from both. Undefined for an ARN that is not one.
+   */
+  async expressExecution(arn: string, notBeforeMs?: number): Promise<ConsoleExecutionDetail | undefined> {
+    if (!EXPRESS_EXECUTION_ARN.test(arn)) return undefined;
+    const playbook = this.playbookOf(arn);
+    const [results, remediations] = await Promise.all([
+      new ResultsRepository(this.documents, this.options.tables.results).listByExecution(arn),
+      new RemediationRecordsRepository(this.documents, this.options.tables.remediations).listByExecution(arn),
+    ]);
+    const derived = await this.expressStatus(arn, playbook, results, notBeforeMs);
+    const definition = this.playbookList.find((p) => p.name === playbook);
+    const investigationId = results[0]?.investigationId ?? remediations[0]?.investigationId;
+    return {
+      ...derived,
+      ...(investigationId ? { investigationId } : {}),
+      ...(definition ? { playbookDefinition: definition } : {}),
+      steps: resultSteps(results),
+      results,
+      remediations,
+    };
+  }
+
+  /** The list entry of an Express execution (its saved results and its log group; no Step Functions call). */
+  private async expressSummary(arn: string, notBeforeMs?: number): Promise<ConsoleExecutionSummary | undefined> {
+    if (!EXPRESS_EXECUTION_ARN.test(arn)) return undefined;
+    const playbook = this.playbookOf(arn);
+    const results = await new ResultsRepository(this.documents, this.options.tables.results).listByExecution(arn);
+    const { error: _e, cause: _c, ...summary } = await this.expressStatus(arn, playbook, results, notBeforeMs);
+    const investigationId = results[0]?.investigationId;
+    return { ...summary, ...(investigationId ? { investigationId } : {}) };
+  }
+
+  /**
+   * How an Express execution ended, as far as its results and logs say: a failure, time-out or abort logged for it
+   * is that; else saved results older than the 5-minute Express limit mean it succeeded, newer ones that it may still
+   * run; nothing saved and nothing logged, or logs that cannot be read, leave it unknown.
+   */
+  private async expressStatus(
+    arn: string,
+    playbook: string,
+    results: readonly StateResultRecord[],
+    notBeforeMs: number | undefined,
+  ): Promise<ConsoleExecutionSummary & { error?: string; cause?: string }> {
+    const saved = results.map((r) => Date.parse(r.savedAt)).filter((t) => !Number.isNaN(t));
+    const first = saved.length > 0 ? Math.min(...saved) : undefined;
+    const last = saved.length > 0 ? Math.max(...saved) : undefined;
+    const now = this.now().getTime();
+    // An Express execution lasts at most 5 minutes: its logs lie within 5 minutes of what it saved.
+    const since = notBeforeMs ?? (first !== undefined ? first - EXPRESS_MAX_MS : now - EXPRESS_LOOKBACK_MS);
+    const until = last !== undefined && notBeforeMs === undefined ? last + EXPRESS_MAX_MS : undefined;
+    let failure: ExecutionFailure | undefined;
+    let logsUnread: string | undefined;
+    try {
+      [failure] = await expressFailures(
+        this.logs,
+        { playbook, arn: this.stateMachineArn(playbook), type: 'EXPRESS' },
+        since,
+        { executionArn: arn, ...(until !== undefined ? { untilMs: until } : {}) },
+      );
+    } catch (err) {
+      if (isProgrammingError(err)) throw err;
+      logsUnread = errorMessage(err);
+    }
+    const base = {
+      arn,
+      playbook,
+      // arn:<partition>:states:<region>:<account>:express:<state machine>:<name>:<id>
+      name: arn.split(':')[7] ?? '',
+      ...(first !== undefined ? { startedAt: new Date(first).toISOString() } : {}),
+    };
+    if (failure) {
+      return {
+        ...base,
+        status: (failure.status as ConsoleExecutionStatus) ?? 'FAILED',
+        ...(failure.stopDate ? { stoppedAt: failure.stopDate } : {}),
+        ...(failure.error ? { error: failure.error } : {}),
+        ...(failure.cause ? { cause: failure.cause } : {}),
+        derivedFrom: 'Express execution: path from the results table, failure from the log group',
+      };
+    }
+    if (logsUnread) {
+      return {
+        ...base,
+        status: 'UNKNOWN',
+        derivedFrom: `Express execution: path from the results table; the log group could not be read (${logsUnread}), so how it ended is unknown`,
+      };
+    }
+    if (last === undefined) {
+      return {
+        ...base,
+        status: 'UNKNOWN',
+        derivedFrom: 'Express execution: nothing saved in the results table and no failure logged',
+      };
+    }
+    if (now - last < EXPRESS_MAX_MS) {
+      return {
+        ...base,
+        status: 'RUNNING',
+        derivedFrom:
+          'Express execution: from the results table and logs (no failure logged yet; it may still be running)',
+      };
+    }
+    return {
+      ...base,
+      status: 'SUCCEEDED',
+      stoppedAt: new Date(last).toISOString(),
+      derivedFrom:
+        'Express execution: from the results table and logs (no failure logged; stopped at its last saved result or earlier)',
     };
   }
 
@@ -526,9 +660,18 @@ export class AwsConsoleBackend implements ConsoleBackend {
   }
 
   async undo(executionArn: string, operator: string): Promise<ConsoleActionResult> {
-    const input = (await this.describe(executionArn).catch(() => undefined))?.input;
-    const started = input ? (parseRaw(input) as { artifacts?: { investigation_id?: unknown } } | undefined) : undefined;
-    if (typeof started?.artifacts?.investigation_id === 'string') this.watch(started.artifacts.investigation_id);
+    if (isExpressExecutionArn(executionArn)) {
+      const [saved] = await new ResultsRepository(this.documents, this.options.tables.results)
+        .listByExecution(executionArn)
+        .catch(() => []);
+      if (saved?.investigationId) this.watch(saved.investigationId);
+    } else {
+      const input = (await this.describe(executionArn).catch(() => undefined))?.input;
+      const started = input
+        ? (parseRaw(input) as { artifacts?: { investigation_id?: unknown } } | undefined)
+        : undefined;
+      if (typeof started?.artifacts?.investigation_id === 'string') this.watch(started.artifacts.investigation_id);
+    }
     try {
       const undone = await undoExecution({
         records: new RemediationRecordsRepository(this.documents, this.options.tables.remediations),
@@ -632,6 +775,39 @@ export class AwsConsoleBackend implements ConsoleBackend {
     }));
   }
 
+  /**
+   * Recent runs of an Express playbook (ListExecutions does not list Express executions): the executions the
+   * pipeline recorded on the newest investigations routed to the playbook it stands in for (at most
+   * MAX_EXPRESS_INVESTIGATIONS investigations read), each from its results and logs.
+   */
+  private async recentExpress(playbook: string, max: number): Promise<ConsoleExecutionSummary[]> {
+    const routed = Object.entries(EXPRESS_VARIANTS).find(([, v]) => v.playbook === playbook)?.[0] ?? playbook;
+    const newest = this.index.query({ playbook: routed }, 1, MAX_EXPRESS_INVESTIGATIONS).items;
+    const found: Array<{ arn: string; receivedAt: string }> = [];
+    for (const summary of newest) {
+      if (found.length >= max) break;
+      const detail = await this.repository()
+        .show(summary.id)
+        .catch(() => undefined);
+      for (const e of [...(detail?.events ?? [])].reverse()) {
+        for (const x of e.executions ?? []) {
+          if (x.arn && x.playbook === playbook && found.length < max)
+            found.push({ arn: x.arn, receivedAt: e.receivedAt });
+        }
+      }
+    }
+    const limit = pLimit(5);
+    const listed = await Promise.all(
+      found.map(({ arn, receivedAt }) =>
+        limit(() => {
+          const at = Date.parse(receivedAt);
+          return this.expressSummary(arn, Number.isNaN(at) ? undefined : at - 60_000);
+        }),
+      ),
+    );
+    return listed.filter((e) => e !== undefined);
+  }
+
   /** The state machine of a playbook in the hub account and region. */
   stateMachineArn(playbook: string): string {
     const { region, config } = this.options;
@@ -641,6 +817,8 @@ export class AwsConsoleBackend implements ConsoleBackend {
   async recentExecutions(playbook: string, limit: number): Promise<readonly ConsoleExecutionSummary[]> {
     const max = Math.min(Math.max(0, Math.floor(limit)), 100);
     if (max === 0) return [];
+    const workflow = this.playbookList.find((p) => p.name === playbook)?.workflow;
+    if (workflow === 'express') return this.recentExpress(playbook, max);
     const out = await this.sfn.send(
       new ListExecutionsCommand({ stateMachineArn: this.stateMachineArn(playbook), maxResults: max }),
     );
@@ -654,6 +832,44 @@ export class AwsConsoleBackend implements ConsoleBackend {
       ...(e.stopDate ? { stoppedAt: e.stopDate.toISOString() } : {}),
     }));
   }
+}
+
+/** An Express execution ARN: `arn:<partition>:states:<region>:<account>:express:<machine>:<name>:<id>`. */
+const EXPRESS_EXECUTION_ARN =
+  /^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:express:[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_.-]{1,80}:[A-Za-z0-9-]{1,80}$/;
+/** Investigations read to find an Express playbook's recent runs. */
+export const MAX_EXPRESS_INVESTIGATIONS = 20;
+/** Longest an Express execution runs. */
+const EXPRESS_MAX_MS = 5 * 60_000;
+/** How far back an Express execution's log group is read when nothing else dates it. */
+const EXPRESS_LOOKBACK_MS = 7 * 24 * 3_600_000;
+
+/** An Express execution's ARN (Step Functions keeps no history for it). */
+export function isExpressExecutionArn(arn: string): boolean {
+  return arn.split(':')[5] === 'express';
+}
+
+/**
+ * The path of an execution known only by its saved results, in the order they were saved: one step per state
+ * visit (attempts of a retried state saved one after the other are one step, as the last attempt ended).
+ */
+export function resultSteps(results: readonly StateResultRecord[]): ConsoleStep[] {
+  const ordered = [...results].sort(
+    (a, b) => a.savedAt.localeCompare(b.savedAt) || a.stateKey.localeCompare(b.stateKey),
+  );
+  const steps: ConsoleStep[] = [];
+  for (const r of ordered) {
+    const step: ConsoleStep = {
+      state: r.state,
+      status: r.status === 'failed' ? 'failed' : 'succeeded',
+      ...(r.result !== undefined ? { output: r.result } : r.resultRef ? { output: { offloaded: r.resultRef } } : {}),
+      ...(r.status === 'failed' && r.error ? { error: r.error } : {}),
+    };
+    const previous = steps.at(-1);
+    if (previous?.state === r.state && previous.status === 'failed') steps[steps.length - 1] = step;
+    else steps.push(step);
+  }
+  return steps;
 }
 
 /** A refresh reads from a minute before it started: receipts written while it ran are read again, not missed. */

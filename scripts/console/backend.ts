@@ -63,6 +63,11 @@ export interface ConsoleExecutionSummary {
   readonly startedAt?: string;
   readonly stoppedAt?: string;
   readonly investigationId?: string;
+  /**
+   * Where the status and path come from when not from a Step Functions history (an Express execution has none:
+   * the results table and the state machine's log group), shown with the status.
+   */
+  readonly derivedFrom?: string;
 }
 
 /** One state the execution entered, in order. */

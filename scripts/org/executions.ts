@@ -206,7 +206,12 @@ export async function expressFailures(
   logs: CloudWatchLogsClient,
   machine: PlaybookStateMachine,
   sinceMs: number,
+  /** One execution (a filter pattern on `execution_arn`, matched in CloudWatch Logs) and an end to the window. */
+  scope: { readonly executionArn?: string; readonly untilMs?: number } = {},
 ): Promise<ExecutionFailure[]> {
+  if (scope.executionArn !== undefined && /["\\]/.test(scope.executionArn)) {
+    throw new SoclessError(`not an execution ARN: ${JSON.stringify(scope.executionArn)}`);
+  }
   const byExecution = new Map<string, Array<{ type: string; at: number; error?: string; cause?: string }>>();
   let token: string | undefined;
   do {
@@ -214,6 +219,8 @@ export async function expressFailures(
       new FilterLogEventsCommand({
         logGroupName: expressLogGroup(machine.playbook),
         startTime: sinceMs,
+        ...(scope.untilMs !== undefined ? { endTime: scope.untilMs } : {}),
+        ...(scope.executionArn !== undefined ? { filterPattern: `{ $.execution_arn = "${scope.executionArn}" }` } : {}),
         nextToken: token,
       }),
     );

@@ -6,6 +6,7 @@
  * principal, then SendTaskSuccess; a close re-read into the index at once).
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
@@ -40,6 +41,7 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
 const sts = mockClient(STSClient);
 const cfn = mockClient(CloudFormationClient);
+const logs = mockClient(CloudWatchLogsClient);
 afterAll(() => {
   for (const m of [ddb, sfn, sts, cfn]) m.restore();
 });
@@ -56,6 +58,9 @@ const TABLE_NAMES: ConsoleTableNames = {
   accounts: 'Hub-TableAccounts-6F',
 };
 const ARN = `arn:aws:states:${REGION}:${HUB}:execution:socless-remediate-finding:inv-1-remediate-finding`;
+/** What StartExecution answers for the Express twin: `…:express:<machine>:<name>:<id>`. */
+const EXPRESS_ARN = `arn:aws:states:${REGION}:${HUB}:express:socless-remediate-finding-express:remediate-finding-express-0123abcd:5b1c2d3e-0000-4000-8000-000000000001`;
+const NOW = new Date('2026-12-01T01:00:00.000Z');
 const OPERATOR_ARN = `arn:aws:sts::${HUB}:assumed-role/AWSReservedSSO_SecOps_0123/alice`;
 
 const opener = (id: string, account: string, receivedAt: string, extra: Record<string, unknown> = {}) => ({
@@ -78,8 +83,10 @@ function backend(playbooks: readonly CompiledPlaybook[] = []): AwsConsoleBackend
     documents: createDocumentClient({ region: REGION }),
     sfn: new SFNClient({ region: REGION }),
     sts: new STSClient({ region: REGION }),
+    logs: new CloudWatchLogsClient({ region: REGION }),
     refreshMs: 0,
     playbooks,
+    now: () => NOW,
   });
 }
 
@@ -90,7 +97,7 @@ const remediateFinding = (): CompiledPlaybook[] =>
   );
 
 beforeEach(() => {
-  for (const m of [ddb, sfn, sts, cfn]) m.reset();
+  for (const m of [ddb, sfn, sts, cfn, logs]) m.reset();
 });
 
 describe('table names', () => {
@@ -535,5 +542,159 @@ describe('historySteps', () => {
       ['A', 'succeeded', undefined],
       ['Ask', 'waiting', undefined],
     ]);
+  });
+});
+
+describe('Express executions (no Step Functions history)', () => {
+  const saved = (
+    state: string,
+    savedAt: string,
+    status: 'succeeded' | 'failed',
+    extra: Record<string, unknown> = {},
+  ) => ({
+    executionId: EXPRESS_ARN,
+    stateKey: `${state}#${savedAt}#x`,
+    state,
+    playbook: 'remediate-finding-express',
+    integration: 'x',
+    investigationId: 'inv-1',
+    savedAt,
+    status,
+    expiresAt: 0,
+    ...extra,
+  });
+  const logged = (type: string, at: number, details: Record<string, unknown> = {}) => ({
+    timestamp: at,
+    message: JSON.stringify({ type, execution_arn: EXPRESS_ARN, event_timestamp: String(at), details }),
+  });
+  const express = () =>
+    compileAllPlaybooks(DEFAULT_PLAYBOOKS_DIR, { integrations: INTEGRATION_CATALOG }).playbooks.filter((p) =>
+      p.name.startsWith('remediate-finding'),
+    );
+
+  it('reads the path and outputs from the results table and the failure from the log group, never the history', async () => {
+    ddb.on(QueryCommand, { TableName: TABLE_NAMES.results }).resolves({
+      Items: [
+        saved('Remediate', '2026-12-01T00:00:03.000Z', 'failed', { error: { name: 'AccessDenied', message: 'no' } }),
+        saved('Enrich', '2026-12-01T00:00:01.000Z', 'succeeded', { result: { owner: 'x' } }),
+      ],
+    });
+    ddb.on(QueryCommand, { TableName: TABLE_NAMES.remediations }).resolves({ Items: [] });
+    logs.on(FilterLogEventsCommand).resolves({
+      events: [
+        logged('TaskFailed', Date.parse('2026-12-01T00:00:03.500Z'), { error: 'AccessDenied', cause: 'no' }),
+        logged('ExecutionFailed', Date.parse('2026-12-01T00:00:04.000Z'), {
+          error: 'Socless.TaskFailed',
+          cause: 'see the history',
+        }),
+      ],
+    });
+    const detail = await backend(express()).execution(EXPRESS_ARN);
+    expect(sfn.commandCalls(GetExecutionHistoryCommand)).toHaveLength(0);
+    expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
+    expect(detail).toMatchObject({
+      arn: EXPRESS_ARN,
+      playbook: 'remediate-finding-express',
+      name: 'remediate-finding-express-0123abcd',
+      status: 'FAILED',
+      investigationId: 'inv-1',
+      // The task's failure, not the TaskFailureHandler's pointer.
+      error: 'AccessDenied',
+      cause: 'no',
+      stoppedAt: '2026-12-01T00:00:04.000Z',
+      derivedFrom: expect.stringContaining('results table'),
+      steps: [
+        { state: 'Enrich', status: 'succeeded', output: { owner: 'x' } },
+        { state: 'Remediate', status: 'failed', error: { name: 'AccessDenied', message: 'no' } },
+      ],
+    });
+    expect(detail?.playbookDefinition?.name).toBe('remediate-finding-express');
+    const filter = logs.commandCalls(FilterLogEventsCommand)[0]?.args[0].input;
+    expect(filter).toMatchObject({
+      logGroupName: '/aws/vendedlogs/states/socless-remediate-finding-express',
+      filterPattern: `{ $.execution_arn = "${EXPRESS_ARN}" }`,
+    });
+    // Within the 5 minutes an Express execution can last around what it saved.
+    expect(filter?.startTime).toBe(Date.parse('2026-12-01T00:00:01.000Z') - 5 * 60_000);
+    expect(filter?.endTime).toBe(Date.parse('2026-12-01T00:00:03.000Z') + 5 * 60_000);
+  });
+
+  it('says succeeded when nothing failed within the Express limit, unknown when the logs cannot be read, and refuses a malformed ARN', async () => {
+    ddb.on(QueryCommand, { TableName: TABLE_NAMES.results }).resolves({
+      Items: [saved('Enrich', '2026-12-01T00:00:01.000Z', 'succeeded', { result: { owner: 'x' } })],
+    });
+    ddb.on(QueryCommand, { TableName: TABLE_NAMES.remediations }).resolves({ Items: [] });
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    expect(await backend(express()).execution(EXPRESS_ARN)).toMatchObject({
+      status: 'SUCCEEDED',
+      stoppedAt: '2026-12-01T00:00:01.000Z',
+    });
+    logs
+      .on(FilterLogEventsCommand)
+      .rejects(
+        Object.assign(new Error('not authorized to perform logs:FilterLogEvents'), { name: 'AccessDeniedException' }),
+      );
+    const unread = await backend(express()).execution(EXPRESS_ARN);
+    expect(unread?.status).toBe('UNKNOWN');
+    expect(unread?.derivedFrom).toContain('AccessDeniedException: not authorized');
+    expect(unread?.steps.map((step) => step.state)).toEqual(['Enrich']);
+    expect(await backend(express()).execution(`${EXPRESS_ARN}"} || {`)).toBeUndefined();
+    expect(sfn.commandCalls(GetExecutionHistoryCommand)).toHaveLength(0);
+    expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
+  });
+
+  it("lists an investigation's Express run as the events table recorded it, without DescribeExecution", async () => {
+    ddb.on(GetCommand, { TableName: TABLE_NAMES.events }).resolves({
+      Item: opener('inv-1', '111111111111', '2026-12-01T00:00:00.000Z', {
+        status: 'dispatched',
+        executions: [
+          { playbook: 'remediate-finding-express', name: 'remediate-finding-express-0123abcd', arn: EXPRESS_ARN },
+        ],
+      }),
+    });
+    ddb.on(GetCommand, { TableName: TABLE_NAMES.dedup }).resolves({});
+    ddb.on(QueryCommand, { TableName: TABLE_NAMES.events }).resolves({ Items: [{ id: 'inv-1' }] });
+    ddb.on(QueryCommand, { TableName: TABLE_NAMES.results }).resolves({
+      Items: [saved('Enrich', '2026-12-01T00:00:01.000Z', 'succeeded', { result: { owner: 'x' } })],
+    });
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    const shown = await backend(express()).investigation('inv-1');
+    expect(shown?.executions).toEqual([
+      expect.objectContaining({
+        arn: EXPRESS_ARN,
+        playbook: 'remediate-finding-express',
+        status: 'SUCCEEDED',
+        investigationId: 'inv-1',
+      }),
+    ]);
+    // Its log window starts at the event's receipt.
+    expect(logs.commandCalls(FilterLogEventsCommand)[0]?.args[0].input.startTime).toBe(
+      Date.parse('2026-12-01T00:00:00.000Z') - 60_000,
+    );
+    expect(sfn.commandCalls(GetExecutionHistoryCommand)).toHaveLength(0);
+    expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
+  });
+
+  it("lists an Express playbook's recent runs from the investigations routed to it, without ListExecutions", async () => {
+    ddb.on(ScanCommand).resolves({ Items: [] });
+    ddb.on(ScanCommand, { TableName: TABLE_NAMES.events }).resolves({
+      Items: [opener('inv-1', '111111111111', '2026-12-01T00:00:00.000Z')],
+    });
+    ddb.on(GetCommand, { TableName: TABLE_NAMES.events }).resolves({
+      Item: opener('inv-1', '111111111111', '2026-12-01T00:00:00.000Z', {
+        executions: [
+          { playbook: 'remediate-finding-express', name: 'remediate-finding-express-0123abcd', arn: EXPRESS_ARN },
+        ],
+      }),
+    });
+    ddb.on(GetCommand, { TableName: TABLE_NAMES.dedup }).resolves({});
+    ddb.on(QueryCommand, { TableName: TABLE_NAMES.events }).resolves({ Items: [{ id: 'inv-1' }] });
+    ddb.on(QueryCommand, { TableName: TABLE_NAMES.results }).resolves({ Items: [] });
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    const b = backend(express());
+    await b.start();
+    const recent = await b.recentExecutions('remediate-finding-express', 10);
+    expect(recent).toEqual([expect.objectContaining({ arn: EXPRESS_ARN, status: 'UNKNOWN' })]);
+    expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(0);
   });
 });

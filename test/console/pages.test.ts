@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { createConsoleApp } from '../../scripts/console/server.ts';
 import { RESOLUTIONS } from '../../shared/pipeline/lifecycle.ts';
-import { ARN, consoleUnderTest, HOSTILE } from './server-fixtures.ts';
+import { ARN, consoleUnderTest, HOSTILE, OPERATOR, ORIGIN, PORT, TOKEN } from './server-fixtures.ts';
 
 const EXECUTION = `/executions/${encodeURIComponent(ARN)}`;
 
@@ -207,5 +208,35 @@ describe('JSON blocks', () => {
     const html = String(await Json({ value: { tags: new Set(['a', '<b>']), n: 12345678901234567890n } }));
     expect(html).toContain('&quot;tags&quot;: [\n    &quot;a&quot;,\n    &quot;&lt;b&gt;&quot;\n  ]');
     expect(html).toContain('&quot;n&quot;: &quot;12345678901234567890&quot;');
+  });
+});
+
+describe('an execution known from its results and logs (Express)', () => {
+  it('says where its status comes from on the execution page and in the investigation list', async () => {
+    const { app, backend, cookie } = consoleUnderTest();
+    const derivedFrom = 'Express execution: from the results table and logs (no failure logged)';
+    const express = createConsoleApp(
+      {
+        ...backend,
+        label: backend.label,
+        execution: async (arn) => {
+          const detail = await backend.execution(arn);
+          return detail ? { ...detail, derivedFrom } : undefined;
+        },
+        investigation: async (id) => {
+          const shown = await backend.investigation(id);
+          return shown ? { ...shown, executions: shown.executions.map((e) => ({ ...e, derivedFrom })) } : undefined;
+        },
+      },
+      { token: TOKEN, port: () => PORT, operator: OPERATOR },
+    );
+    const html = async (target: typeof app, path: string) =>
+      (await target.request(`${ORIGIN}${path}`, { headers: { cookie } })).text();
+    expect(await html(express, EXECUTION)).toMatch(
+      /data-testid="execution-derived"[^>]*>[^<]*from the results table and logs/,
+    );
+    expect(await html(express, '/investigations/inv-1')).toContain('from the results table and logs');
+    // A Standard execution read from its history carries no such note.
+    expect(await html(app, EXECUTION)).not.toContain('execution-derived');
   });
 });

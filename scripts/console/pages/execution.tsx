@@ -129,6 +129,11 @@ export function ExecutionPage(props: { ctx: PageContext; execution: ConsoleExecu
       <h1>
         <a href={playbookHref(e.playbook)}>{e.playbook}</a> <Status status={e.status} testid="execution-status" />
       </h1>
+      {e.derivedFrom ? (
+        <p class="note" data-testid="execution-derived">
+          {e.derivedFrom}
+        </p>
+      ) : null}
       <dl class="facts">
         <dt>ARN</dt>
         <dd class="mono">{e.arn}</dd>

@@ -43,6 +43,7 @@ export function ExecutionList(props: { executions: readonly ConsoleExecutionSumm
             </td>
             <td>
               <Status status={e.status} />
+              {e.derivedFrom ? <span class="derived">{` ${e.derivedFrom}`}</span> : null}
             </td>
             {props.showInvestigation ? (
               <td>{e.investigationId ? <a href={investigationHref(e.investigationId)}>{e.investigationId}</a> : ''}</td>
