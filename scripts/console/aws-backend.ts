@@ -13,6 +13,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeOrganizationalUnitCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
@@ -47,7 +48,7 @@ import { operatorUndoSessions } from '../commands/remediation.ts';
 import { DEFAULT_PLAYBOOKS_DIR } from '../local/hub.ts';
 import { hubStackOutputs } from '../org/aws-context.ts';
 import { type ExecutionFailure, expressFailures } from '../org/executions.ts';
-import { createGates } from '../org/gates.ts';
+import { type ApiGates, createGates } from '../org/gates.ts';
 import type {
   ConsoleAccount,
   ConsoleActionResult,
@@ -158,6 +159,10 @@ export interface AwsConsoleOptions {
   readonly s3?: S3Client;
   /** Reads Express executions' failures from their state machines' log groups. */
   readonly logs?: CloudWatchLogsClient;
+  /** Reads OU names (DescribeOrganizationalUnit) for the accounts page. */
+  readonly organizations?: OrganizationsClient;
+  /** Throttle-aware gate for Organizations calls. @default the CLI's organizations gate */
+  readonly gates?: Pick<ApiGates, 'organizations'>;
   /** @default the repository's playbooks (what this checkout deploys) */
   readonly playbooks?: readonly CompiledPlaybook[];
   /** How often investigations received since the last refresh are re-read (ms); 0 turns the timer off. @default 30000 */
@@ -185,6 +190,12 @@ export class AwsConsoleBackend implements ConsoleBackend {
   private readonly sts: STSClient;
   private readonly s3: S3Client;
   private readonly logs: CloudWatchLogsClient;
+  private readonly organizations: OrganizationsClient;
+  private readonly gates: Pick<ApiGates, 'organizations'>;
+  /** OU names by id, kept until the next full reload. */
+  private ouNames = new Map<string, string>();
+  /** Why Organizations refused (access, no organization): not asked again until the next full reload. */
+  private ouNamesRefused: string | undefined;
   private readonly investigationTables: InvestigationTables;
   private readonly playbookList: readonly CompiledPlaybook[];
   private readonly now: () => Date;
@@ -208,6 +219,8 @@ export class AwsConsoleBackend implements ConsoleBackend {
     this.sts = options.sts ?? new STSClient({ region });
     this.s3 = options.s3 ?? new S3Client({ region });
     this.logs = options.logs ?? new CloudWatchLogsClient({ region });
+    this.organizations = options.organizations ?? new OrganizationsClient({ region });
+    this.gates = options.gates ?? createGates({ rates: {} });
     this.now = options.now ?? (() => new Date());
     this.label = `aws:${options.config.hubAccountId}/${region}`;
     this.investigationTables = {
@@ -252,6 +265,8 @@ export class AwsConsoleBackend implements ConsoleBackend {
       loadInvestigationSummaries(this.investigationTables),
     ]);
     this.ous = new Map(accounts.map((a) => [a.accountId, ouKeys(a)]));
+    this.ouNames.clear();
+    this.ouNamesRefused = undefined;
     this.index.replaceAll(summaries);
     this.lastReload = started.getTime();
     this.since = sinceMargin(started);
@@ -738,8 +753,45 @@ export class AwsConsoleBackend implements ConsoleBackend {
     });
   }
 
+  /**
+   * Names for the OU ids the registry keeps, with DescribeOrganizationalUnit and the operator's credentials through
+   * the throttle-aware organizations gate: at most MAX_OU_LOOKUPS new ids a call, each name kept until the next full
+   * reload. Organizations answers only in the management account or a delegated administrator: an AccessDenied (or
+   * no organization) stops the lookups until the next reload, and the page shows ids and says why.
+   */
+  private async resolveOuNames(ids: readonly string[]): Promise<string | undefined> {
+    const wanted = [...new Set(ids)].filter((id) => id.startsWith('ou-') && !this.ouNames.has(id));
+    if (this.ouNamesRefused) return wanted.length > 0 ? this.ouNamesRefused : undefined;
+    const failures: string[] = [];
+    const limit = pLimit(4);
+    await Promise.all(
+      wanted.slice(0, MAX_OU_LOOKUPS).map((id) =>
+        limit(async () => {
+          if (this.ouNamesRefused) return;
+          try {
+            const out = await this.gates.organizations.call(() =>
+              this.organizations.send(new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: id })),
+            );
+            const name = out.OrganizationalUnit?.Name;
+            if (name) this.ouNames.set(id, name);
+          } catch (err) {
+            if (isProgrammingError(err)) throw err;
+            const text = errorMessage(err);
+            if (ORGANIZATIONS_REFUSALS.has((err as Error).name)) this.ouNamesRefused = text;
+            else failures.push(`${id}: ${text}`);
+          }
+        }),
+      ),
+    );
+    if (this.ouNamesRefused) return this.ouNamesRefused;
+    if (wanted.length > MAX_OU_LOOKUPS) failures.push(`${wanted.length - MAX_OU_LOOKUPS} OUs left for the next load`);
+    return failures.length > 0 ? failures.join('; ') : undefined;
+  }
+
   async accounts(): Promise<readonly ConsoleAccount[]> {
     const records = await this.registry();
+    const ouNamesError = await this.resolveOuNames(records.flatMap((r) => r.ouPath));
+    const named = (id: string) => (id.startsWith('r-') ? 'Root' : (this.ouNames.get(id) ?? id));
     const limit = pLimit(8);
     return Promise.all(
       records.map((r) =>
@@ -749,8 +801,11 @@ export class AwsConsoleBackend implements ConsoleBackend {
           return {
             accountId: r.accountId,
             ...(r.name ? { name: r.name } : {}),
-            // The registry keeps OU ids (Organizations names are not copied into it).
-            ouPath: r.ouPath,
+            // The registry keeps OU ids (Organizations names are not copied into it): named here when readable.
+            ouPath: r.ouPath.map(named),
+            ...(ouNamesError && r.ouPath.some((id) => named(id) === id && id.startsWith('ou-'))
+              ? { ouNamesError }
+              : {}),
             mode: r.mode,
             modeSource:
               effective.mode === r.mode
@@ -837,6 +892,14 @@ export class AwsConsoleBackend implements ConsoleBackend {
 /** An Express execution ARN: `arn:<partition>:states:<region>:<account>:express:<machine>:<name>:<id>`. */
 const EXPRESS_EXECUTION_ARN =
   /^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:express:[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_.-]{1,80}:[A-Za-z0-9-]{1,80}$/;
+/** New OU ids named per accounts page load. */
+export const MAX_OU_LOOKUPS = 100;
+/**
+ * Organizations' answers that every other OU would get too: no access (the hub account is neither the management
+ * account nor a delegated administrator, or the operator lacks organizations:DescribeOrganizationalUnit), or no
+ * organization.
+ */
+const ORGANIZATIONS_REFUSALS = new Set(['AccessDeniedException', 'AWSOrganizationsNotInUseException']);
 /** Investigations read to find an Express playbook's recent runs. */
 export const MAX_EXPRESS_INVESTIGATIONS = 20;
 /** Longest an Express execution runs. */

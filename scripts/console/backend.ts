@@ -125,8 +125,10 @@ export interface ConsoleApproval {
 export interface ConsoleAccount {
   readonly accountId: string;
   readonly name?: string;
-  /** OU path from the root, names. */
+  /** OU path from the root, names (ids where a name could not be read). */
   readonly ouPath: readonly string[];
+  /** Why OU names could not be read (the path then shows ids), when they could not. */
+  readonly ouNamesError?: string;
   readonly mode: string;
   /** Where the effective mode comes from (account tag, OU default, org default, …). */
   readonly modeSource: string;

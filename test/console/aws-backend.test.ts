@@ -7,6 +7,7 @@
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeOrganizationalUnitCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
@@ -31,7 +32,9 @@ import {
   hubTableOutputKey,
   resolveConsoleTables,
 } from '../../scripts/console/aws-backend.ts';
+import { AccountsPage } from '../../scripts/console/pages/accounts.tsx';
 import { DEFAULT_PLAYBOOKS_DIR, loadRepoConfig } from '../../scripts/local/hub.ts';
+import { createGates } from '../../scripts/org/gates.ts';
 import type { CompiledPlaybook } from '../../shared/deploy-model.ts';
 import { compileAllPlaybooks } from '../../shared/playbook/index.ts';
 import { createDocumentClient } from '../../shared/store/clients.ts';
@@ -42,6 +45,7 @@ const sfn = mockClient(SFNClient);
 const sts = mockClient(STSClient);
 const cfn = mockClient(CloudFormationClient);
 const logs = mockClient(CloudWatchLogsClient);
+const orgs = mockClient(OrganizationsClient);
 afterAll(() => {
   for (const m of [ddb, sfn, sts, cfn]) m.restore();
 });
@@ -84,6 +88,9 @@ function backend(playbooks: readonly CompiledPlaybook[] = []): AwsConsoleBackend
     sfn: new SFNClient({ region: REGION }),
     sts: new STSClient({ region: REGION }),
     logs: new CloudWatchLogsClient({ region: REGION }),
+    organizations: new OrganizationsClient({ region: REGION }),
+    // Throttled calls retried at once (no jitter wait).
+    gates: createGates({ rates: { organizations: 1000 }, random: () => 0 }),
     refreshMs: 0,
     playbooks,
     now: () => NOW,
@@ -97,7 +104,7 @@ const remediateFinding = (): CompiledPlaybook[] =>
   );
 
 beforeEach(() => {
-  for (const m of [ddb, sfn, sts, cfn, logs]) m.reset();
+  for (const m of [ddb, sfn, sts, cfn, logs, orgs]) m.reset();
 });
 
 describe('table names', () => {
@@ -696,5 +703,66 @@ describe('Express executions (no Step Functions history)', () => {
     const recent = await b.recentExecutions('remediate-finding-express', 10);
     expect(recent).toEqual([expect.objectContaining({ arn: EXPRESS_ARN, status: 'UNKNOWN' })]);
     expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(0);
+  });
+});
+
+describe('accounts page OU names', () => {
+  const registry = [
+    {
+      accountId: '111111111111',
+      ouId: 'ou-ab12-dev00001',
+      ouPath: ['r-ab12', 'ou-ab12-sec00001', 'ou-ab12-dev00001'],
+      mode: 'dry-run',
+    },
+    { accountId: '222222222222', ouId: 'ou-ab12-sec00001', ouPath: ['r-ab12', 'ou-ab12-sec00001'], mode: 'off' },
+  ];
+  const named: Record<string, string> = { 'ou-ab12-sec00001': 'Security', 'ou-ab12-dev00001': 'Dev' };
+  const denied = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+  it('names OUs with DescribeOrganizationalUnit once each, retrying a throttled call, and keeps the names', async () => {
+    ddb.on(ScanCommand, { TableName: TABLE_NAMES.accounts }).resolves({ Items: registry });
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    let throttled = false;
+    orgs.on(DescribeOrganizationalUnitCommand).callsFake((input: { OrganizationalUnitId: string }) => {
+      if (!throttled) {
+        throttled = true;
+        throw denied('TooManyRequestsException', 'AWS Organizations can not complete your request');
+      }
+      return { OrganizationalUnit: { Id: input.OrganizationalUnitId, Name: named[input.OrganizationalUnitId] } };
+    });
+    const b = backend();
+    const accounts = await b.accounts();
+    expect(accounts.map((a) => [a.accountId, a.ouPath, a.ouNamesError])).toEqual([
+      ['111111111111', ['Root', 'Security', 'Dev'], undefined],
+      ['222222222222', ['Root', 'Security'], undefined],
+    ]);
+    const asked = orgs.commandCalls(DescribeOrganizationalUnitCommand).map((c) => c.args[0].input.OrganizationalUnitId);
+    // Two OUs, one retried after the throttle; the root is never asked about.
+    expect(asked).toHaveLength(3);
+    expect(new Set(asked)).toEqual(new Set(['ou-ab12-sec00001', 'ou-ab12-dev00001']));
+    await b.accounts();
+    expect(orgs.commandCalls(DescribeOrganizationalUnitCommand)).toHaveLength(3);
+  });
+
+  it.each([
+    ['AccessDeniedException', 'You don’t have permissions to access this resource.'],
+    ['AWSOrganizationsNotInUseException', 'Your account is not a member of an organization.'],
+  ])('falls back to ids and says why when Organizations answers %s, without asking again', async (name, message) => {
+    ddb.on(ScanCommand, { TableName: TABLE_NAMES.accounts }).resolves({ Items: registry });
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    orgs.on(DescribeOrganizationalUnitCommand).rejects(denied(name, message));
+    const b = backend();
+    const accounts = await b.accounts();
+    expect(accounts[0]?.ouPath).toEqual(['Root', 'ou-ab12-sec00001', 'ou-ab12-dev00001']);
+    expect(accounts[0]?.ouNamesError).toBe(`${name}: ${message}`);
+    const calls = orgs.commandCalls(DescribeOrganizationalUnitCommand).length;
+    expect(calls).toBeLessThanOrEqual(2);
+    await b.accounts();
+    expect(orgs.commandCalls(DescribeOrganizationalUnitCommand)).toHaveLength(calls);
+    const html = String(
+      await AccountsPage({ ctx: { label: 'aws', operator: OPERATOR_ARN, csrf: 'c', path: '/accounts' }, accounts }),
+    );
+    expect(html).toContain('data-testid="ou-names-unavailable"');
+    expect(html).toContain(`OU names could not be read, so OUs are shown by id: ${name}`);
   });
 });

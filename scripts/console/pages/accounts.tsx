@@ -24,10 +24,16 @@ export function groupByOu(
 
 export function AccountsPage(props: { ctx: PageContext; accounts: readonly ConsoleAccount[] }) {
   const groups = groupByOu(props.accounts);
+  const unread = [...new Set(props.accounts.flatMap((a) => (a.ouNamesError ? [a.ouNamesError] : [])))];
   return (
     <Layout ctx={props.ctx} title="Accounts">
       <h1>Accounts</h1>
       <p class="muted">{`${props.accounts.length} accounts in ${groups.length} OUs.`}</p>
+      {unread.length > 0 ? (
+        <p class="flash error" data-testid="ou-names-unavailable">
+          {`OU names could not be read, so OUs are shown by id: ${unread.join('; ')}`}
+        </p>
+      ) : null}
       {groups.map((g) => (
         <section class="ou" data-testid="ou" data-path={g.path.join('/')}>
           <h2 class={`depth-${Math.min(g.path.length, 6)}`}>
