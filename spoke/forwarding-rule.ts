@@ -1,5 +1,6 @@
-import * as events from 'aws-cdk-lib/aws-events';
+import type * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
+import { HubBusForwardingRule } from './event-forwarding-role.ts';
 import type { ForwardedEventDefinition, ForwardedEventPattern } from './forwarded-events.ts';
 import type { ForwardingDeadLetterQueue } from './forwarding-dead-letter-queue.ts';
 
@@ -32,19 +33,12 @@ export class ForwardingRule extends Construct {
   constructor(scope: Construct, id: string, props: ForwardingRuleProps) {
     super(scope, id);
     const { definition } = props;
-    this.rule = new events.CfnRule(this, 'Rule', {
+    this.rule = new HubBusForwardingRule(this, 'Rule', {
       description: `SOCless: forward ${definition.description} to the hub bus`,
-      state: 'ENABLED',
       eventPattern: props.pattern,
-      targets: [
-        {
-          id: 'SoclessHubBus',
-          arn: props.hubBusArn,
-          roleArn: props.roleArn,
-          deadLetterConfig: { arn: props.deadLetterQueue.queue.queueArn },
-        },
-      ],
+      hubBusArn: props.hubBusArn,
+      roleArn: props.roleArn,
+      deadLetterQueue: props.deadLetterQueue,
     });
-    props.deadLetterQueue.allowRule(this.rule.attrArn);
   }
 }

@@ -1,5 +1,12 @@
 /** The spoke side of socless-org: spoke stacks, the org rollout stack and the forwarded-event catalogue. */
-export { EventForwardingRole, type EventForwardingRoleProps } from './event-forwarding-role.ts';
+export {
+  EventForwardingRole,
+  type EventForwardingRoleProps,
+  HubBusForwardingRule,
+  type HubBusForwardingRuleProps,
+  HubBusPutEventsRole,
+  type HubBusPutEventsRoleProps,
+} from './event-forwarding-role.ts';
 export {
   FORWARDED_EVENTS,
   type ForwardedEventDefinition,

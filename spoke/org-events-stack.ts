@@ -1,9 +1,10 @@
-import { Aws, Stack, type StackProps } from 'aws-cdk-lib';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { SoclessConfig } from '../shared/config.ts';
 import { ORGANIZATIONS_TAG_CHANGE_PATTERN } from '../shared/org/registry-sync.ts';
+import { HubBusForwardingRule, HubBusPutEventsRole } from './event-forwarding-role.ts';
 import { ForwardingDeadLetterQueue } from './forwarding-dead-letter-queue.ts';
 import { defaultHubBusArn } from './spoke-parameters.ts';
 
@@ -33,38 +34,17 @@ export class OrgEventsStack extends Stack {
       env: props.env ?? { region: ORGANIZATIONS_EVENTS_REGION },
     });
     const hubBusArn = defaultHubBusArn(props.config);
-    this.role = new iam.Role(this, 'ForwardingRole', {
+    this.role = new HubBusPutEventsRole(this, 'ForwardingRole', {
       description: 'Used by the SOCless org-events rule to put account tag changes on the hub bus',
-      // Only EventBridge acting for this account's own rules (confused-deputy guard).
-      assumedBy: new iam.ServicePrincipal('events.amazonaws.com').withConditions({
-        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-      }),
-      inlinePolicies: {
-        PutEventsOnHubBus: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({
-              sid: 'PutEventsOnHubBus',
-              actions: ['events:PutEvents'],
-              resources: [hubBusArn],
-            }),
-          ],
-        }),
-      },
+      hubBusArn,
     });
     this.deadLetterQueue = new ForwardingDeadLetterQueue(this, 'DeadLetter');
-    this.rule = new events.CfnRule(this, 'AccountTagChanges', {
+    this.rule = new HubBusForwardingRule(this, 'AccountTagChanges', {
       description: 'SOCless: forward account TagResource/UntagResource calls to the hub bus (accounts registry)',
-      state: 'ENABLED',
       eventPattern: ORGANIZATIONS_TAG_CHANGE_PATTERN,
-      targets: [
-        {
-          id: 'SoclessHubBus',
-          arn: hubBusArn,
-          roleArn: this.role.roleArn,
-          deadLetterConfig: { arn: this.deadLetterQueue.queue.queueArn },
-        },
-      ],
+      hubBusArn,
+      roleArn: this.role.roleArn,
+      deadLetterQueue: this.deadLetterQueue,
     });
-    this.deadLetterQueue.allowRule(this.rule.attrArn);
   }
 }

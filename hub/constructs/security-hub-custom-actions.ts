@@ -1,6 +1,5 @@
-import { Aws, Stack } from 'aws-cdk-lib';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Stack } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
 import { CfnActionTarget } from 'aws-cdk-lib/aws-securityhub';
 import { Construct } from 'constructs';
 import {
@@ -8,6 +7,7 @@ import {
   customActionEventPattern,
   SOCLESS_CUSTOM_ACTIONS,
 } from '../../shared/remediation/custom-actions.ts';
+import { HubBusForwardingRule, HubBusPutEventsRole } from '../../spoke/event-forwarding-role.ts';
 import { ForwardingDeadLetterQueue } from '../../spoke/forwarding-dead-letter-queue.ts';
 
 /** Properties of {@link SecurityHubCustomActions}. */
@@ -48,40 +48,19 @@ export class SecurityHubCustomActions extends Construct {
     this.eventPattern = customActionEventPattern(this.actionArns);
     if (props.forwardTo === undefined) return;
 
-    const role = new iam.Role(this, 'ForwardingRole', {
+    const role = new HubBusPutEventsRole(this, 'ForwardingRole', {
       description: 'Used by the SOCless custom-action rule to put Security Hub custom action events on the hub bus',
-      // Only EventBridge acting for this account's own rules (confused-deputy guard).
-      assumedBy: new iam.ServicePrincipal('events.amazonaws.com').withConditions({
-        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-      }),
-      inlinePolicies: {
-        PutEventsOnHubBus: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({
-              sid: 'PutEventsOnHubBus',
-              actions: ['events:PutEvents'],
-              resources: [props.forwardTo],
-            }),
-          ],
-        }),
-      },
+      hubBusArn: props.forwardTo,
     });
     this.deadLetterQueue = new ForwardingDeadLetterQueue(this, 'DeadLetter');
-    this.rule = new events.CfnRule(this, 'ForwardCustomActions', {
+    this.rule = new HubBusForwardingRule(this, 'ForwardCustomActions', {
       description: "SOCless: forward SOCless's Security Hub custom action events to the hub bus",
-      state: 'ENABLED',
       eventPattern: this.eventPattern,
-      targets: [
-        {
-          id: 'SoclessHubBus',
-          arn: props.forwardTo,
-          roleArn: role.roleArn,
-          deadLetterConfig: { arn: this.deadLetterQueue.queue.queueArn },
-        },
-      ],
+      hubBusArn: props.forwardTo,
+      roleArn: role.roleArn,
+      deadLetterQueue: this.deadLetterQueue,
     });
     // The ARNs the pattern names exist once the actions do.
     for (const target of targets) this.rule.addDependency(target);
-    this.deadLetterQueue.allowRule(this.rule.attrArn);
   }
 }
