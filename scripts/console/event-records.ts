@@ -5,6 +5,7 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { SoclessError } from '../../shared/errors.ts';
 import type { VaultRef } from '../../shared/integration-runtime/vault.ts';
+import { readRawText } from '../../shared/store/events.ts';
 
 /** The opening event as stored (without the raw body) and the raw body as received, when it can be read. */
 export async function readOpeningEvent(
@@ -15,8 +16,10 @@ export async function readOpeningEvent(
 ): Promise<{ normalized?: unknown; raw?: unknown }> {
   const out = await client.send(new GetCommand({ TableName: eventsTable, Key: { id } }));
   if (!out.Item) return {};
-  const { raw, rawRef, ...normalized } = out.Item as Record<string, unknown>;
+  const { raw, rawRef, rawKey, ...normalized } = out.Item as Record<string, unknown>;
   let rawText: string | undefined = typeof raw === 'string' ? raw : undefined;
+  // Its own item of the events table (the pipeline writes it once, before the record).
+  if (rawText === undefined && rawKey !== undefined) rawText = await readRawText(client, eventsTable, out.Item);
   if (rawText === undefined && isVaultRef(rawRef) && readVault) {
     try {
       rawText = await readVault(rawRef);

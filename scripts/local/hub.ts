@@ -62,6 +62,7 @@ import type { Dispatcher, EventRecord, EventStatus, EventUpdate } from '../../sh
 import { compileAllPlaybooks } from '../../shared/playbook/index.ts';
 import { HubSessionLedger } from '../../shared/remediation/session-ledger.ts';
 import { AccountsRepository } from '../../shared/store/accounts.ts';
+import { isRawItem } from '../../shared/store/events.ts';
 import { type CloseRequest, InvestigationsRepository } from '../../shared/store/investigations.ts';
 import { TABLES } from '../../shared/tables.ts';
 import { loadOrgFile, type SimulatedAccount, simulatedAccounts } from './org.ts';
@@ -641,7 +642,10 @@ export class LocalHub {
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.dynamo.client.send(new ScanCommand({ TableName: 'events', ExclusiveStartKey: start }));
-      items.push(...((out.Items ?? []) as EventRecord[]));
+      // Raw-input items (`raw#<id>`) are not events.
+      items.push(
+        ...((out.Items ?? []) as EventRecord[]).filter((i) => !isRawItem(i as unknown as Record<string, unknown>)),
+      );
       start = out.LastEvaluatedKey;
     } while (start);
     items.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));

@@ -223,7 +223,8 @@ async function receive(
   const put = await deps.events.putNew(record);
   if (!put.created && TERMINAL.has(put.existing.status)) return outcomeOf(put.existing, true);
   if (held) return outcomeOf(record, false);
-  const current = put.created ? record : put.existing;
+  // As stored: later writes rewrite that (a raw input kept in its own item is not written again).
+  const current = put.created ? (put.stored ?? record) : put.existing;
   return advance(event, current, deps, { trustChecked: true });
 }
 

@@ -73,14 +73,24 @@ export interface EventRecord {
   readonly raw?: string;
   /** The raw input in the vault, when it is too large for the item. */
   readonly rawRef?: BlobRef;
+  /**
+   * The raw input as its own item of the events table (this id), written once before the record: the record is
+   * rewritten as the event settles and DynamoDB bills every write at the whole item's size.
+   */
+  readonly rawKey?: string;
 }
 
 export type EventUpdate = Partial<Omit<EventRecord, 'id' | 'receivedAt'>>;
 
 /** The `events` table as the pipeline needs it. */
 export interface EventStore {
-  /** Writes a new record; when one with the same id exists, returns it and writes nothing. */
-  putNew(record: EventRecord): Promise<{ created: true } | { created: false; existing: EventRecord }>;
+  /**
+   * Writes a new record; when one with the same id exists, returns it and writes nothing. `stored`: the record as
+   * written, when the store keeps it otherwise than given (its raw input in an item of its own).
+   */
+  putNew(
+    record: EventRecord,
+  ): Promise<{ created: true; stored?: EventRecord } | { created: false; existing: EventRecord }>;
   update(id: string, fields: EventUpdate): Promise<void>;
   /**
    * Writes the whole record in one put, only while the stored one is still in one of `statuses` and nobody

@@ -1,5 +1,50 @@
-/** The `events` table, as playbooks touch it: only the investigation status of an event. */
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+/**
+ * The `events` table, as playbooks touch it: the investigation status of an event; and where an event's raw
+ * input is kept (inline, its own item of the table, or the vault) for every reader of it.
+ */
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { VaultRef } from '../integration-runtime/vault.ts';
+
+/**
+ * The id of an event's raw-input item in the events table. The item holds `raw` and `rawOf` (the event's id) and
+ * none of the indexes' keys, so it lands in no index and no investigation scan.
+ */
+export function rawItemId(eventId: string): string {
+  return `raw#${eventId}`;
+}
+
+/** An events-table item that is a raw-input item, not an event record. */
+export function isRawItem(item: Record<string, unknown>): boolean {
+  return typeof item.rawOf === 'string';
+}
+
+function isVaultRef(value: unknown): value is VaultRef {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.bucket === 'string' && typeof v.key === 'string';
+}
+
+/**
+ * The raw input of an event record as received: inline (`raw`), its raw item (`rawKey`, one read of the same
+ * table), or the vault (`rawRef`, when `readVault` is given). Undefined when the record keeps none or it is gone.
+ */
+export async function readRawText(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  record: Record<string, unknown>,
+  readVault?: (ref: VaultRef) => Promise<string>,
+): Promise<string | undefined> {
+  if (typeof record.raw === 'string') return record.raw;
+  if (typeof record.rawKey === 'string') {
+    const out = await client.send(new GetCommand({ TableName: tableName, Key: { id: record.rawKey } }));
+    const item = out.Item;
+    // Only the item written for this very event: an id that is some other record's is not its raw input.
+    if (item && item.rawOf === record.id && typeof item.raw === 'string') return item.raw;
+    return undefined;
+  }
+  if (isVaultRef(record.rawRef) && readVault) return readVault(record.rawRef);
+  return undefined;
+}
 
 /** Statuses an investigation moves through (SOCless's set). */
 export const INVESTIGATION_STATUSES = ['open', 'active', 'closed', 'whitelisted'] as const;

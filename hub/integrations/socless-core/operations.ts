@@ -20,6 +20,7 @@ import { HttpClient, HttpServiceError } from '../../../shared/integrations/http.
 import { envList, INTEGRATION_ENV } from '../../../shared/integrations/settings.ts';
 import { executionName } from '../../../shared/pipeline/execution-name.ts';
 import { CustomMappingsRepository } from '../../../shared/store/custom-mappings.ts';
+import { readRawText } from '../../../shared/store/events.ts';
 import { hostAllowed } from '../http-request/integration.ts';
 import { setInvestigationStatus } from '../set-investigation-status/integration.ts';
 
@@ -308,7 +309,8 @@ async function createdByOf(
   ctx: IntegrationContext,
   refuse: (reason: string) => never,
 ): Promise<PlaybookEventParent['createdBy']> {
-  let text = typeof record.raw === 'string' ? record.raw : undefined;
+  // Inline, or its own item of the events table (written once, before the record).
+  let text = await readRawText(ctx.deps.documentClient, ctx.tableName('events'), record);
   const ref = record.rawRef as { bucket?: unknown; key?: unknown } | undefined;
   if (text === undefined && typeof ref?.bucket === 'string' && typeof ref.key === 'string') {
     if (!ctx.deps.vault) return refuse(`event ${String(record.id)} is kept in the vault, which is not configured`);
