@@ -5,7 +5,10 @@
  * events against the goal (≤ $10 excluding NAT hours), and the before/after of the defaults changed for cost.
  */
 
+import { DynamoEventStore } from '../../shared/pipeline/dynamo-stores.ts';
+import type { PipelineDeps } from '../../shared/pipeline/pipeline.ts';
 import { EXPRESS_VARIANTS } from '../../shared/pipeline/workflow-variants.ts';
+import { TABLES } from '../../shared/tables.ts';
 import { type ClassProfile, classProfiles, type EventClass, measureEventProfiles, withApply } from './cost/measure.ts';
 import { type CostEstimate, type CostSettings, estimateCost, type Mix } from './cost/model.ts';
 import { PRICES } from './cost/prices.ts';
@@ -58,6 +61,17 @@ export const costBenchmark: Benchmark = {
     const out = process.stdout;
     const measured = await measureEventProfiles({ rounds: quick ? 1 : 3 });
     const profiles = withApply(classProfiles(measured.profiles), measured.apply);
+    // The before of the raw-item decision, counted the same way: every record keeps its raw input inline.
+    const inline = await measureEventProfiles({
+      configure: (hub) => {
+        (hub.pipeline as { events: PipelineDeps['events'] }).events = new DynamoEventStore(
+          hub.integrationDeps.documentClient,
+          TABLES.events.name,
+          { rawItems: false },
+        );
+      },
+    });
+    const inlineProfiles = withApply(classProfiles(inline.profiles), inline.apply);
     const taskTimes = measured.profiles.flatMap((p) =>
       p.executions.map(
         (e) =>
@@ -108,14 +122,27 @@ export const costBenchmark: Benchmark = {
       `custom metrics at 1M: ${realistic[1]?.lines.find((l) => l.component === 'CloudWatch custom metrics')?.detail}\n\n`,
     );
     const automated = estimateCost(profiles, AUTOMATED_MIX, 1_000_000, settings);
-    const at1M = (mix: Mix, s: CostSettings) => estimateCost(profiles, mix, 1_000_000, s);
+    const at1M = (mix: Mix, s: CostSettings, p: ReadonlyMap<EventClass, ClassProfile> = profiles) =>
+      estimateCost(p, mix, 1_000_000, s);
     // The defaults before this model: Step Functions logs at ALL with data, and an Account metric dimension.
     const withAccountDimension: CostSettings = {
       ...settings,
       metricSeries: [...settings.metricSeries, { metric: 'EventsIngested', dimensions: ['Account'] }],
     };
     const expressTwins = Object.values(EXPRESS_VARIANTS).map((v) => v.playbook);
-    const decisions = [
+    const decisions: {
+      decision: string;
+      component: string;
+      before: CostSettings;
+      beforeProfiles?: ReadonlyMap<EventClass, ClassProfile>;
+    }[] = [
+      {
+        decision:
+          'events record: raw event inline, rewritten on every step → its own item `raw#<id>` written once, first (a transaction would bill 2×)',
+        component: 'DynamoDB on-demand',
+        before: settings,
+        beforeProfiles: inlineProfiles,
+      },
       {
         decision: `Step Functions logging ALL+data → ${settings.logging.standard.level} (Standard and Express)`,
         component: 'CloudWatch Logs ingestion',
@@ -148,7 +175,10 @@ export const costBenchmark: Benchmark = {
     out.write('changed defaults (1M events a month):\n');
     const changed: Record<string, unknown>[] = [];
     for (const d of decisions) {
-      const before = { realistic: at1M(REALISTIC_MIX, d.before), automated: at1M(AUTOMATED_MIX, d.before) };
+      const before = {
+        realistic: at1M(REALISTIC_MIX, d.before, d.beforeProfiles),
+        automated: at1M(AUTOMATED_MIX, d.before, d.beforeProfiles),
+      };
       const after = { realistic: realistic[1], automated };
       out.write(
         `  ${d.decision}: ${d.component} ${usd(line(before.realistic, d.component))} → ${usd(line(after.realistic, d.component))} (realistic mix); ` +
