@@ -4,20 +4,13 @@
  * the same session, at apply and at undo, so the project keeps them and undo does not depend on them.
  */
 import { BatchGetProjectsCommand, UpdateProjectCommand } from '@aws-sdk/client-codebuild';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REMEDIATIONS } from '../../hub/remediations/index.ts';
 import { outputValue, resolveOutputRefs } from '../../shared/remediation/calls.ts';
 import { undoExecution } from '../../shared/remediation/record.ts';
 import { REMEDIATION_SETTINGS_ENV } from '../../shared/remediation/settings.ts';
-import {
-  ACCOUNT,
-  finding,
-  REGION,
-  RecordingSessionFactory,
-  type RemediateHarness,
-  startRemediateHarness,
-} from './helpers.ts';
-import { ALL_MOCKS, clone, codebuild, named } from './stateful-fakes.ts';
+import { ACCOUNT, finding, REGION, RecordingSessionFactory } from './helpers.ts';
+import { clone, codebuild, named, useRemediateHarness } from './stateful-fakes.ts';
 
 const SECRET = 'plaintext-s3cr3t-0f-the-build';
 const event = finding({
@@ -56,16 +49,7 @@ function projectFake(failUpdates = 0) {
 }
 
 describe('codebuild-no-privileged-mode keeps no environment variable value', () => {
-  let h: RemediateHarness;
-  beforeAll(async () => {
-    h = await startRemediateHarness();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
-  afterEach(() => {
-    for (const m of ALL_MOCKS) m.reset();
-  });
+  const h = useRemediateHarness();
 
   it('applies and undoes with the values the project has, none of them in the record or the outcome', async () => {
     const snapshot = projectFake();
@@ -154,16 +138,7 @@ describe('codebuild-no-privileged-mode keeps no environment variable value', () 
 });
 
 describe('a resumed codebuild-no-privileged-mode run', () => {
-  let h: RemediateHarness;
-  beforeAll(async () => {
-    h = await startRemediateHarness();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
-  afterEach(() => {
-    for (const m of ALL_MOCKS) m.reset();
-  });
+  const h = useRemediateHarness();
 
   it('reads the variables again in its new session before the UpdateProject it resumes at', async () => {
     // The first attempt dies at UpdateProject, after the read was marked applied.

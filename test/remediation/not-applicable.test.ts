@@ -12,12 +12,12 @@ import { GetAdministratorAccountCommand } from '@aws-sdk/client-guardduty';
 import { GetRoleCommand } from '@aws-sdk/client-iam';
 import { PutPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import type { AwsStub } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REMEDIATIONS } from '../../hub/remediations/index.ts';
 import { CALLS } from '../../shared/remediation/calls.ts';
 import { RemediationApiError, RemediationTargetError } from '../../shared/remediation/errors.ts';
 import { isTargetGone, refusalOf, TARGET_GONE_CODES } from '../../shared/remediation/refusal.ts';
-import { RecordingSessionFactory, type RemediateHarness, startRemediateHarness } from './helpers.ts';
+import { RecordingSessionFactory } from './helpers.ts';
 import { CONTAINMENT_CASES, INSTANCE } from './stateful-cases-containment.ts';
 import { CONTROL_CASES } from './stateful-cases-controls.ts';
 import { KIT_CASES } from './stateful-cases-kit.ts';
@@ -38,6 +38,7 @@ import {
   s3,
   sqs,
   ssm,
+  useRemediateHarness,
 } from './stateful-fakes.ts';
 
 const CASES: StatefulCase[] = [...KIT_CASES, ...CONTAINMENT_CASES, ...CONTROL_CASES];
@@ -102,16 +103,7 @@ function writesSent(): string[] {
 }
 
 describe('not-applicable: the target is gone or out of scope', () => {
-  let h: RemediateHarness;
-  beforeAll(async () => {
-    h = await startRemediateHarness();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
-  afterEach(() => {
-    for (const m of ALL_MOCKS) m.reset();
-  });
+  const h = useRemediateHarness();
 
   async function runAuto(c: StatefulCase) {
     const sessions = new RecordingSessionFactory();

@@ -3,7 +3,7 @@
  * the calls before it applied; undo must reverse exactly those calls, last first, so the stateful fake ends in
  * exactly the state it had before the run. Every N from 1 to the number of writes in the plan is tried.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { REMEDIATIONS } from '../../hub/remediations/index.ts';
 import { CALLS } from '../../shared/remediation/calls.ts';
 import { BlastRadiusGuard } from '../../shared/remediation/guard.ts';
@@ -13,18 +13,11 @@ import type { SpokeSession, SpokeSessionRequest } from '../../shared/remediation
 import { REMEDIATION_IDS, REMEDIATION_SETTINGS_ENV } from '../../shared/remediation/settings.ts';
 import type { PlanContext } from '../../shared/remediation/types.ts';
 import type { RemediationRecord } from '../../shared/store/remediations.ts';
-import {
-  ACCOUNT,
-  NOW,
-  REGION,
-  RecordingSessionFactory,
-  type RemediateHarness,
-  startRemediateHarness,
-} from './helpers.ts';
+import { ACCOUNT, NOW, REGION, RecordingSessionFactory } from './helpers.ts';
 import { CONTAINMENT_CASES } from './stateful-cases-containment.ts';
 import { CONTROL_CASES } from './stateful-cases-controls.ts';
 import { KIT_CASES } from './stateful-cases-kit.ts';
-import { ALL_MOCKS, clone, named, type StatefulCase } from './stateful-fakes.ts';
+import { ALL_MOCKS, clone, named, type StatefulCase, useRemediateHarness } from './stateful-fakes.ts';
 
 const CASES: StatefulCase[] = [...KIT_CASES, ...CONTAINMENT_CASES, ...CONTROL_CASES];
 const WRITES = new Set(
@@ -84,22 +77,33 @@ async function writeIndexes(c: StatefulCase): Promise<number[]> {
 }
 
 describe('undo of a partial apply restores the exact before-state', () => {
-  let h: RemediateHarness;
+  const h = useRemediateHarness();
   let guard: BlastRadiusGuard;
   let run = 0;
-  beforeAll(async () => {
-    h = await startRemediateHarness();
+  beforeAll(() => {
     guard = new BlastRadiusGuard(h.dynamo.client, 'remediations', {
       maxAutoPerAccountPerHour: 10_000,
       maxAutoPerOrgPerHour: 10_000,
     });
   });
-  afterAll(async () => {
-    await h.close();
-  });
-  afterEach(() => {
-    for (const m of ALL_MOCKS) m.reset();
-  });
+
+  /** Runs `c` in auto mode with its `n`th write failing: the run throws and leaves its record `applying`. */
+  async function runFailingAt(c: StatefulCase, n: number, parameters?: Record<string, unknown>) {
+    run += 1;
+    const executionId = `arn:aws:states:eu-west-1:111111111111:execution:remediate-finding:partial-${run}`;
+    await expect(
+      h.invoke({
+        mode: 'auto',
+        event: c.event,
+        executionId,
+        env: ENV,
+        ...(parameters ? { parameters } : {}),
+        runtime: { sessions: new FailingNthWrite(n), records: h.records, guard },
+      }),
+    ).rejects.toThrow('InternalFailure');
+    const [record] = (await h.records.listByExecution(executionId)) as RemediationRecord[];
+    return { executionId, record };
+  }
 
   it('covers the whole registry', () => {
     expect(CASES.map((c) => c.remediation.id).sort()).toEqual(REMEDIATIONS.map((r) => r.id).sort());
@@ -115,19 +119,7 @@ describe('undo of a partial apply restores the exact before-state', () => {
         for (const m of ALL_MOCKS) m.reset();
         const snapshot = c.install('faithful');
         const initial = clone(snapshot());
-        run += 1;
-        const executionId = `arn:aws:states:eu-west-1:111111111111:execution:remediate-finding:partial-${run}`;
-        await expect(
-          h.invoke({
-            mode: 'auto',
-            event: c.event,
-            executionId,
-            env: ENV,
-            parameters: { remediation: c.remediation.id },
-            runtime: { sessions: new FailingNthWrite(n), records: h.records, guard },
-          }),
-        ).rejects.toThrow('InternalFailure');
-        const [record] = (await h.records.listByExecution(executionId)) as RemediationRecord[];
+        const { executionId, record } = await runFailingAt(c, n, { remediation: c.remediation.id });
         expect(record).toMatchObject({ status: 'applying', applied: [...Array(writes[n - 1]).keys()] });
         // With all but the last write applied the resource has changed, so the restore below is undo's doing.
         if (n === length && n > 1) expect(snapshot(), `write ${n} failed: the fake changed`).not.toEqual(initial);
@@ -147,19 +139,8 @@ describe('undo of a partial apply restores the exact before-state', () => {
   it('ec2-instance-isolate: undo after the second interface swap failed restores only the first interface', async () => {
     const c = CASES.find((x) => x.remediation.id === 'ec2-instance-isolate') as StatefulCase;
     c.install('faithful');
-    run += 1;
-    const executionId = `arn:aws:states:eu-west-1:111111111111:execution:remediate-finding:partial-${run}`;
     // Writes: CreateSecurityGroup, the first swap, then the second swap fails.
-    await expect(
-      h.invoke({
-        mode: 'auto',
-        event: c.event,
-        executionId,
-        env: ENV,
-        runtime: { sessions: new FailingNthWrite(3), records: h.records, guard },
-      }),
-    ).rejects.toThrow('InternalFailure');
-    const [record] = (await h.records.listByExecution(executionId)) as RemediationRecord[];
+    const { record } = await runFailingAt(c, 3);
     const calls = undoCalls(c.remediation, record as RemediationRecord);
     expect(calls).toEqual([
       {
@@ -176,18 +157,7 @@ describe('undo of a partial apply restores the exact before-state', () => {
   it('s3-bucket-acls-disabled: undo after the ownership call failed puts the old ACL back, nothing else', async () => {
     const c = CASES.find((x) => x.remediation.id === 's3-bucket-acls-disabled') as StatefulCase;
     c.install('faithful');
-    run += 1;
-    const executionId = `arn:aws:states:eu-west-1:111111111111:execution:remediate-finding:partial-${run}`;
-    await expect(
-      h.invoke({
-        mode: 'auto',
-        event: c.event,
-        executionId,
-        env: ENV,
-        runtime: { sessions: new FailingNthWrite(2), records: h.records, guard },
-      }),
-    ).rejects.toThrow('InternalFailure');
-    const [record] = (await h.records.listByExecution(executionId)) as RemediationRecord[];
+    const { record } = await runFailingAt(c, 2);
     expect(record?.planned.map((p) => p.action)).toEqual(['PutBucketAcl', 'PutBucketOwnershipControls']);
     expect(undoCalls(c.remediation, record as RemediationRecord).map((p) => p.action)).toEqual(['PutBucketAcl']);
   });

@@ -4,10 +4,9 @@
  * given for another plan.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { GetPublicAccessBlockCommand, PutPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetPublicAccessBlockCommand, PutPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { reportKillSwitchProblem } from '../../hub/integrations/remediate/integration.ts';
 import {
   DEFAULT_KILL_SWITCH_PARAMETER,
@@ -16,17 +15,9 @@ import {
 } from '../../shared/remediation/guard.ts';
 import { planHash } from '../../shared/remediation/plan-hash.ts';
 import type { RemediationEvent } from '../../shared/remediation/types.ts';
-import {
-  ACCOUNT,
-  finding,
-  NOW,
-  RecordingSessionFactory,
-  type RemediateHarness,
-  startRemediateHarness,
-} from './helpers.ts';
+import { ACCOUNT, finding, NOW, RecordingSessionFactory } from './helpers.ts';
+import { s3, ssm, useRemediateHarness } from './stateful-fakes.ts';
 
-const s3 = mockClient(S3Client);
-const ssm = mockClient(SSMClient);
 const BLOCK_ALL = {
   BlockPublicAcls: true,
   IgnorePublicAcls: true,
@@ -43,17 +34,7 @@ const PLAN = [
 ];
 
 describe('remediate refuses or holds before acting', () => {
-  let h: RemediateHarness;
-  beforeAll(async () => {
-    h = await startRemediateHarness();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
-  afterEach(() => {
-    s3.reset();
-    ssm.reset();
-  });
+  const h = useRemediateHarness([s3, ssm]);
   const openBucket = () => {
     s3.on(GetPublicAccessBlockCommand).rejects(
       Object.assign(new Error('none'), { name: 'NoSuchPublicAccessBlockConfiguration' }),

@@ -6,7 +6,7 @@
  */
 import { CreateSecurityGroupCommand, ModifyNetworkInterfaceAttributeCommand } from '@aws-sdk/client-ec2';
 import { type CfnElement, Stack } from 'aws-cdk-lib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { integrationDeployments } from '../../hub/integrations/index.ts';
 import { remediationEnvironment } from '../../hub/integrations/remediate/integration.ts';
 import { REMEDIATIONS, remediationById, remediationRegistry } from '../../hub/remediations/index.ts';
@@ -22,17 +22,9 @@ import {
 } from '../../shared/remediation/settings.ts';
 import type { PlanContext } from '../../shared/remediation/types.ts';
 import { SAMPLE_CONFIG_INPUT, synthHub } from '../hub/synth-hub.ts';
-import {
-  ACCOUNT,
-  finding,
-  NOW,
-  REGION,
-  RecordingSessionFactory,
-  type RemediateHarness,
-  startRemediateHarness,
-} from './helpers.ts';
+import { ACCOUNT, finding, NOW, REGION, RecordingSessionFactory } from './helpers.ts';
 import { instanceFake, isolateEvent } from './stateful-cases-containment.ts';
-import { ALL_MOCKS, ec2 } from './stateful-fakes.ts';
+import { ALL_MOCKS, ec2, useRemediateHarness } from './stateful-fakes.ts';
 
 const SAMPLE_REMEDIATION = SAMPLE_CONFIG_INPUT.remediation ?? {};
 const SANDBOX = 'ou-ab12-sandbox1';
@@ -155,16 +147,7 @@ describe('remediation config: the registry follows the settings', () => {
 });
 
 describe('remediation config: never-automatic entries config names', () => {
-  let h: RemediateHarness;
-  beforeAll(async () => {
-    h = await startRemediateHarness();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
-  afterEach(() => {
-    for (const m of ALL_MOCKS) m.reset();
-  });
+  const h = useRemediateHarness();
 
   async function isolate(options: {
     env?: Record<string, string>;

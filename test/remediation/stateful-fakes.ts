@@ -18,7 +18,9 @@ import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Remediation, RemediationEvent } from '../../shared/remediation/types.ts';
+import { type RemediateHarness, startRemediateHarness } from './helpers.ts';
 
 export const s3 = mockClient(S3Client);
 export const s3control = mockClient(S3ControlClient);
@@ -74,3 +76,37 @@ export const write =
     if (mode === 'faithful') return change(input) ?? {};
     return {};
   };
+
+/**
+ * One remediate harness for the enclosing `describe` (or file): started before its tests, closed after them, and
+ * `mocks` reset after each test. Its members may be used only inside tests and later hooks.
+ */
+export function useRemediateHarness(mocks: readonly { reset(): void }[] = ALL_MOCKS): RemediateHarness {
+  let current: RemediateHarness | undefined;
+  beforeAll(async () => {
+    current = await startRemediateHarness();
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  afterEach(() => {
+    for (const m of mocks) m.reset();
+  });
+  const started = (): RemediateHarness => {
+    if (!current) throw new Error('the remediate harness is used before its beforeAll started it');
+    return current;
+  };
+  return {
+    get dynamo() {
+      return started().dynamo;
+    },
+    get records() {
+      return started().records;
+    },
+    get guard() {
+      return started().guard;
+    },
+    invoke: (options) => started().invoke(options),
+    close: () => started().close(),
+  };
+}

@@ -5,22 +5,22 @@
  * not verified, and undo must bring the resource back to exactly the state it had before.
  */
 import { StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { REMEDIATIONS } from '../../hub/remediations/index.ts';
 import { callRunner } from '../../shared/remediation/runner.ts';
 import type { PlanContext, SessionPurpose } from '../../shared/remediation/types.ts';
-import {
-  ACCOUNT,
-  NOW,
-  REGION,
-  RecordingSessionFactory,
-  type RemediateHarness,
-  startRemediateHarness,
-} from './helpers.ts';
+import { ACCOUNT, NOW, REGION, RecordingSessionFactory } from './helpers.ts';
 import { CONTAINMENT_CASES } from './stateful-cases-containment.ts';
 import { CONTROL_CASES } from './stateful-cases-controls.ts';
 import { KIT_CASES } from './stateful-cases-kit.ts';
-import { ALL_MOCKS, clone, cloudtrail, type FakeMode, type StatefulCase } from './stateful-fakes.ts';
+import {
+  ALL_MOCKS,
+  clone,
+  cloudtrail,
+  type FakeMode,
+  type StatefulCase,
+  useRemediateHarness,
+} from './stateful-fakes.ts';
 
 afterEach(() => {
   for (const m of ALL_MOCKS) m.reset();
@@ -82,13 +82,7 @@ describe('every remediation against a stateful fake of its resource', () => {
 });
 
 describe('the remediate integration when a fix does not take', () => {
-  let h: RemediateHarness;
-  beforeAll(async () => {
-    h = await startRemediateHarness();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const h = useRemediateHarness([]);
 
   it('reports applied but not verified, with the calls it sent and the after-state it read', async () => {
     const c = CASES.find((x) => x.remediation.id === 'cloudtrail-logging') as StatefulCase;
