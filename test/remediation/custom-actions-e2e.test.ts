@@ -4,25 +4,18 @@
  * the remediation once through a fix session against a stateful fake of the bucket, with the action (never a
  * person) recorded as the approver. The kill switch and the account's mode still decide; dry-run only plans.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import { PutPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { INTEGRATION_CATALOG, INTEGRATIONS } from '../../hub/integrations/index.ts';
-import { createRemediateIntegration } from '../../hub/integrations/remediate/integration.ts';
 import type { RemediationMode } from '../../shared/config.ts';
-import { type PlaybookTestResult, runPlaybookTests } from '../../shared/local/playbook-tests.ts';
 import { customActionArn } from '../../shared/remediation/custom-actions.ts';
-import { BlastRadiusGuard, StaticKillSwitch } from '../../shared/remediation/guard.ts';
+import { StaticKillSwitch } from '../../shared/remediation/guard.ts';
 import { runRemediation } from '../../shared/remediation/runner.ts';
 import type { RemediationRecordsRepository } from '../../shared/store/remediations.ts';
-import { ACCOUNT, REGION, RecordingSessionFactory } from './helpers.ts';
+import { ACCOUNT, REGION, RecordingSessionFactory, remediateFindingRoot, runRemediateFindingTest } from './helpers.ts';
 import { KIT_CASES } from './stateful-cases-kit.ts';
 import { ALL_MOCKS, s3 } from './stateful-fakes.ts';
 
-const repo = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 const BUCKET = 'exports-bucket';
 
 /** The custom action event as EventBridge delivers it in the Security Hub administrator (here the finding's account). */
@@ -60,14 +53,10 @@ function actionEvent(actionId: string) {
 
 let root: string;
 beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), 'socless-custom-action-'));
-  const dir = join(root, 'remediate-finding');
-  mkdirSync(join(dir, 'events'), { recursive: true });
-  mkdirSync(join(dir, 'tests'));
-  cpSync(repo('playbooks/remediate-finding/playbook.json'), join(dir, 'playbook.json'));
-  for (const id of ['SoclessRemediate', 'SoclessDryRun']) {
-    writeFileSync(join(dir, 'events', `${id}.json`), JSON.stringify(actionEvent(id)));
-  }
+  root = remediateFindingRoot('socless-custom-action-', {
+    'SoclessRemediate.json': actionEvent('SoclessRemediate'),
+    'SoclessDryRun.json': actionEvent('SoclessDryRun'),
+  });
 });
 afterAll(() => {
   for (const m of ALL_MOCKS) m.reset();
@@ -85,32 +74,18 @@ async function run(opts: {
   results: Record<string, unknown>;
 }) {
   const name = `${opts.action}-${opts.mode}-${opts.killSwitch ? 'ks' : 'live'}`;
-  writeFileSync(
-    join(root, 'remediate-finding', 'tests', `${name}.json`),
-    JSON.stringify({
-      description: name,
+  return runRemediateFindingTest(
+    root,
+    name,
+    {
       event: `${opts.action}.json`,
       account: { id: ACCOUNT, mode: opts.mode, name: 'exports', email: 'exports@example.com' },
       seedRegistry: true,
       interactions: {},
       expect: { status: 'SUCCEEDED', states: opts.states, results: opts.results },
-    }),
+    },
+    opts.killSwitch ?? false,
   );
-  const sessions = new RecordingSessionFactory();
-  const remediate = createRemediateIntegration({
-    runtime: (ctx) => ({
-      sessions,
-      killSwitch: new StaticKillSwitch(opts.killSwitch ?? false),
-      guard: new BlastRadiusGuard(ctx.deps.documentClient, ctx.tableName('remediations'), {
-        maxAutoPerAccountPerHour: 10,
-        maxAutoPerOrgPerHour: 100,
-      }),
-    }),
-  });
-  const integrations = [...INTEGRATIONS.values()].map((i) => (i.id === 'remediate' ? remediate : i));
-  const results = await runPlaybookTests({ rootDir: root, integrations, catalog: INTEGRATION_CATALOG });
-  rmSync(join(root, 'remediate-finding', 'tests', `${name}.json`));
-  return { result: results.find((r) => r.playbook === 'remediate-finding') as PlaybookTestResult, sessions };
 }
 
 const APPROVER = `Security Hub custom action ${customActionArn('aws', REGION, ACCOUNT, 'SoclessRemediate')} in account ${ACCOUNT}`;

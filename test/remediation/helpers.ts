@@ -2,12 +2,18 @@
  * Shared set-up of the remediation tests: findings, a session factory over mocked SDK clients, and the remediate
  * integration through its wrapper on dynalite (records and guard in the remediations table).
  */
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { INTEGRATION_CATALOG, INTEGRATIONS } from '../../hub/integrations/index.ts';
 import { createRemediateIntegration } from '../../hub/integrations/remediate/integration.ts';
 import type { SeverityLabel } from '../../shared/config.ts';
 import { toLambdaHandler } from '../../shared/integration-runtime/handler.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../shared/local/dynalite.ts';
 import { createLocalDeps } from '../../shared/local/local-deps.ts';
+import { type PlaybookTestResult, runPlaybookTests } from '../../shared/local/playbook-tests.ts';
 import { createSpokeClients } from '../../shared/remediation/calls.ts';
 import { BlastRadiusGuard, StaticKillSwitch } from '../../shared/remediation/guard.ts';
 import type { RemediationRuntime } from '../../shared/remediation/runner.ts';
@@ -134,4 +140,51 @@ export async function startRemediateHarness(): Promise<RemediateHarness> {
     },
     close: () => dynamo.close(),
   };
+}
+
+/**
+ * A temporary playbooks root holding remediate-finding's playbook as the repo has it, with `events` (file name
+ * to event) in its `events/` and an empty `tests/`. The caller removes it.
+ */
+export function remediateFindingRoot(prefix: string, events: Record<string, unknown>): string {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const dir = join(root, 'remediate-finding');
+  mkdirSync(join(dir, 'events'), { recursive: true });
+  mkdirSync(join(dir, 'tests'));
+  cpSync(
+    fileURLToPath(new URL('../../playbooks/remediate-finding/playbook.json', import.meta.url)),
+    join(dir, 'playbook.json'),
+  );
+  for (const [name, event] of Object.entries(events)) writeFileSync(join(dir, 'events', name), JSON.stringify(event));
+  return root;
+}
+
+/**
+ * Runs one remediate-finding playbook test (`spec`, written to `root` as `name` and removed after) through the
+ * local hub with the real integrations, except that remediate opens its sessions with a
+ * {@link RecordingSessionFactory} and reads its kill switch from `killSwitch`.
+ */
+export async function runRemediateFindingTest(
+  root: string,
+  name: string,
+  spec: Record<string, unknown>,
+  killSwitch = false,
+): Promise<{ result: PlaybookTestResult; sessions: RecordingSessionFactory }> {
+  const file = join(root, 'remediate-finding', 'tests', `${name}.json`);
+  writeFileSync(file, JSON.stringify({ description: name, ...spec }));
+  const sessions = new RecordingSessionFactory();
+  const remediate = createRemediateIntegration({
+    runtime: (ctx) => ({
+      sessions,
+      killSwitch: new StaticKillSwitch(killSwitch),
+      guard: new BlastRadiusGuard(ctx.deps.documentClient, ctx.tableName('remediations'), {
+        maxAutoPerAccountPerHour: 10,
+        maxAutoPerOrgPerHour: 100,
+      }),
+    }),
+  });
+  const integrations = [...INTEGRATIONS.values()].map((i) => (i.id === 'remediate' ? remediate : i));
+  const results = await runPlaybookTests({ rootDir: root, integrations, catalog: INTEGRATION_CATALOG });
+  rmSync(file);
+  return { result: results.find((r) => r.playbook === 'remediate-finding') as PlaybookTestResult, sessions };
 }

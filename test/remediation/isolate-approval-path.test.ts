@@ -3,10 +3,7 @@
  * account → plan → ask → approve → apply through a fix session (against a stateful fake of the instance) →
  * verify → undo through an undo session. Isolation is never automatic: without the approval nothing is sent.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import {
   CreateSecurityGroupCommand,
   CreateSnapshotCommand,
@@ -15,18 +12,19 @@ import {
   RevokeSecurityGroupEgressCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INTEGRATION_CATALOG, INTEGRATIONS } from '../../hub/integrations/index.ts';
-import { createRemediateIntegration } from '../../hub/integrations/remediate/integration.ts';
 import { ec2InstanceIsolate } from '../../hub/remediations/ec2-instance-isolate.ts';
-import { type PlaybookTestResult, runPlaybookTests } from '../../shared/local/playbook-tests.ts';
-import { BlastRadiusGuard, StaticKillSwitch } from '../../shared/remediation/guard.ts';
 import { callRunner } from '../../shared/remediation/runner.ts';
 import type { PlanContext } from '../../shared/remediation/types.ts';
-import { ACCOUNT, NOW, REGION, RecordingSessionFactory } from './helpers.ts';
+import {
+  ACCOUNT,
+  NOW,
+  REGION,
+  RecordingSessionFactory,
+  remediateFindingRoot,
+  runRemediateFindingTest,
+} from './helpers.ts';
 import { INSTANCE, ISOLATION_GROUP_ID, instanceFake } from './stateful-cases-containment.ts';
 import { ALL_MOCKS, ec2 } from './stateful-fakes.ts';
-
-const repo = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
 /** The GuardDuty event as EventBridge delivers it: the instance mines cryptocurrency (it is the actor). */
 const guardDutyEvent = {
@@ -73,43 +71,19 @@ const guardDutyEvent = {
   },
 };
 
-async function runHub(root: string, name: string, interactions: Record<string, string>, states: string[]) {
-  writeFileSync(
-    join(root, 'remediate-finding', 'tests', `${name}.json`),
-    JSON.stringify({
-      description: name,
-      event: 'gd.json',
-      account: { id: ACCOUNT, mode: 'notify', name: 'batch-prod', email: 'batch@example.com' },
-      interactions,
-      expect: { status: 'SUCCEEDED', states },
-    }),
-  );
-  const sessions = new RecordingSessionFactory();
-  const remediate = createRemediateIntegration({
-    runtime: (ctx) => ({
-      sessions,
-      killSwitch: new StaticKillSwitch(false),
-      guard: new BlastRadiusGuard(ctx.deps.documentClient, ctx.tableName('remediations'), {
-        maxAutoPerAccountPerHour: 10,
-        maxAutoPerOrgPerHour: 100,
-      }),
-    }),
+function runHub(root: string, name: string, interactions: Record<string, string>, states: string[]) {
+  return runRemediateFindingTest(root, name, {
+    event: 'gd.json',
+    account: { id: ACCOUNT, mode: 'notify', name: 'batch-prod', email: 'batch@example.com' },
+    interactions,
+    expect: { status: 'SUCCEEDED', states },
   });
-  const integrations = [...INTEGRATIONS.values()].map((i) => (i.id === 'remediate' ? remediate : i));
-  const results = await runPlaybookTests({ rootDir: root, integrations, catalog: INTEGRATION_CATALOG });
-  rmSync(join(root, 'remediate-finding', 'tests', `${name}.json`));
-  return { result: results.find((r) => r.playbook === 'remediate-finding') as PlaybookTestResult, sessions };
 }
 
 describe('ec2-instance-isolate through the approval path', () => {
   let root: string;
   beforeAll(() => {
-    root = mkdtempSync(join(tmpdir(), 'socless-isolate-'));
-    const dir = join(root, 'remediate-finding');
-    mkdirSync(join(dir, 'events'), { recursive: true });
-    mkdirSync(join(dir, 'tests'));
-    cpSync(repo('playbooks/remediate-finding/playbook.json'), join(dir, 'playbook.json'));
-    writeFileSync(join(dir, 'events', 'gd.json'), JSON.stringify(guardDutyEvent));
+    root = remediateFindingRoot('socless-isolate-', { 'gd.json': guardDutyEvent });
   });
   afterAll(() => {
     for (const m of ALL_MOCKS) m.reset();
