@@ -84,6 +84,50 @@ function owned(input: { ExpectedBucketOwner?: string; Bucket?: string }): void {
   if (input.ExpectedBucketOwner !== ACCOUNT || input.Bucket !== BUCKET) throw named('AccessDenied');
 }
 
+/**
+ * A public access block (a bucket's or the account's) behind `guard`, which throws for another resource: Get
+ * answers from the state, or NoSuchPublicAccessBlockConfiguration when there is none; Put sets it; Delete removes it.
+ */
+function publicAccessBlockState<I>(mode: FakeMode, initial: typeof BLOCK_NONE | null, guard: (input: I) => void) {
+  let pab = clone(initial);
+  return {
+    get: (input: I) => {
+      guard(input);
+      if (!pab) throw named('NoSuchPublicAccessBlockConfiguration');
+      return { PublicAccessBlockConfiguration: clone(pab) };
+    },
+    put: write(mode, (input: I & { PublicAccessBlockConfiguration?: typeof BLOCK_NONE }) => {
+      guard(input);
+      pab = clone(input.PublicAccessBlockConfiguration) ?? null;
+    }),
+    delete: write(mode, (input: I) => {
+      guard(input);
+      pab = null;
+    }),
+    snapshot: () => pab,
+  };
+}
+
+/** A setting that is off or on, behind `guard` (which throws for another resource): `on` and `off` are its writes. */
+function switchState<I>(mode: FakeMode, guard: (input: I) => void = () => {}) {
+  let enabled = false;
+  return {
+    read: (input: I) => {
+      guard(input);
+      return enabled;
+    },
+    on: write(mode, (input: I) => {
+      guard(input);
+      enabled = true;
+    }),
+    off: write(mode, (input: I) => {
+      guard(input);
+      enabled = false;
+    }),
+    snapshot: () => enabled,
+  };
+}
+
 /** Security group rules as EC2 keeps them; revoke removes the rules an IpPermissions list names, authorize adds. */
 function securityGroupFake(initial: SecurityGroupRule[], mode: FakeMode, groupName?: string) {
   let rules = clone(initial);
@@ -142,53 +186,24 @@ export const KIT_CASES: StatefulCase[] = [
     remediation: s3BucketPublicAccessBlock,
     event: bucketEvent,
     install(mode) {
-      let pab: typeof BLOCK_NONE | null = null;
-      s3.on(GetPublicAccessBlockCommand).callsFake((input) => {
-        owned(input);
-        if (!pab) throw named('NoSuchPublicAccessBlockConfiguration');
-        return { PublicAccessBlockConfiguration: clone(pab) };
-      });
-      s3.on(PutPublicAccessBlockCommand).callsFake(
-        write(mode, (input) => {
-          owned(input);
-          pab = clone(input.PublicAccessBlockConfiguration);
-        }),
-      );
-      s3.on(DeletePublicAccessBlockCommand).callsFake(
-        write(mode, (input) => {
-          owned(input);
-          pab = null;
-        }),
-      );
-      return () => pab;
+      const pab = publicAccessBlockState(mode, null, owned);
+      s3.on(GetPublicAccessBlockCommand).callsFake(pab.get);
+      s3.on(PutPublicAccessBlockCommand).callsFake(pab.put);
+      s3.on(DeletePublicAccessBlockCommand).callsFake(pab.delete);
+      return pab.snapshot;
     },
   },
   {
     remediation: s3AccountPublicAccessBlock,
     event: finding({ kind: 'S3.1' }),
     install(mode) {
-      let pab: typeof BLOCK_NONE | null = clone(BLOCK_NONE);
-      const mine = (input: { AccountId?: string }) => {
+      const pab = publicAccessBlockState(mode, BLOCK_NONE, (input: { AccountId?: string }) => {
         if (input.AccountId !== ACCOUNT) throw named('AccessDenied');
-      };
-      s3control.on(GetAccountPabCommand).callsFake((input) => {
-        mine(input);
-        if (!pab) throw named('NoSuchPublicAccessBlockConfiguration');
-        return { PublicAccessBlockConfiguration: clone(pab) };
       });
-      s3control.on(PutAccountPabCommand).callsFake(
-        write(mode, (input) => {
-          mine(input);
-          pab = clone(input.PublicAccessBlockConfiguration);
-        }),
-      );
-      s3control.on(DeleteAccountPabCommand).callsFake(
-        write(mode, (input) => {
-          mine(input);
-          pab = null;
-        }),
-      );
-      return () => pab;
+      s3control.on(GetAccountPabCommand).callsFake(pab.get);
+      s3control.on(PutAccountPabCommand).callsFake(pab.put);
+      s3control.on(DeleteAccountPabCommand).callsFake(pab.delete);
+      return pab.snapshot;
     },
   },
   {
@@ -351,19 +366,13 @@ export const KIT_CASES: StatefulCase[] = [
     remediation: ebsEncryptionByDefault,
     event: finding({ kind: 'EC2.7' }),
     install(mode) {
-      let enabled = false;
-      ec2.on(GetEbsEncryptionByDefaultCommand).callsFake(() => ({ EbsEncryptionByDefault: enabled }));
-      ec2.on(EnableEbsEncryptionByDefaultCommand).callsFake(
-        write(mode, () => {
-          enabled = true;
-        }),
-      );
-      ec2.on(DisableEbsEncryptionByDefaultCommand).callsFake(
-        write(mode, () => {
-          enabled = false;
-        }),
-      );
-      return () => enabled;
+      const encryption = switchState(mode);
+      ec2
+        .on(GetEbsEncryptionByDefaultCommand)
+        .callsFake((input) => ({ EbsEncryptionByDefault: encryption.read(input) }));
+      ec2.on(EnableEbsEncryptionByDefaultCommand).callsFake(encryption.on);
+      ec2.on(DisableEbsEncryptionByDefaultCommand).callsFake(encryption.off);
+      return encryption.snapshot;
     },
   },
   {
@@ -375,7 +384,6 @@ export const KIT_CASES: StatefulCase[] = [
       ],
     }),
     install(mode) {
-      let rotation = false;
       const mine = (input: { KeyId?: string }) => {
         if (input.KeyId !== '1234abcd-12ab-34cd-56ef-1234567890ab') throw named('NotFoundException');
       };
@@ -391,23 +399,11 @@ export const KIT_CASES: StatefulCase[] = [
           },
         };
       });
-      kms.on(GetKeyRotationStatusCommand).callsFake((input) => {
-        mine(input);
-        return { KeyRotationEnabled: rotation };
-      });
-      kms.on(EnableKeyRotationCommand).callsFake(
-        write(mode, (input) => {
-          mine(input);
-          rotation = true;
-        }),
-      );
-      kms.on(DisableKeyRotationCommand).callsFake(
-        write(mode, (input) => {
-          mine(input);
-          rotation = false;
-        }),
-      );
-      return () => rotation;
+      const rotation = switchState(mode, mine);
+      kms.on(GetKeyRotationStatusCommand).callsFake((input) => ({ KeyRotationEnabled: rotation.read(input) }));
+      kms.on(EnableKeyRotationCommand).callsFake(rotation.on);
+      kms.on(DisableKeyRotationCommand).callsFake(rotation.off);
+      return rotation.snapshot;
     },
   },
   {
@@ -418,28 +414,15 @@ export const KIT_CASES: StatefulCase[] = [
       resources: [{ type: 'AwsCloudTrailTrail', id: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/org-trail` }],
     }),
     install(mode) {
-      let logging = false;
       const mine = (input: { Name?: string }) => {
         if (input.Name !== `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/org-trail`)
           throw named('TrailNotFoundException');
       };
-      cloudtrail.on(GetTrailStatusCommand).callsFake((input) => {
-        mine(input);
-        return { IsLogging: logging };
-      });
-      cloudtrail.on(StartLoggingCommand).callsFake(
-        write(mode, (input) => {
-          mine(input);
-          logging = true;
-        }),
-      );
-      cloudtrail.on(StopLoggingCommand).callsFake(
-        write(mode, (input) => {
-          mine(input);
-          logging = false;
-        }),
-      );
-      return () => logging;
+      const logging = switchState(mode, mine);
+      cloudtrail.on(GetTrailStatusCommand).callsFake((input) => ({ IsLogging: logging.read(input) }));
+      cloudtrail.on(StartLoggingCommand).callsFake(logging.on);
+      cloudtrail.on(StopLoggingCommand).callsFake(logging.off);
+      return logging.snapshot;
     },
   },
   {
