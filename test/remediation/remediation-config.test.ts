@@ -22,8 +22,8 @@ import {
 } from '../../shared/remediation/settings.ts';
 import type { PlanContext } from '../../shared/remediation/types.ts';
 import { SAMPLE_CONFIG_INPUT, synthHub } from '../hub/synth-hub.ts';
-import { ACCOUNT, finding, NOW, REGION, RecordingSessionFactory } from './helpers.ts';
-import { instanceFake, isolateEvent } from './stateful-cases-containment.ts';
+import { ACCOUNT, NOW, REGION, RecordingSessionFactory } from './helpers.ts';
+import { instanceFake, isolateEvent, scaledIsolateEvent } from './stateful-cases-containment.ts';
 import { ALL_MOCKS, ec2, useRemediateHarness } from './stateful-fakes.ts';
 
 const SAMPLE_REMEDIATION = SAMPLE_CONFIG_INPUT.remediation ?? {};
@@ -112,24 +112,12 @@ describe('remediation config: validation', () => {
 });
 
 describe('remediation config: the registry follows the settings', () => {
-  const scaled = finding({
-    ...isolateEvent,
-    resources: [
-      {
-        type: 'AwsEc2Instance',
-        id: 'i-0123456789abcdef0',
-        details: { tags: [{ key: 'aws:autoscaling:groupName', value: 'workers' }] },
-      },
-    ],
-    raw: undefined,
-  });
-
   it('isolates Auto Scaling instances only when config allows it', () => {
     const isolate = (s: typeof DEFAULT_REMEDIATION_SETTINGS) =>
       remediationById('ec2-instance-isolate', remediationRegistry(s));
-    expect(() => isolate(DEFAULT_REMEDIATION_SETTINGS).target(scaled)).toThrow(/not allowed by config/);
+    expect(() => isolate(DEFAULT_REMEDIATION_SETTINGS).target(scaledIsolateEvent)).toThrow(/not allowed by config/);
     const allowed = remediationSettingsFromEnv(envOf({ isolateAutoScalingInstances: true }));
-    expect(isolate(allowed).target(scaled)).toMatchObject({ instanceId: 'i-0123456789abcdef0' });
+    expect(isolate(allowed).target(scaledIsolateEvent)).toMatchObject({ instanceId: 'i-0123456789abcdef0' });
     expect(remediationRegistry(allowed).map((r) => r.id)).toEqual(REMEDIATIONS.map((r) => r.id));
   });
 

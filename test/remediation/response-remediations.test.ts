@@ -11,7 +11,7 @@ import { outputRef } from '../../shared/remediation/calls.ts';
 import { RemediationTargetError } from '../../shared/remediation/errors.ts';
 import type { PlannedCall, Remediation, RemediationEvent } from '../../shared/remediation/types.ts';
 import { ACCOUNT, finding, NOW, REGION } from './helpers.ts';
-import { isolateEvent, revokeEvent } from './stateful-cases-containment.ts';
+import { isolateEvent, revokeEvent, scaledIsolateEvent } from './stateful-cases-containment.ts';
 import { CONTROL_CASES } from './stateful-cases-controls.ts';
 
 const ctxOf = (r: Remediation, event: RemediationEvent) => ({
@@ -541,22 +541,11 @@ describe('ec2-instance-isolate', () => {
       field: 'resources[0].details.resourceRole',
       message: expect.stringMatching(/only when it is the actor/),
     });
-    const scaled = finding({
-      ...isolateEvent,
-      resources: [
-        {
-          type: 'AwsEc2Instance',
-          id: 'i-0123456789abcdef0',
-          details: { tags: [{ key: 'aws:autoscaling:groupName', value: 'workers' }] },
-        },
-      ],
-      raw: undefined,
-    });
-    expect(refusal(() => ec2InstanceIsolate.target(scaled))).toMatchObject({
+    expect(refusal(() => ec2InstanceIsolate.target(scaledIsolateEvent))).toMatchObject({
       field: 'resources[0].details.tags',
       message: expect.stringMatching(/Auto Scaling group "workers"/),
     });
-    expect(createEc2InstanceIsolate({ allowAutoScalingGroups: true }).target(scaled).instanceId).toBe(
+    expect(createEc2InstanceIsolate({ allowAutoScalingGroups: true }).target(scaledIsolateEvent).instanceId).toBe(
       'i-0123456789abcdef0',
     );
     const bad = finding({ ...isolateEvent, resources: [{ type: 'AwsEc2Instance', id: 'i-0123;rm' }] });

@@ -48,6 +48,19 @@ export const isolateEvent = finding({
   },
 });
 
+/** The same instance as a member of an Auto Scaling group (its `aws:autoscaling:groupName` tag), with no raw event. */
+export const scaledIsolateEvent = finding({
+  ...isolateEvent,
+  resources: [
+    {
+      type: 'AwsEc2Instance',
+      id: INSTANCE,
+      details: { tags: [{ key: 'aws:autoscaling:groupName', value: 'workers' }] },
+    },
+  ],
+  raw: undefined,
+});
+
 const ALL_EGRESS: IpPermission = { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] };
 
 /**
