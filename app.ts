@@ -103,7 +103,7 @@ export function buildSoclessApp(app: App = new App()): SoclessApp {
     : undefined;
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  if (guardEnabled(app)) Validations.of(app).addPlugins(guardValidator());
+  if (guardEnabled(app)) Validations.of(app).addPlugins(guardValidator({ tracing: config.tracing }));
   return {
     app,
     config,

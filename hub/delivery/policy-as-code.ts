@@ -71,7 +71,30 @@ export const GUARD_DISABLED_RULES: Readonly<Record<string, { readonly control: s
   },
 };
 
-/** The Control Tower guard rules as a CDK policy-validation plugin, with the disabled rules above. */
-export function guardValidator(): CfnGuardValidator {
-  return new CfnGuardValidator({ disabledRules: Object.keys(GUARD_DISABLED_RULES) });
+/**
+ * Control Tower rules that require X-Ray: disabled only where the configuration turns tracing off (`tracing`,
+ * the default `off`); with `tracing: active` they must pass like every other rule.
+ */
+export const GUARD_TRACING_RULES: Readonly<Record<string, { readonly control: string; readonly reason: string }>> = {
+  'ct-stepfunctions-pr-2': {
+    control: 'CT.STEPFUNCTIONS.PR.2 (state machine X-Ray tracing)',
+    reason:
+      "X-Ray on every playbook's state machine is a cost the operator chooses (config `tracing`, default off: the cost model's per-event trace charge); executions are still logged at ERROR with data and every state's output is in the results table.",
+  },
+  'ct-apigateway-pr-2': {
+    control: 'CT.APIGATEWAY.PR.2 (REST API stage X-Ray tracing)',
+    reason:
+      'X-Ray on the hub API stage follows the same `tracing` setting as the functions and state machines; the stage keeps its encrypted access log, throttling and WAF web ACL either way.',
+  },
+};
+
+/**
+ * The Control Tower guard rules as a CDK policy-validation plugin, with the disabled rules above (and the X-Ray
+ * rules when tracing is off).
+ */
+export function guardValidator(options: { readonly tracing?: 'off' | 'active' } = {}): CfnGuardValidator {
+  const tracingOff = (options.tracing ?? 'off') === 'off';
+  return new CfnGuardValidator({
+    disabledRules: [...Object.keys(GUARD_DISABLED_RULES), ...(tracingOff ? Object.keys(GUARD_TRACING_RULES) : [])],
+  });
 }

@@ -8,6 +8,7 @@ import { buildSoclessApp } from '../../app.ts';
 import {
   GUARD_CONTEXT_KEY,
   GUARD_DISABLED_RULES,
+  GUARD_TRACING_RULES,
   guardEnabled,
   guardValidator,
 } from '../../hub/delivery/policy-as-code.ts';
@@ -30,7 +31,7 @@ describe('policy as code (AWS Control Tower proactive controls, cfn-guard)', () 
   });
 
   it('disables only rules that exist, each with its control and a reason', () => {
-    for (const [rule, { control, reason }] of Object.entries(GUARD_DISABLED_RULES)) {
+    for (const [rule, { control, reason }] of Object.entries({ ...GUARD_DISABLED_RULES, ...GUARD_TRACING_RULES })) {
       const service = rule.split('-')[1] as string;
       const folder = service === 'kms' ? 'keymanagementservice' : service;
       expect(existsSync(join(RULES_DIR, folder, `${rule}.guard`)), rule).toBe(true);
@@ -39,7 +40,7 @@ describe('policy as code (AWS Control Tower proactive controls, cfn-guard)', () 
     }
   });
 
-  it('passes every enabled control over the hub, both spokes, the rollout and the pipeline', async () => {
+  it('passes every enabled control over the hub, both spokes, the rollout, the org events and the pipeline', async () => {
     const app = new App({
       context: {
         ...cdkJson.context,
@@ -55,9 +56,16 @@ describe('policy as code (AWS Control Tower proactive controls, cfn-guard)', () 
     const built = buildSoclessApp(app);
     const assembly = built.app.synth();
     const templatePaths = assembly.stacks.map((s) => join(assembly.directory, s.templateFile));
-    expect(templatePaths).toHaveLength(5);
+    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual([
+      'SoclessHub',
+      'SoclessOrgEvents',
+      'SoclessOrgRollout',
+      'SoclessPipeline',
+      'SoclessSpokeGlobal',
+      'SoclessSpokeRegional',
+    ]);
     const started = performance.now();
-    const report = guardValidator().validate({ templatePaths } as never);
+    const report = guardValidator({ tracing: built.config.tracing }).validate({ templatePaths } as never);
     process.stdout.write(
       `cfn-guard over ${templatePaths.length} templates: ${Math.round(performance.now() - started)} ms\n`,
     );
@@ -65,6 +73,36 @@ describe('policy as code (AWS Control Tower proactive controls, cfn-guard)', () 
       report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.resourceLogicalId).join(',')}`),
     ).toEqual([]);
     expect(report.success).toBe(true);
+  }, 240_000);
+});
+
+describe('the X-Ray controls follow the tracing setting', () => {
+  it('are checked, and pass, over the hub synthesized with tracing active', () => {
+    const app = new App({
+      context: {
+        ...cdkJson.context,
+        socless: { ...(cdkJson.context.socless as Record<string, unknown>), tracing: 'active' },
+        'aws:cdk:bundling-stacks': [],
+        [GUARD_CONTEXT_KEY]: false,
+      },
+    });
+    const built = buildSoclessApp(app);
+    const assembly = built.app.synth();
+    const hub = assembly.getStackByName('SoclessHub');
+    const report = guardValidator({ tracing: 'active' }).validate({
+      templatePaths: [join(assembly.directory, hub.templateFile)],
+    } as never);
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+    // With tracing off the same rules would fail this template's state machines and stage; they are disabled then.
+    const offApp = new App({
+      context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], [GUARD_CONTEXT_KEY]: false },
+    });
+    const off = buildSoclessApp(offApp).app.synth();
+    const offHub = join(off.directory, off.getStackByName('SoclessHub').templateFile);
+    const strict = guardValidator({ tracing: 'active' }).validate({ templatePaths: [offHub] } as never);
+    expect(strict.violations.map((v) => v.ruleName).sort()).toEqual(
+      expect.arrayContaining(['api_gw_xray_enabled_check', 'step_functions_state_machine_tracing_enabled_check']),
+    );
   }, 240_000);
 });
 
