@@ -334,20 +334,9 @@ export async function advance(
     }
     // One execution per routed playbook: its Express twin where the mode never asks a person (workflow-variants.ts).
     const playbook = earlier?.playbook ?? dispatchTarget(routed, mode, event, deps.router.playbooks);
-    const name = executionName(event.id, playbook);
-    const input = executionInputForEvent(event, {
-      playbook,
-      executionName: name,
-      account: { id: event.account, mode },
-      investigationId,
-    }) as unknown as Record<string, unknown>;
-    try {
-      const started = await deps.dispatcher.start({ playbook, name, input });
-      executions.push({ playbook, name, arn: started.executionArn });
-    } catch (err) {
-      executions.push({ playbook, name });
-      failures.push(`${playbook}: ${errorText(err)}`);
-    }
+    const started = await startExecution(deps, event, playbook, mode, investigationId);
+    executions.push(started.execution);
+    if (started.failure) failures.push(started.failure);
   }
   const ran: EventStatus = decision.kind === 'escalated' ? 'escalated' : 'dispatched';
   const status: EventStatus = failures.length === 0 ? ran : 'pending';
@@ -458,20 +447,9 @@ async function runCustomAction(
   if (earlier) {
     executions.push(earlier);
   } else {
-    const name = executionName(event.id, playbook);
-    const input = executionInputForEvent(event, {
-      playbook,
-      executionName: name,
-      account: { id: event.account, mode },
-      investigationId,
-    }) as unknown as Record<string, unknown>;
-    try {
-      const started = await deps.dispatcher.start({ playbook, name, input });
-      executions.push({ playbook, name, arn: started.executionArn });
-    } catch (err) {
-      executions.push({ playbook, name });
-      failure = `${playbook}: ${errorText(err)}`;
-    }
+    const started = await startExecution(deps, event, playbook, mode, investigationId);
+    executions.push(started.execution);
+    failure = started.failure;
   }
   const status: EventStatus = failure ? 'pending' : 'dispatched';
   const playbooks = [CUSTOM_ACTION_PLAYBOOK];
@@ -533,6 +511,32 @@ async function resolveBySource(event: SecurityEvent, record: EventRecord, deps: 
     account: event.account,
     ...flagsOf(record),
   };
+}
+
+/**
+ * Starts one playbook for an event under its deterministic execution name; a failed start is returned (the event
+ * stays `pending` and the sweeper re-drives it), never thrown.
+ */
+async function startExecution(
+  deps: PipelineDeps,
+  event: SecurityEvent,
+  playbook: string,
+  mode: Awaited<ReturnType<PipelineDeps['accountMode']>>,
+  investigationId: string,
+): Promise<{ readonly execution: ExecutionRef; readonly failure?: string }> {
+  const name = executionName(event.id, playbook);
+  const input = executionInputForEvent(event, {
+    playbook,
+    executionName: name,
+    account: { id: event.account, mode },
+    investigationId,
+  }) as unknown as Record<string, unknown>;
+  try {
+    const started = await deps.dispatcher.start({ playbook, name, input });
+    return { execution: { playbook, name, arn: started.executionArn } };
+  } catch (err) {
+    return { execution: { playbook, name }, failure: `${playbook}: ${errorText(err)}` };
+  }
 }
 
 function flagsOf(record: EventRecord): { flags?: readonly EventFlag[] } {
