@@ -33,7 +33,6 @@ import type { SoclessConfig } from '../../shared/config.ts';
 import { type CompiledPlaybook, referencedIntegrations } from '../../shared/deploy-model.ts';
 import { SoclessError } from '../../shared/errors.ts';
 import { effectiveMode } from '../../shared/org/accounts.ts';
-import { RESOLUTIONS, type Resolution } from '../../shared/pipeline/lifecycle.ts';
 import { EXPRESS_VARIANTS } from '../../shared/pipeline/workflow-variants.ts';
 import { compileAllPlaybooks } from '../../shared/playbook/index.ts';
 import { undoExecution } from '../../shared/remediation/record.ts';
@@ -49,6 +48,7 @@ import { DEFAULT_PLAYBOOKS_DIR } from '../local/hub.ts';
 import { hubStackOutputs } from '../org/aws-context.ts';
 import { type ExecutionFailure, expressFailures } from '../org/executions.ts';
 import { type ApiGates, createGates } from '../org/gates.ts';
+import { answeredMessage, closeInvestigation, consolePlaybook, decisionRefusal, undoneMessage } from './actions.ts';
 import type {
   ConsoleAccount,
   ConsoleActionResult,
@@ -629,9 +629,8 @@ export class AwsConsoleBackend implements ConsoleBackend {
     operator: string,
     reason: string,
   ): Promise<ConsoleActionResult> {
-    if (decision !== 'approve' && decision !== 'reject') {
-      return { ok: false, message: `decision must be approve or reject, not "${String(decision)}"` };
-    }
+    const refused = decisionRefusal(decision);
+    if (refused) return refused;
     const responder = await this.caller();
     const note = operator && operator !== responder ? operator : undefined;
     const delivery = await answerInteraction(
@@ -664,7 +663,7 @@ export class AwsConsoleBackend implements ConsoleBackend {
     }
     return {
       ok: true,
-      message: `${decision === 'approve' ? 'approved' : 'rejected'} ${id} as ${responder}`,
+      message: answeredMessage(decision, id, responder),
       detail: delivery.body,
     };
   }
@@ -702,7 +701,7 @@ export class AwsConsoleBackend implements ConsoleBackend {
       });
       return {
         ok: true,
-        message: `undone: ${undone.map((u) => `${u.id} in ${u.account}/${u.region} (${u.calls.map((c) => `${c.service}:${c.action}`).join(', ') || 'nothing to reverse'})`).join('; ')}`,
+        message: undoneMessage(undone),
         detail: undone,
       };
     } catch (err) {
@@ -716,24 +715,15 @@ export class AwsConsoleBackend implements ConsoleBackend {
     request: { readonly resolution: string; readonly reason: string; readonly duplicateOf?: string },
     operator: string,
   ): Promise<ConsoleActionResult> {
-    if (!(RESOLUTIONS as readonly string[]).includes(request.resolution)) {
-      return { ok: false, message: `resolution must be one of ${RESOLUTIONS.join(', ')}, not "${request.resolution}"` };
-    }
-    try {
-      const closed = await this.repository().close(id, {
-        resolution: request.resolution as Resolution,
-        reason: request.reason,
-        by: operator,
-        at: this.now().toISOString(),
-        ...(request.duplicateOf ? { duplicateOf: request.duplicateOf } : {}),
-      });
+    return closeInvestigation(
+      id,
+      request,
+      operator,
+      this.now().toISOString(),
+      (target, closing) => this.repository().close(target, closing),
       // What the console itself changed is re-read at once, not at the next refresh.
-      await refreshIds(this.index, this.investigationTables, [id]);
-      return { ok: true, message: `closed ${id} as ${closed.resolution ?? request.resolution}`, detail: closed };
-    } catch (err) {
-      if (err instanceof SoclessError) return { ok: false, message: err.message };
-      throw err;
-    }
+      () => refreshIds(this.index, this.investigationTables, [id]),
+    );
   }
 
   /** The accounts registry (paged Scan), each item checked. */
@@ -821,13 +811,7 @@ export class AwsConsoleBackend implements ConsoleBackend {
   }
 
   async playbooks(): Promise<readonly ConsolePlaybook[]> {
-    return this.playbookList.map((p) => ({
-      name: p.name,
-      workflow: p.workflow,
-      triggers: p.triggers,
-      integrations: p.integrations,
-      compiled: p,
-    }));
+    return this.playbookList.map(consolePlaybook);
   }
 
   /**

@@ -8,10 +8,8 @@
  */
 import { userInfo } from 'node:os';
 import { REMEDIATIONS } from '../../hub/remediations/index.ts';
-import { SoclessError } from '../../shared/errors.ts';
 import { UnknownInteractionError } from '../../shared/local/callback-store.ts';
 import type { LocalStateEvent } from '../../shared/local/executor.ts';
-import { RESOLUTIONS, type Resolution } from '../../shared/pipeline/lifecycle.ts';
 import { undoExecution } from '../../shared/remediation/record.ts';
 import { InvestigationNotFoundError } from '../../shared/store/investigations.ts';
 import { RemediationRecordsRepository } from '../../shared/store/remediations.ts';
@@ -19,6 +17,7 @@ import { ResultsRepository } from '../../shared/store/results.ts';
 import { TABLES } from '../../shared/tables.ts';
 import { operatorUndoSessions } from '../commands/remediation.ts';
 import type { LocalHub, LocalRun } from '../local/hub.ts';
+import { answeredMessage, closeInvestigation, consolePlaybook, decisionRefusal, undoneMessage } from './actions.ts';
 import type {
   ConsoleAccount,
   ConsoleActionResult,
@@ -241,9 +240,8 @@ export class LocalConsoleBackend implements ConsoleBackend {
     operator: string,
     reason: string,
   ): Promise<ConsoleActionResult> {
-    if (decision !== 'approve' && decision !== 'reject') {
-      return { ok: false, message: `decision must be approve or reject, not "${String(decision)}"` };
-    }
+    const refused = decisionRefusal(decision);
+    if (refused) return refused;
     try {
       const answered = await this.hub.answer(id, decision, operator, reason.trim() ? { reason: reason.trim() } : {});
       if (answered.statusCode >= 300) {
@@ -252,7 +250,7 @@ export class LocalConsoleBackend implements ConsoleBackend {
       }
       return {
         ok: true,
-        message: `${decision === 'approve' ? 'approved' : 'rejected'} ${id} as ${operator}`,
+        message: answeredMessage(decision, id, operator),
         detail: answered.body,
       };
     } catch (err) {
@@ -288,7 +286,7 @@ export class LocalConsoleBackend implements ConsoleBackend {
       const ids = [...new Set(undone.map((u) => u.id))];
       return {
         ok: true,
-        message: `undone: ${undone.map((u) => `${u.id} in ${u.account}/${u.region} (${u.calls.map((c) => `${c.service}:${c.action}`).join(', ') || 'nothing to reverse'})`).join('; ')}`,
+        message: undoneMessage(undone),
         detail: { remediations: ids, undone },
       };
     } catch (err) {
@@ -303,25 +301,18 @@ export class LocalConsoleBackend implements ConsoleBackend {
     request: { readonly resolution: string; readonly reason: string; readonly duplicateOf?: string },
     operator: string,
   ): Promise<ConsoleActionResult> {
-    if (!(RESOLUTIONS as readonly string[]).includes(request.resolution)) {
-      return { ok: false, message: `resolution must be one of ${RESOLUTIONS.join(', ')}, not "${request.resolution}"` };
-    }
-    try {
-      const closed = await this.hub.investigationRecords().close(id, {
-        resolution: request.resolution as Resolution,
-        reason: request.reason,
-        by: operator,
-        at: new Date().toISOString(),
-        ...(request.duplicateOf ? { duplicateOf: request.duplicateOf } : {}),
-      });
+    return closeInvestigation(
+      id,
+      request,
+      operator,
+      new Date().toISOString(),
+      (target, closing) => this.hub.investigationRecords().close(target, closing),
       // The hub reports the close too; re-reading it here does not depend on that.
-      this.changed([id]);
-      await this.settled();
-      return { ok: true, message: `closed ${id} as ${closed.resolution ?? request.resolution}`, detail: closed };
-    } catch (err) {
-      if (err instanceof SoclessError) return { ok: false, message: err.message };
-      throw err;
-    }
+      () => {
+        this.changed([id]);
+        return this.settled();
+      },
+    );
   }
 
   async accounts(): Promise<readonly ConsoleAccount[]> {
@@ -346,13 +337,7 @@ export class LocalConsoleBackend implements ConsoleBackend {
   }
 
   async playbooks(): Promise<readonly ConsolePlaybook[]> {
-    return this.hub.playbooks.map((p) => ({
-      name: p.name,
-      workflow: p.workflow,
-      triggers: p.triggers,
-      integrations: p.integrations,
-      compiled: p,
-    }));
+    return this.hub.playbooks.map(consolePlaybook);
   }
 
   async recentExecutions(playbook: string, limit: number): Promise<readonly ConsoleExecutionSummary[]> {

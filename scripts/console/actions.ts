@@ -1,0 +1,70 @@
+/**
+ * What both console backends say about the operator's actions and the playbooks they list: the decision check and
+ * message of an answer, the undo message, the close (the resolution checked, the repository's refusal said) and a
+ * compiled playbook as the playbooks page shows it.
+ */
+import type { CompiledPlaybook } from '../../shared/deploy-model.ts';
+import { SoclessError } from '../../shared/errors.ts';
+import { RESOLUTIONS, type Resolution } from '../../shared/pipeline/lifecycle.ts';
+import type { UndoResult } from '../../shared/remediation/record.ts';
+import type { CloseRequest, InvestigationSummary } from '../../shared/store/investigations.ts';
+import type { ConsoleActionResult, ConsolePlaybook } from './backend.ts';
+
+/** The refusal of a decision other than approve or reject (the form's value is the attacker's to choose). */
+export function decisionRefusal(decision: string): ConsoleActionResult | undefined {
+  if (decision === 'approve' || decision === 'reject') return undefined;
+  return { ok: false, message: `decision must be approve or reject, not "${String(decision)}"` };
+}
+
+/** The message of an answer delivered. */
+export function answeredMessage(decision: 'approve' | 'reject', id: string, by: string): string {
+  return `${decision === 'approve' ? 'approved' : 'rejected'} ${id} as ${by}`;
+}
+
+/** The message of an undo: each remediation reversed, with the calls it made. */
+export function undoneMessage(undone: readonly UndoResult[]): string {
+  return `undone: ${undone.map((u) => `${u.id} in ${u.account}/${u.region} (${u.calls.map((c) => `${c.service}:${c.action}`).join(', ') || 'nothing to reverse'})`).join('; ')}`;
+}
+
+/** The close form as it arrives (every field the operator's to set). */
+export interface CloseForm {
+  readonly resolution: string;
+  readonly reason: string;
+  readonly duplicateOf?: string;
+}
+
+/**
+ * Closes an investigation through `close` (InvestigationsRepository.close) once the resolution is one of
+ * RESOLUTIONS, then `after` (the backend re-reads it). A SOCless refusal becomes the message; anything else throws.
+ */
+export async function closeInvestigation(
+  id: string,
+  request: CloseForm,
+  operator: string,
+  at: string,
+  close: (id: string, request: CloseRequest) => Promise<InvestigationSummary>,
+  after: () => Promise<void>,
+): Promise<ConsoleActionResult> {
+  if (!(RESOLUTIONS as readonly string[]).includes(request.resolution)) {
+    return { ok: false, message: `resolution must be one of ${RESOLUTIONS.join(', ')}, not "${request.resolution}"` };
+  }
+  try {
+    const closed = await close(id, {
+      resolution: request.resolution as Resolution,
+      reason: request.reason,
+      by: operator,
+      at,
+      ...(request.duplicateOf ? { duplicateOf: request.duplicateOf } : {}),
+    });
+    await after();
+    return { ok: true, message: `closed ${id} as ${closed.resolution ?? request.resolution}`, detail: closed };
+  } catch (err) {
+    if (err instanceof SoclessError) return { ok: false, message: err.message };
+    throw err;
+  }
+}
+
+/** A compiled playbook as the playbooks page lists it. */
+export function consolePlaybook(p: CompiledPlaybook): ConsolePlaybook {
+  return { name: p.name, workflow: p.workflow, triggers: p.triggers, integrations: p.integrations, compiled: p };
+}
