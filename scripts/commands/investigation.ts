@@ -1,4 +1,5 @@
-import { userInfo } from 'node:os';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Command } from 'commander';
 import { SoclessError } from '../../shared/errors.ts';
 import { RESOLUTIONS, type Resolution } from '../../shared/pipeline/lifecycle.ts';
@@ -8,7 +9,11 @@ import {
   type InvestigationSummary,
   InvestigationsRepository,
 } from '../../shared/store/investigations.ts';
-import { withExamples } from '../cli-errors.ts';
+import { CredentialsError, requireAwsCredentials, withExamples } from '../cli-errors.ts';
+import { hubTableOutputKey } from '../console/aws-backend.ts';
+import { loadRepoConfig } from '../local/hub.ts';
+import { hubStackOutputs } from '../org/aws-context.ts';
+import { createGates } from '../org/gates.ts';
 import { DEFAULT_LOCAL_PORT, localHubToken } from './local.ts';
 
 /** Where investigations are read and closed: a running local hub (HTTP) or the hub's tables in AWS. */
@@ -32,28 +37,45 @@ interface SourceOptions {
   readonly token?: string;
 }
 
-/** The hub's tables in AWS (credentials from the default chain or --profile); closes as the local user. */
-export function awsInvestigations(options: SourceOptions): InvestigationSource {
-  const missing = [
-    ...(options.eventsTable ? [] : ['--events-table']),
-    ...(options.dedupTable ? [] : ['--dedup-table']),
-  ];
-  if (missing.length > 0) {
-    throw new SoclessError(
-      `--aws needs ${missing.join(' and ')} (the hub stack outputs EventsTableName and DedupTableName)`,
-    );
-  }
+/**
+ * The hub's tables in AWS, with the operator's credentials (the default chain or --profile). Table names come from
+ * the flags, else from the hub stack's outputs; a close is recorded as the caller's IAM principal
+ * (GetCallerIdentity), the identity CloudTrail shows for the same writes, never a local user name.
+ */
+export async function awsInvestigations(options: SourceOptions): Promise<InvestigationSource> {
   if (options.profile) process.env.AWS_PROFILE = options.profile;
-  const repo = new InvestigationsRepository(
-    createDocumentClient(options.region ? { region: options.region } : {}),
-    options.eventsTable as string,
-    options.dedupTable as string,
-  );
+  const region = options.region ?? loadRepoConfig().homeRegion;
+  const sts = new STSClient({ region });
+  await requireAwsCredentials(sts, options.profile);
+  const given: Record<'events' | 'dedup', string | undefined> = {
+    events: options.eventsTable,
+    dedup: options.dedupTable,
+  };
+  const missing = (Object.keys(given) as Array<'events' | 'dedup'>).filter((t) => !given[t]);
+  const outputs =
+    missing.length > 0 ? await hubStackOutputs(new CloudFormationClient({ region }), createGates({ rates: {} })) : {};
+  const table = (t: 'events' | 'dedup'): string => {
+    const name = given[t] ?? outputs[hubTableOutputKey(t)];
+    if (!name) {
+      throw new SoclessError(
+        `the hub stack has no output ${hubTableOutputKey(t)}: redeploy the hub, or pass --${t}-table <name>`,
+      );
+    }
+    return name;
+  };
+  const repo = new InvestigationsRepository(createDocumentClient({ region }), table('events'), table('dedup'));
+  let caller: Promise<string> | undefined;
+  const operator = () => {
+    caller ??= sts.send(new GetCallerIdentityCommand({})).then((out) => {
+      if (!out.Arn) throw new CredentialsError('GetCallerIdentity returned no ARN for these credentials');
+      return out.Arn;
+    });
+    return caller;
+  };
   return {
     list: (status) => repo.list(status ? { status } : {}),
     show: (id) => repo.show(id),
-    close: (id, request) =>
-      repo.close(id, { ...request, by: `aws:${userInfo().username}`, at: new Date().toISOString() }),
+    close: async (id, request) => repo.close(id, { ...request, by: await operator(), at: new Date().toISOString() }),
   };
 }
 
@@ -95,7 +117,7 @@ export function localInvestigations(options: SourceOptions): InvestigationSource
   };
 }
 
-function sourceOf(options: SourceOptions): InvestigationSource {
+async function sourceOf(options: SourceOptions): Promise<InvestigationSource> {
   return options.aws ? awsInvestigations(options) : localInvestigations(options);
 }
 
@@ -130,8 +152,8 @@ const SOURCE_FLAGS = (cmd: Command) =>
     .option('--data <dir>', "the local hub's --data (where its token file is)")
     .option('--token <token>', "the local hub's run token (default: its token file)")
     .option('--aws', 'the deployed hub: read and write its DynamoDB tables')
-    .option('--events-table <name>', 'with --aws: the events table (stack output EventsTableName)')
-    .option('--dedup-table <name>', 'with --aws: the dedup table (stack output DedupTableName)')
+    .option('--events-table <name>', 'with --aws: the events table (default: hub stack output TableEventsName)')
+    .option('--dedup-table <name>', 'with --aws: the dedup table (default: hub stack output TableDedupName)')
     .option('--region <region>', 'with --aws: the hub region')
     .option('--profile <name>', 'with --aws: AWS profile (default: the default credential chain)')
     .option('--json', 'print JSON');
@@ -147,6 +169,7 @@ export function registerInvestigationCommand(program: Command): void {
       investigation.command('list'),
       'socless investigation list',
       'socless investigation list --status open --json',
+      'socless investigation list --aws --profile soc-operator --region eu-west-1',
       'socless investigation list --aws --events-table socless-events --dedup-table socless-dedup --region eu-west-1',
     ),
   )
@@ -156,7 +179,7 @@ export function registerInvestigationCommand(program: Command): void {
       if (opts.status !== undefined && opts.status !== 'open' && opts.status !== 'closed') {
         throw new SoclessError(`--status must be open or closed, not "${opts.status}"`);
       }
-      const rows = await sourceOf(opts).list(opts.status as 'open' | 'closed' | undefined);
+      const rows = await (await sourceOf(opts)).list(opts.status as 'open' | 'closed' | undefined);
       process.stdout.write(
         opts.json
           ? `${JSON.stringify(rows, null, 2)}\n`
@@ -171,7 +194,7 @@ export function registerInvestigationCommand(program: Command): void {
   )
     .description('one investigation with every event linked to it')
     .action(async (id: string, opts: SourceOptions & { json?: boolean }) => {
-      const detail = await sourceOf(opts).show(id);
+      const detail = await (await sourceOf(opts)).show(id);
       process.stdout.write(opts.json ? `${JSON.stringify(detail, null, 2)}\n` : `${investigationText(detail)}\n`);
     });
   SOURCE_FLAGS(
@@ -192,7 +215,7 @@ export function registerInvestigationCommand(program: Command): void {
         if (!(RESOLUTIONS as readonly string[]).includes(opts.resolution)) {
           throw new SoclessError(`--resolution must be one of ${RESOLUTIONS.join(', ')}, not "${opts.resolution}"`);
         }
-        const closed = await sourceOf(opts).close(id, {
+        const closed = await (await sourceOf(opts)).close(id, {
           resolution: opts.resolution as Resolution,
           reason: opts.reason,
           ...(opts.duplicateOf ? { duplicateOf: opts.duplicateOf } : {}),
