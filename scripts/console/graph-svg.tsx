@@ -374,6 +374,24 @@ function Scope(props: { layout: Layout; dx: number; dy: number; path?: GraphPath
   );
 }
 
+/** The arrowhead an edge ends with (`class` styles it: taken or not). */
+function ArrowMarker(props: { id: string; class: string }) {
+  return (
+    <marker
+      id={props.id}
+      viewBox="0 0 10 10"
+      refX="9"
+      refY="5"
+      markerUnits="userSpaceOnUse"
+      markerWidth="9"
+      markerHeight="9"
+      orient="auto"
+    >
+      <path d="M0,0 L10,5 L0,10 z" class={props.class} />
+    </marker>
+  );
+}
+
 /** The graph as an inline `<svg data-testid="graph">`; with a path, the states and edges taken are highlighted. */
 export function GraphSvg(props: { graph: PlaybookGraph; path?: GraphPath | undefined; idPrefix?: string }) {
   const marker = `${props.idPrefix ?? 'g'}-arrow`;
@@ -399,30 +417,8 @@ export function GraphSvg(props: { graph: PlaybookGraph; path?: GraphPath | undef
       aria-label={`graph of playbook ${props.graph.name}`}
     >
       <defs>
-        <marker
-          id={marker}
-          viewBox="0 0 10 10"
-          refX="9"
-          refY="5"
-          markerUnits="userSpaceOnUse"
-          markerWidth="9"
-          markerHeight="9"
-          orient="auto"
-        >
-          <path d="M0,0 L10,5 L0,10 z" class="arrow" />
-        </marker>
-        <marker
-          id={`${marker}-on`}
-          viewBox="0 0 10 10"
-          refX="9"
-          refY="5"
-          markerUnits="userSpaceOnUse"
-          markerWidth="9"
-          markerHeight="9"
-          orient="auto"
-        >
-          <path d="M0,0 L10,5 L0,10 z" class="arrow arrow-on" />
-        </marker>
+        <ArrowMarker id={marker} class="arrow" />
+        <ArrowMarker id={`${marker}-on`} class="arrow arrow-on" />
       </defs>
       <Scope layout={layout} dx={0} dy={0} path={props.path} marker={marker} />
     </svg>

@@ -4,7 +4,7 @@ import type { ConsoleApproval } from '../backend.ts';
 import {
   Csrf,
   executionHref,
-  investigationHref,
+  InvestigationFact,
   Json,
   Layout,
   type PageContext,
@@ -59,14 +59,7 @@ export function ApprovalsPage(props: { ctx: PageContext; approvals: readonly Con
                   {a.executionArn}
                 </a>
               </dd>
-              {a.investigationId ? (
-                <>
-                  <dt>Investigation</dt>
-                  <dd>
-                    <a href={investigationHref(a.investigationId)}>{a.investigationId}</a>
-                  </dd>
-                </>
-              ) : null}
+              <InvestigationFact label="Investigation" id={a.investigationId} />
             </dl>
             {message ? (
               <p class="message" data-testid="approval-message">

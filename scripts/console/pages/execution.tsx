@@ -6,11 +6,12 @@ import type { RemediationRecord } from '../../../shared/store/remediations.ts';
 import type { ConsoleExecutionDetail } from '../backend.ts';
 import { GraphSvg } from '../graph-svg.tsx';
 import {
-  Csrf,
+  ActionForm,
   executionHref,
   investigationHref,
   Json,
   Layout,
+  ListTable,
   type PageContext,
   playbookHref,
   Status,
@@ -215,38 +216,25 @@ export function ExecutionPage(props: { ctx: PageContext; execution: ConsoleExecu
       {e.results.length > 0 ? (
         <>
           <h2>Saved results ({String(e.results.length)})</h2>
-          <table class="list">
-            <thead>
-              <tr>
-                <th>Saved</th>
-                <th>State</th>
-                <th>Integration</th>
-                <th>Status</th>
-                <th>Result</th>
+          <ListTable headings={['Saved', 'State', 'Integration', 'Status', 'Result']}>
+            {e.results.map((r) => (
+              <tr data-testid="result" data-state={r.state}>
+                <td>
+                  <Time at={r.savedAt} />
+                </td>
+                <td>{r.state}</td>
+                <td>{r.integration}</td>
+                <td>
+                  <Status status={r.status} />
+                </td>
+                <td>
+                  {r.error ? <p class="bad">{`${r.error.name}: ${r.error.message}`}</p> : null}
+                  {r.result !== undefined ? <Json value={r.result} /> : null}
+                  {r.resultRef ? <p class="muted">{`offloaded to the vault: ${JSON.stringify(r.resultRef)}`}</p> : null}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {e.results.map((r) => (
-                <tr data-testid="result" data-state={r.state}>
-                  <td>
-                    <Time at={r.savedAt} />
-                  </td>
-                  <td>{r.state}</td>
-                  <td>{r.integration}</td>
-                  <td>
-                    <Status status={r.status} />
-                  </td>
-                  <td>
-                    {r.error ? <p class="bad">{`${r.error.name}: ${r.error.message}`}</p> : null}
-                    {r.result !== undefined ? <Json value={r.result} /> : null}
-                    {r.resultRef ? (
-                      <p class="muted">{`offloaded to the vault: ${JSON.stringify(r.resultRef)}`}</p>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </ListTable>
         </>
       ) : null}
 
@@ -256,23 +244,27 @@ export function ExecutionPage(props: { ctx: PageContext; execution: ConsoleExecu
         <Remediation record={r} />
       ))}
       {undoable ? (
-        <section class="action danger">
-          <h2>Undo</h2>
-          <p>
-            Reverses what this execution applied, once, with the before-state recorded above. Type the execution ARN to
-            confirm.
-          </p>
-          <form method="post" action={`${executionHref(e.arn)}/undo`} data-testid="undo-form">
-            <Csrf ctx={props.ctx} />
-            <label class="wide">
-              Execution ARN
-              <input type="text" name="confirm" required autocomplete="off" placeholder={e.arn} maxlength={2000} />
-            </label>
-            <button type="submit" class="danger" data-testid="undo-button">
-              Undo the remediation
-            </button>
-          </form>
-        </section>
+        <ActionForm
+          ctx={props.ctx}
+          sectionClass="action danger"
+          title="Undo"
+          intro={
+            <p>
+              Reverses what this execution applied, once, with the before-state recorded above. Type the execution ARN
+              to confirm.
+            </p>
+          }
+          action={`${executionHref(e.arn)}/undo`}
+          testid="undo-form"
+          button="Undo the remediation"
+          buttonClass="danger"
+          buttonTestid="undo-button"
+        >
+          <label class="wide">
+            Execution ARN
+            <input type="text" name="confirm" required autocomplete="off" placeholder={e.arn} maxlength={2000} />
+          </label>
+        </ActionForm>
       ) : null}
     </Layout>
   );

@@ -3,11 +3,13 @@
 import { RESOLUTIONS } from '../../../shared/pipeline/lifecycle.ts';
 import type { ConsoleExecutionSummary, ConsoleInvestigation } from '../backend.ts';
 import {
-  Csrf,
+  ActionForm,
   executionHref,
+  InvestigationFact,
   investigationHref,
   Json,
   Layout,
+  ListTable,
   type PageContext,
   playbookHref,
   Status,
@@ -17,41 +19,32 @@ import {
 export function ExecutionList(props: { executions: readonly ConsoleExecutionSummary[]; showInvestigation?: boolean }) {
   if (props.executions.length === 0) return <p class="muted">No execution.</p>;
   return (
-    <table class="list">
-      <thead>
+    <ListTable
+      headings={['Started', 'Playbook', 'Execution', 'Status', ...(props.showInvestigation ? ['Investigation'] : [])]}
+    >
+      {props.executions.map((e) => (
         <tr>
-          <th>Started</th>
-          <th>Playbook</th>
-          <th>Execution</th>
-          <th>Status</th>
-          {props.showInvestigation ? <th>Investigation</th> : null}
+          <td>
+            <Time at={e.startedAt} />
+          </td>
+          <td>
+            <a href={playbookHref(e.playbook)}>{e.playbook}</a>
+          </td>
+          <td>
+            <a href={executionHref(e.arn)} data-testid="execution-link" data-status={e.status}>
+              {e.name}
+            </a>
+          </td>
+          <td>
+            <Status status={e.status} />
+            {e.derivedFrom ? <span class="derived">{` ${e.derivedFrom}`}</span> : null}
+          </td>
+          {props.showInvestigation ? (
+            <td>{e.investigationId ? <a href={investigationHref(e.investigationId)}>{e.investigationId}</a> : ''}</td>
+          ) : null}
         </tr>
-      </thead>
-      <tbody>
-        {props.executions.map((e) => (
-          <tr>
-            <td>
-              <Time at={e.startedAt} />
-            </td>
-            <td>
-              <a href={playbookHref(e.playbook)}>{e.playbook}</a>
-            </td>
-            <td>
-              <a href={executionHref(e.arn)} data-testid="execution-link" data-status={e.status}>
-                {e.name}
-              </a>
-            </td>
-            <td>
-              <Status status={e.status} />
-              {e.derivedFrom ? <span class="derived">{` ${e.derivedFrom}`}</span> : null}
-            </td>
-            {props.showInvestigation ? (
-              <td>{e.investigationId ? <a href={investigationHref(e.investigationId)}>{e.investigationId}</a> : ''}</td>
-            ) : null}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </ListTable>
   );
 }
 
@@ -100,14 +93,7 @@ export function InvestigationPage(props: { ctx: PageContext; investigation: Cons
         </dd>
         <dt>Occurrences</dt>
         <dd>{String(detail.occurrences ?? detail.events.length)}</dd>
-        {detail.previousInvestigationId ? (
-          <>
-            <dt>Follows</dt>
-            <dd>
-              <a href={investigationHref(detail.previousInvestigationId)}>{detail.previousInvestigationId}</a>
-            </dd>
-          </>
-        ) : null}
+        <InvestigationFact label="Follows" id={detail.previousInvestigationId} />
         {detail.dedupKey ? (
           <>
             <dt>Dedup key</dt>
@@ -123,35 +109,23 @@ export function InvestigationPage(props: { ctx: PageContext; investigation: Cons
       {detail.events.length === 0 ? (
         <p class="muted">No linked event.</p>
       ) : (
-        <table class="list">
-          <thead>
-            <tr>
-              <th>Received</th>
-              <th>Event</th>
-              <th>Status</th>
-              <th>Severity</th>
-              <th>Flags</th>
-              <th>Title</th>
+        <ListTable headings={['Received', 'Event', 'Status', 'Severity', 'Flags', 'Title']}>
+          {detail.events.map((e) => (
+            <tr data-testid="occurrence" data-id={e.id}>
+              <td>
+                <Time at={e.receivedAt} />
+              </td>
+              <td class="mono">
+                {e.id}
+                {e.id === detail.id ? <span class="tag">opener</span> : null}
+              </td>
+              <td>{e.status}</td>
+              <td>{e.severity ?? ''}</td>
+              <td>{(e.flags ?? []).map((f) => (typeof f === 'string' ? f : JSON.stringify(f))).join(', ')}</td>
+              <td>{e.title ?? ''}</td>
             </tr>
-          </thead>
-          <tbody>
-            {detail.events.map((e) => (
-              <tr data-testid="occurrence" data-id={e.id}>
-                <td>
-                  <Time at={e.receivedAt} />
-                </td>
-                <td class="mono">
-                  {e.id}
-                  {e.id === detail.id ? <span class="tag">opener</span> : null}
-                </td>
-                <td>{e.status}</td>
-                <td>{e.severity ?? ''}</td>
-                <td>{(e.flags ?? []).map((f) => (typeof f === 'string' ? f : JSON.stringify(f))).join(', ')}</td>
-                <td>{e.title ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </ListTable>
       )}
 
       <div class="columns">
@@ -172,31 +146,32 @@ export function InvestigationPage(props: { ctx: PageContext; investigation: Cons
       </div>
 
       {detail.status === 'open' ? (
-        <section class="action">
-          <h2>Close</h2>
-          <form method="post" action={`${investigationHref(detail.id)}/close`} data-testid="close-form">
-            <Csrf ctx={props.ctx} />
-            <label>
-              Resolution
-              <select name="resolution" required>
-                {RESOLUTIONS.map((r) => (
-                  <option value={r}>{r}</option>
-                ))}
-              </select>
-            </label>
-            <label>
-              Duplicate of (for duplicate-of)
-              <input type="text" name="duplicateOf" maxlength={200} />
-            </label>
-            <label class="wide">
-              Reason
-              <input type="text" name="reason" required maxlength={2000} />
-            </label>
-            <button type="submit" data-testid="close-button">
-              Close investigation
-            </button>
-          </form>
-        </section>
+        <ActionForm
+          ctx={props.ctx}
+          sectionClass="action"
+          title="Close"
+          action={`${investigationHref(detail.id)}/close`}
+          testid="close-form"
+          button="Close investigation"
+          buttonTestid="close-button"
+        >
+          <label>
+            Resolution
+            <select name="resolution" required>
+              {RESOLUTIONS.map((r) => (
+                <option value={r}>{r}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Duplicate of (for duplicate-of)
+            <input type="text" name="duplicateOf" maxlength={200} />
+          </label>
+          <label class="wide">
+            Reason
+            <input type="text" name="reason" required maxlength={2000} />
+          </label>
+        </ActionForm>
       ) : null}
     </Layout>
   );

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 /** The investigations list: filters, counts per status, one row per investigation, a pager. */
 import type { InvestigationFilter, InvestigationPage } from '../backend.ts';
-import { investigationHref, Layout, type PageContext, Status, Time } from './layout.tsx';
+import { investigationHref, Layout, ListTable, type PageContext, Status, Time } from './layout.tsx';
 
 type FilterKey = keyof InvestigationFilter;
 
@@ -80,43 +80,29 @@ export function InvestigationsPage(props: {
             : `${first}–${last} of ${result.total}, page ${result.page} of ${pages}`}
       </p>
       {result.items.length > 0 ? (
-        <table class="list">
-          <thead>
-            <tr>
-              <th>Opened</th>
-              <th>Title</th>
-              <th>Severity</th>
-              <th>Status</th>
-              <th>Account</th>
-              <th>Source</th>
-              <th>Playbooks</th>
-              <th>Seen</th>
+        <ListTable headings={['Opened', 'Title', 'Severity', 'Status', 'Account', 'Source', 'Playbooks', 'Seen']}>
+          {result.items.map((i) => (
+            <tr data-testid="investigation-row" data-id={i.id}>
+              <td>
+                <Time at={i.openedAt} />
+              </td>
+              <td class="title">
+                <a href={investigationHref(i.id)} data-testid="investigation-link">
+                  {i.title || i.kind || i.id}
+                </a>
+              </td>
+              <td>{i.latestSeverity ?? i.severity ?? ''}</td>
+              <td>
+                <Status status={i.status} />
+                {i.resolution ? <span class="muted"> {i.resolution}</span> : null}
+              </td>
+              <td>{i.account ?? ''}</td>
+              <td>{i.source ?? ''}</td>
+              <td>{(i.playbooks ?? []).join(', ')}</td>
+              <td>{String(i.occurrences ?? 1)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {result.items.map((i) => (
-              <tr data-testid="investigation-row" data-id={i.id}>
-                <td>
-                  <Time at={i.openedAt} />
-                </td>
-                <td class="title">
-                  <a href={investigationHref(i.id)} data-testid="investigation-link">
-                    {i.title || i.kind || i.id}
-                  </a>
-                </td>
-                <td>{i.latestSeverity ?? i.severity ?? ''}</td>
-                <td>
-                  <Status status={i.status} />
-                  {i.resolution ? <span class="muted"> {i.resolution}</span> : null}
-                </td>
-                <td>{i.account ?? ''}</td>
-                <td>{i.source ?? ''}</td>
-                <td>{(i.playbooks ?? []).join(', ')}</td>
-                <td>{String(i.occurrences ?? 1)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </ListTable>
       ) : null}
       <nav class="pager">
         {result.page > 1 ? (

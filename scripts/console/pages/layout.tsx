@@ -143,3 +143,60 @@ export function Status(props: { status: string; testid?: string }) {
     </span>
   );
 }
+
+/** A list table: its column headings, then the rows (`<tr>`s) given as children. */
+export function ListTable(props: { headings: readonly string[]; children?: Child }) {
+  return (
+    <table class="list">
+      <thead>
+        <tr>
+          {props.headings.map((h) => (
+            <th>{h}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{props.children}</tbody>
+    </table>
+  );
+}
+
+/** A fact (`<dt>`/`<dd>`) linking to an investigation; nothing when there is none. */
+export function InvestigationFact(props: { label: string; id?: string | undefined }) {
+  if (!props.id) return null;
+  return (
+    <>
+      <dt>{props.label}</dt>
+      <dd>
+        <a href={investigationHref(props.id)}>{props.id}</a>
+      </dd>
+    </>
+  );
+}
+
+/** An action's section: its heading, what it does, and the form (the CSRF token, the fields, the submit button). */
+export function ActionForm(props: {
+  ctx: PageContext;
+  sectionClass: string;
+  title: string;
+  intro?: Child;
+  action: string;
+  testid: string;
+  button: string;
+  buttonClass?: string | undefined;
+  buttonTestid: string;
+  children?: Child;
+}) {
+  return (
+    <section class={props.sectionClass}>
+      <h2>{props.title}</h2>
+      {props.intro}
+      <form method="post" action={props.action} data-testid={props.testid}>
+        <Csrf ctx={props.ctx} />
+        {props.children}
+        <button type="submit" class={props.buttonClass} data-testid={props.buttonTestid}>
+          {props.button}
+        </button>
+      </form>
+    </section>
+  );
+}
