@@ -3,12 +3,18 @@
  * message of an answer, the undo message, the close (the resolution checked, the repository's refusal said) and a
  * compiled playbook as the playbooks page shows it.
  */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { REMEDIATIONS } from '../../hub/remediations/index.ts';
+import type { SoclessConfig } from '../../shared/config.ts';
 import type { CompiledPlaybook } from '../../shared/deploy-model.ts';
 import { SoclessError } from '../../shared/errors.ts';
 import { RESOLUTIONS, type Resolution } from '../../shared/pipeline/lifecycle.ts';
-import type { UndoResult } from '../../shared/remediation/record.ts';
+import { type UndoResult, undoExecution } from '../../shared/remediation/record.ts';
 import type { CloseRequest, InvestigationSummary } from '../../shared/store/investigations.ts';
+import type { RemediationRecordsRepository } from '../../shared/store/remediations.ts';
+import { operatorUndoSessions } from '../commands/remediation.ts';
 import type { ConsoleActionResult, ConsolePlaybook } from './backend.ts';
+import { errorMessage, isProgrammingError } from './event-records.ts';
 
 /** The refusal of a decision other than approve or reject (the form's value is the attacker's to choose). */
 export function decisionRefusal(decision: string): ConsoleActionResult | undefined {
@@ -24,6 +30,44 @@ export function answeredMessage(decision: 'approve' | 'reject', id: string, by: 
 /** The message of an undo: each remediation reversed, with the calls it made. */
 export function undoneMessage(undone: readonly UndoResult[]): string {
   return `undone: ${undone.map((u) => `${u.id} in ${u.account}/${u.region} (${u.calls.map((c) => `${c.service}:${c.action}`).join(', ') || 'nothing to reverse'})`).join('; ')}`;
+}
+
+/**
+ * Undoes what an execution applied, as the CLI's `socless remediation undo` does (undoExecution with the
+ * operator's undo sessions), recorded as done by `operator`. A refusal (nothing applied, already undone, cannot
+ * undo) or an AWS error (AccessDenied...) becomes the message; a bug throws. `detail` shapes what the page gets.
+ */
+export async function undoAsOperator(
+  options: {
+    readonly records: RemediationRecordsRepository;
+    readonly executionArn: string;
+    readonly operator: string;
+    readonly config: SoclessConfig;
+    readonly region: string;
+    readonly documents: DynamoDBDocumentClient;
+    /** The remediations table (the session ledger lives there too). */
+    readonly table: string;
+  },
+  detail: (undone: UndoResult[]) => unknown,
+): Promise<ConsoleActionResult> {
+  try {
+    const undone = await undoExecution({
+      records: options.records,
+      executionId: options.executionArn,
+      registry: REMEDIATIONS,
+      sessions: operatorUndoSessions({
+        config: options.config,
+        region: options.region,
+        documents: options.documents,
+        table: options.table,
+      }),
+      by: options.operator,
+    });
+    return { ok: true, message: undoneMessage(undone), detail: detail(undone) };
+  } catch (err) {
+    if (isProgrammingError(err)) throw err;
+    return { ok: false, message: errorMessage(err) };
+  }
 }
 
 /** The close form as it arrives (every field the operator's to set). */

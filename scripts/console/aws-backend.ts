@@ -28,14 +28,12 @@ import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb'
 import pLimit from 'p-limit';
 import { answerInteraction, sfnTaskResponder } from '../../hub/functions/interactions.ts';
 import { INTEGRATION_CATALOG } from '../../hub/integrations/index.ts';
-import { REMEDIATIONS } from '../../hub/remediations/index.ts';
 import type { SoclessConfig } from '../../shared/config.ts';
 import { type CompiledPlaybook, referencedIntegrations } from '../../shared/deploy-model.ts';
 import { SoclessError } from '../../shared/errors.ts';
 import { effectiveMode } from '../../shared/org/accounts.ts';
 import { EXPRESS_VARIANTS } from '../../shared/pipeline/workflow-variants.ts';
 import { compileAllPlaybooks } from '../../shared/playbook/index.ts';
-import { undoExecution } from '../../shared/remediation/record.ts';
 import { partitionOf } from '../../shared/remediation/session.ts';
 import { AccountRecordSchema } from '../../shared/store/accounts.ts';
 import { createDocumentClient } from '../../shared/store/clients.ts';
@@ -43,12 +41,11 @@ import { InvestigationNotFoundError, InvestigationsRepository } from '../../shar
 import { RemediationRecordsRepository } from '../../shared/store/remediations.ts';
 import { ResultsRepository, type StateResultRecord } from '../../shared/store/results.ts';
 import type { TableKey } from '../../shared/tables.ts';
-import { operatorUndoSessions } from '../commands/remediation.ts';
 import { DEFAULT_PLAYBOOKS_DIR } from '../local/hub.ts';
 import { hubStackOutputs } from '../org/aws-context.ts';
 import { type ExecutionFailure, expressFailures } from '../org/executions.ts';
 import { type ApiGates, createGates } from '../org/gates.ts';
-import { answeredMessage, closeInvestigation, consolePlaybook, decisionRefusal, undoneMessage } from './actions.ts';
+import { answeredMessage, closeInvestigation, consolePlaybook, decisionRefusal, undoAsOperator } from './actions.ts';
 import type {
   ConsoleAccount,
   ConsoleActionResult,
@@ -63,7 +60,15 @@ import type {
   InvestigationFilter,
   InvestigationPage,
 } from './backend.ts';
-import { errorMessage, isProgrammingError, lastEventAt, ouKeys, parseRaw, readOpeningEvent } from './event-records.ts';
+import {
+  errorMessage,
+  isProgrammingError,
+  lastEventAt,
+  markWaiting,
+  ouKeys,
+  parseRaw,
+  readOpeningEvent,
+} from './event-records.ts';
 import {
   InvestigationIndex,
   type InvestigationTables,
@@ -686,28 +691,18 @@ export class AwsConsoleBackend implements ConsoleBackend {
         : undefined;
       if (typeof started?.artifacts?.investigation_id === 'string') this.watch(started.artifacts.investigation_id);
     }
-    try {
-      const undone = await undoExecution({
+    return undoAsOperator(
+      {
         records: new RemediationRecordsRepository(this.documents, this.options.tables.remediations),
-        executionId: executionArn,
-        registry: REMEDIATIONS,
-        sessions: operatorUndoSessions({
-          config: this.options.config,
-          region: this.options.region,
-          documents: this.documents,
-          table: this.options.tables.remediations,
-        }),
-        by: operator,
-      });
-      return {
-        ok: true,
-        message: undoneMessage(undone),
-        detail: undone,
-      };
-    } catch (err) {
-      if (isProgrammingError(err)) throw err;
-      return { ok: false, message: errorMessage(err) };
-    }
+        executionArn,
+        operator,
+        config: this.options.config,
+        region: this.options.region,
+        documents: this.documents,
+        table: this.options.tables.remediations,
+      },
+      (undone) => undone,
+    );
   }
 
   async close(
@@ -987,15 +982,7 @@ export function historySteps(events: readonly HistoryEvent[], waitingState?: str
     if (step.status === 'running' && step.error) step.status = 'failed';
     else if (step.status === 'running' && ended) step.status = 'failed';
   }
-  if (waitingState) {
-    for (let i = steps.length - 1; i >= 0; i--) {
-      const step = steps[i];
-      if (step?.state === waitingState && step.status === 'running') {
-        step.status = 'waiting';
-        break;
-      }
-    }
-  }
+  markWaiting(steps, waitingState);
   return steps;
 }
 

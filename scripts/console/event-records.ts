@@ -1,6 +1,7 @@
 /**
  * Reads both console backends share: an investigation's opening event (normalized record and raw body, the
- * vault when it was offloaded) and the OU keys an account answers to in the investigations page's OU filter.
+ * vault when it was offloaded), the OU keys an account answers to in the investigations page's OU filter, and
+ * the step an execution waits on.
  */
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { SoclessError } from '../../shared/errors.ts';
@@ -89,4 +90,19 @@ export function isProgrammingError(err: unknown): boolean {
   return (
     err instanceof TypeError || err instanceof ReferenceError || err instanceof RangeError || err instanceof SyntaxError
   );
+}
+
+/** Marks the last step of the state an execution waits on (still running: a task token out to a person) as waiting. */
+export function markWaiting(
+  steps: Array<{ readonly state: string; status: 'succeeded' | 'failed' | 'running' | 'waiting' }>,
+  waitingState: string | undefined,
+): void {
+  if (!waitingState) return;
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const step = steps[i];
+    if (step?.state === waitingState && step.status === 'running') {
+      step.status = 'waiting';
+      return;
+    }
+  }
 }

@@ -7,17 +7,14 @@
  * undoExecution with the operator's undo sessions (`socless remediation undo`).
  */
 import { userInfo } from 'node:os';
-import { REMEDIATIONS } from '../../hub/remediations/index.ts';
 import { UnknownInteractionError } from '../../shared/local/callback-store.ts';
 import type { LocalStateEvent } from '../../shared/local/executor.ts';
-import { undoExecution } from '../../shared/remediation/record.ts';
 import { InvestigationNotFoundError } from '../../shared/store/investigations.ts';
 import { RemediationRecordsRepository } from '../../shared/store/remediations.ts';
 import { ResultsRepository } from '../../shared/store/results.ts';
 import { TABLES } from '../../shared/tables.ts';
-import { operatorUndoSessions } from '../commands/remediation.ts';
 import type { LocalHub, LocalRun } from '../local/hub.ts';
-import { answeredMessage, closeInvestigation, consolePlaybook, decisionRefusal, undoneMessage } from './actions.ts';
+import { answeredMessage, closeInvestigation, consolePlaybook, decisionRefusal, undoAsOperator } from './actions.ts';
 import type {
   ConsoleAccount,
   ConsoleActionResult,
@@ -32,7 +29,7 @@ import type {
   InvestigationFilter,
   InvestigationPage,
 } from './backend.ts';
-import { errorMessage, isProgrammingError, lastEventAt, ouKeys, readOpeningEvent } from './event-records.ts';
+import { errorMessage, lastEventAt, markWaiting, ouKeys, readOpeningEvent } from './event-records.ts';
 import {
   InvestigationIndex,
   type InvestigationTables,
@@ -270,30 +267,18 @@ export class LocalConsoleBackend implements ConsoleBackend {
         };
       }
     }
-    try {
-      const undone = await undoExecution({
+    return undoAsOperator(
+      {
         records,
-        executionId: executionArn,
-        registry: REMEDIATIONS,
-        sessions: operatorUndoSessions({
-          config: this.hub.config,
-          region: this.hub.config.homeRegion,
-          documents: this.hub.documentClient,
-          table: TABLES.remediations.name,
-        }),
-        by: operator,
-      });
-      const ids = [...new Set(undone.map((u) => u.id))];
-      return {
-        ok: true,
-        message: undoneMessage(undone),
-        detail: { remediations: ids, undone },
-      };
-    } catch (err) {
-      // A refusal (nothing applied, already undone, cannot undo) or an AWS error (AccessDenied...): said as is.
-      if (isProgrammingError(err)) throw err;
-      return { ok: false, message: errorMessage(err) };
-    }
+        executionArn,
+        operator,
+        config: this.hub.config,
+        region: this.hub.config.homeRegion,
+        documents: this.hub.documentClient,
+        table: TABLES.remediations.name,
+      },
+      (undone) => ({ remediations: [...new Set(undone.map((u) => u.id))], undone }),
+    );
   }
 
   async close(
@@ -399,15 +384,7 @@ export function localSteps(history: readonly LocalStateEvent[], waitingState?: s
       if (e.type !== 'StateRetried') step.status = 'failed';
     }
   }
-  if (waitingState) {
-    for (let i = steps.length - 1; i >= 0; i--) {
-      const step = steps[i];
-      if (step && step.state === waitingState && step.status === 'running') {
-        step.status = 'waiting';
-        break;
-      }
-    }
-  }
+  markWaiting(steps, waitingState);
   return steps;
 }
 
