@@ -13,7 +13,7 @@ import { type UndoResult, undoExecution } from '../../shared/remediation/record.
 import type { CloseRequest, InvestigationSummary } from '../../shared/store/investigations.ts';
 import type { RemediationRecordsRepository } from '../../shared/store/remediations.ts';
 import { operatorUndoSessions } from '../commands/remediation.ts';
-import type { ConsoleActionResult, ConsolePlaybook } from './backend.ts';
+import type { CloseForm, ConsoleActionResult, ConsolePlaybook, Decision } from './backend.ts';
 import { errorMessage, isProgrammingError } from './event-records.ts';
 
 /** The refusal of a decision other than approve or reject (the form's value is the attacker's to choose). */
@@ -23,7 +23,7 @@ export function decisionRefusal(decision: string): ConsoleActionResult | undefin
 }
 
 /** The message of an answer delivered. */
-export function answeredMessage(decision: 'approve' | 'reject', id: string, by: string): string {
+export function answeredMessage(decision: Decision, id: string, by: string): string {
   return `${decision === 'approve' ? 'approved' : 'rejected'} ${id} as ${by}`;
 }
 
@@ -68,13 +68,6 @@ export async function undoAsOperator(
     if (isProgrammingError(err)) throw err;
     return { ok: false, message: errorMessage(err) };
   }
-}
-
-/** The close form as it arrives (every field the operator's to set). */
-export interface CloseForm {
-  readonly resolution: string;
-  readonly reason: string;
-  readonly duplicateOf?: string;
 }
 
 /**

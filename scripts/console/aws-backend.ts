@@ -47,6 +47,7 @@ import { type ExecutionFailure, expressFailures } from '../org/executions.ts';
 import { type ApiGates, createGates } from '../org/gates.ts';
 import { answeredMessage, closeInvestigation, consolePlaybook, decisionRefusal, undoAsOperator } from './actions.ts';
 import type {
+  CloseForm,
   ConsoleAccount,
   ConsoleActionResult,
   ConsoleApproval,
@@ -57,6 +58,7 @@ import type {
   ConsoleInvestigation,
   ConsolePlaybook,
   ConsoleStep,
+  Decision,
   InvestigationFilter,
   InvestigationPage,
 } from './backend.ts';
@@ -628,12 +630,7 @@ export class AwsConsoleBackend implements ConsoleBackend {
     return this.callerArn;
   }
 
-  async answer(
-    id: string,
-    decision: 'approve' | 'reject',
-    operator: string,
-    reason: string,
-  ): Promise<ConsoleActionResult> {
+  async answer(id: string, decision: Decision, operator: string, reason: string): Promise<ConsoleActionResult> {
     const refused = decisionRefusal(decision);
     if (refused) return refused;
     const responder = await this.caller();
@@ -705,11 +702,7 @@ export class AwsConsoleBackend implements ConsoleBackend {
     );
   }
 
-  async close(
-    id: string,
-    request: { readonly resolution: string; readonly reason: string; readonly duplicateOf?: string },
-    operator: string,
-  ): Promise<ConsoleActionResult> {
+  async close(id: string, request: CloseForm, operator: string): Promise<ConsoleActionResult> {
     return closeInvestigation(
       id,
       request,

@@ -145,6 +145,16 @@ export interface ConsolePlaybook {
   readonly compiled: CompiledPlaybook;
 }
 
+/** An operator's answer to an interaction. */
+export type Decision = 'approve' | 'reject';
+
+/** The close form as it arrives (every field the operator's to set). */
+export interface CloseForm {
+  readonly resolution: string;
+  readonly reason: string;
+  readonly duplicateOf?: string;
+}
+
 /** The result of an action, as the page reports it. */
 export interface ConsoleActionResult {
   readonly ok: boolean;
@@ -162,15 +172,11 @@ export interface ConsoleBackend {
   execution(arn: string): Promise<ConsoleExecutionDetail | undefined>;
   approvals(): Promise<readonly ConsoleApproval[]>;
   /** Approve or reject; `operator` is who holds the console (never a value from the request body). */
-  answer(id: string, decision: 'approve' | 'reject', operator: string, reason: string): Promise<ConsoleActionResult>;
+  answer(id: string, decision: Decision, operator: string, reason: string): Promise<ConsoleActionResult>;
   /** Reverse what an execution applied, once, through the same code as `socless remediation undo`. */
   undo(executionArn: string, operator: string): Promise<ConsoleActionResult>;
   /** Close an investigation with a resolution, through the same code as `socless investigation close`. */
-  close(
-    id: string,
-    request: { readonly resolution: string; readonly reason: string; readonly duplicateOf?: string },
-    operator: string,
-  ): Promise<ConsoleActionResult>;
+  close(id: string, request: CloseForm, operator: string): Promise<ConsoleActionResult>;
   accounts(): Promise<readonly ConsoleAccount[]>;
   playbooks(): Promise<readonly ConsolePlaybook[]>;
   /** Recent executions of a playbook, newest first. */

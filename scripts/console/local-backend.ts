@@ -16,6 +16,7 @@ import { TABLES } from '../../shared/tables.ts';
 import type { LocalHub, LocalRun } from '../local/hub.ts';
 import { answeredMessage, closeInvestigation, consolePlaybook, decisionRefusal, undoAsOperator } from './actions.ts';
 import type {
+  CloseForm,
   ConsoleAccount,
   ConsoleActionResult,
   ConsoleApproval,
@@ -26,6 +27,7 @@ import type {
   ConsoleInvestigation,
   ConsolePlaybook,
   ConsoleStep,
+  Decision,
   InvestigationFilter,
   InvestigationPage,
 } from './backend.ts';
@@ -231,12 +233,7 @@ export class LocalConsoleBackend implements ConsoleBackend {
     });
   }
 
-  async answer(
-    id: string,
-    decision: 'approve' | 'reject',
-    operator: string,
-    reason: string,
-  ): Promise<ConsoleActionResult> {
+  async answer(id: string, decision: Decision, operator: string, reason: string): Promise<ConsoleActionResult> {
     const refused = decisionRefusal(decision);
     if (refused) return refused;
     try {
@@ -281,11 +278,7 @@ export class LocalConsoleBackend implements ConsoleBackend {
     );
   }
 
-  async close(
-    id: string,
-    request: { readonly resolution: string; readonly reason: string; readonly duplicateOf?: string },
-    operator: string,
-  ): Promise<ConsoleActionResult> {
+  async close(id: string, request: CloseForm, operator: string): Promise<ConsoleActionResult> {
     return closeInvestigation(
       id,
       request,
