@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 /** The organization's accounts grouped by OU path, each with its effective mode, where it comes from, spoke coverage. */
 import type { ConsoleAccount } from '../backend.ts';
-import { Layout, type PageContext, Time } from './layout.tsx';
+import { Layout, ListTable, type PageContext, Time } from './layout.tsx';
 
 /** Groups accounts by OU path (`Root / Security / Prod`), paths sorted, accounts by id within a path. */
 export function groupByOu(
@@ -39,42 +39,30 @@ export function AccountsPage(props: { ctx: PageContext; accounts: readonly Conso
           <h2 class={`depth-${Math.min(g.path.length, 6)}`}>
             {g.path.length ? g.path.map((p, i) => (i === 0 ? p : ` / ${p}`)) : '(no OU)'}
           </h2>
-          <table class="list">
-            <thead>
-              <tr>
-                <th>Account</th>
-                <th>Name</th>
-                <th>Mode</th>
-                <th>From</th>
-                <th>Last event</th>
-                <th>Spoke</th>
+          <ListTable headings={['Account', 'Name', 'Mode', 'From', 'Last event', 'Spoke']}>
+            {g.accounts.map((a) => (
+              <tr data-testid="account-row" data-account={a.accountId}>
+                <td class="mono">
+                  <a href={`/investigations?account=${encodeURIComponent(a.accountId)}`}>{a.accountId}</a>
+                </td>
+                <td>{a.name ?? ''}</td>
+                <td>
+                  <span class={`mode mode-${a.mode.replace(/[^a-z-]/g, '')}`} data-testid="account-mode">
+                    {a.mode}
+                  </span>
+                </td>
+                <td data-testid="account-mode-source">{a.modeSource}</td>
+                <td>
+                  <Time at={a.lastEventAt} />
+                </td>
+                <td data-testid="account-spoke">
+                  {a.spoke
+                    ? `${a.spoke.status}${a.spoke.regions?.length ? ` (${a.spoke.regions.join(', ')})` : ''}`
+                    : 'no spoke'}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {g.accounts.map((a) => (
-                <tr data-testid="account-row" data-account={a.accountId}>
-                  <td class="mono">
-                    <a href={`/investigations?account=${encodeURIComponent(a.accountId)}`}>{a.accountId}</a>
-                  </td>
-                  <td>{a.name ?? ''}</td>
-                  <td>
-                    <span class={`mode mode-${a.mode.replace(/[^a-z-]/g, '')}`} data-testid="account-mode">
-                      {a.mode}
-                    </span>
-                  </td>
-                  <td data-testid="account-mode-source">{a.modeSource}</td>
-                  <td>
-                    <Time at={a.lastEventAt} />
-                  </td>
-                  <td data-testid="account-spoke">
-                    {a.spoke
-                      ? `${a.spoke.status}${a.spoke.regions?.length ? ` (${a.spoke.regions.join(', ')})` : ''}`
-                      : 'no spoke'}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </ListTable>
         </section>
       ))}
     </Layout>

@@ -4,7 +4,7 @@ import { playbookGraph } from '../../../shared/playbook/graph.ts';
 import type { ConsoleExecutionSummary, ConsolePlaybook } from '../backend.ts';
 import { GraphSvg } from '../graph-svg.tsx';
 import { ExecutionList } from './investigation.tsx';
-import { Json, Layout, type PageContext, playbookHref } from './layout.tsx';
+import { Json, Layout, ListTable, type PageContext, playbookHref } from './layout.tsx';
 
 export function PlaybooksPage(props: { ctx: PageContext; playbooks: readonly ConsolePlaybook[] }) {
   const playbooks = [...props.playbooks].sort((a, b) => a.name.localeCompare(b.name));
@@ -12,30 +12,20 @@ export function PlaybooksPage(props: { ctx: PageContext; playbooks: readonly Con
     <Layout ctx={props.ctx} title="Playbooks">
       <h1>Playbooks</h1>
       {playbooks.length === 0 ? <p class="muted">No playbook is deployed.</p> : null}
-      <table class="list">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Workflow</th>
-            <th>Triggers</th>
-            <th>Integrations</th>
+      <ListTable headings={['Name', 'Workflow', 'Triggers', 'Integrations']}>
+        {playbooks.map((p) => (
+          <tr data-testid="playbook-row" data-name={p.name}>
+            <td>
+              <a href={playbookHref(p.name)} data-testid="playbook-link">
+                {p.name}
+              </a>
+            </td>
+            <td>{p.workflow}</td>
+            <td>{String(p.triggers.length)}</td>
+            <td>{p.integrations.join(', ')}</td>
           </tr>
-        </thead>
-        <tbody>
-          {playbooks.map((p) => (
-            <tr data-testid="playbook-row" data-name={p.name}>
-              <td>
-                <a href={playbookHref(p.name)} data-testid="playbook-link">
-                  {p.name}
-                </a>
-              </td>
-              <td>{p.workflow}</td>
-              <td>{String(p.triggers.length)}</td>
-              <td>{p.integrations.join(', ')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
     </Layout>
   );
 }
