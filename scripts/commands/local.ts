@@ -174,15 +174,19 @@ export function registerLocalCommand(program: Command): void {
       const sweeper = setInterval(() => {
         hub.sweep().catch((err: unknown) => process.stderr.write(`sweeper: ${String(err)}\n`));
       }, 60_000);
+      // How long a shutdown may take before the process exits anyway (1); a loaded machine may need longer.
+      const shutdownDeadlineMs = Number(process.env[SHUTDOWN_DEADLINE_ENV] ?? '') || 5_000;
       await new Promise<void>((done) => {
         const stop = (signal: NodeJS.Signals) => {
           clearInterval(sweeper);
           // One signal stops the hub: idle keep-alive connections would hold server.close() open, and a stuck
           // shutdown must not need a second signal (a process manager sends one to the whole group).
           const deadline = setTimeout(() => {
-            process.stderr.write(`socless local: ${signal}: shutdown took over 5 s, exiting\n`);
+            process.stderr.write(
+              `socless local: ${signal}: shutdown took over ${shutdownDeadlineMs / 1000} s, exiting\n`,
+            );
             process.exit(1);
-          }, 5_000);
+          }, shutdownDeadlineMs);
           deadline.unref();
           void consoleServer.close();
           server.close(() => done());
@@ -209,6 +213,9 @@ function readSecretsFile(file: string): Record<string, string> {
   }
   return raw as Record<string, string>;
 }
+
+/** Milliseconds `socless local` allows its shutdown after a signal before it exits with 1 (default 5000). */
+export const SHUTDOWN_DEADLINE_ENV = 'SOCLESS_SHUTDOWN_DEADLINE_MS';
 
 /** Environment variable `socless local answer` reads the token from when neither --token nor a token file is there. */
 export const LOCAL_TOKEN_ENV = 'SOCLESS_LOCAL_TOKEN';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../../scripts/cli.ts';
-import { answerFlags, tokenFingerprint } from '../../scripts/commands/local.ts';
+import { answerFlags, SHUTDOWN_DEADLINE_ENV, tokenFingerprint } from '../../scripts/commands/local.ts';
 import { localTokenFile } from '../../scripts/local/server.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -95,11 +95,14 @@ describe('socless local', () => {
     const home = mkdtempSync(join(tmpdir(), 'socless-sigterm-'));
     const child = spawn('node', [join(ROOT, 'scripts/socless.js'), 'local', '--port', '0', '--events', WAITING_EVENT], {
       cwd: ROOT,
-      env: { ...process.env, HOME: home },
+      // The test is about stopping on one signal, not about speed: a loaded CI machine gets a long deadline.
+      env: { ...process.env, HOME: home, [SHUTDOWN_DEADLINE_ENV]: '60000' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
+    let stderr = '';
     child.stdout?.on('data', (c) => (stdout += String(c)));
+    child.stderr?.on('data', (c) => (stderr += String(c)));
     try {
       const code = await stopAfter(child, 'Ctrl-C to stop', async () => {
         // A keep-alive client: server.close() alone would wait for it.
@@ -113,7 +116,7 @@ describe('socless local', () => {
         });
       });
       expect(stdout).toMatch(/waiting for a person at .*: npx socless local answer \S+ approve\|reject/);
-      expect(code).toBe(0);
+      expect(code, stderr).toBe(0);
     } finally {
       child.kill('SIGKILL');
       rmSync(home, { recursive: true, force: true });
