@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${AWS::...} are CloudFormation pseudo-parameters, substituted per account
 /** Turns on automatic minor version upgrades of an RDS DB instance (Security Hub RDS.13). */
 import { defineRemediation } from '../../shared/remediation/types.ts';
-import { at, rdsTarget } from './support.ts';
+import { dbInstanceFlag, rdsTarget } from './support.ts';
 
 const ID = 'rds-auto-minor-version-upgrade';
 const DB = 'arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:${Target:dbInstance}';
@@ -25,12 +25,7 @@ export const rdsAutoMinorVersionUpgrade = defineRemediation<
   ],
   target: (event) => ({ dbInstance: rdsTarget(ID, event, ['instance']).identifier }),
   async readState(call, { target }) {
-    const out = await call({
-      service: 'rds',
-      action: 'DescribeDBInstances',
-      input: { DBInstanceIdentifier: target.dbInstance },
-    });
-    return { autoMinorVersionUpgrade: at(out, 'DBInstances', 0, 'AutoMinorVersionUpgrade') === true };
+    return { autoMinorVersionUpgrade: await dbInstanceFlag(call, target.dbInstance, 'AutoMinorVersionUpgrade') };
   },
   stateFromFinding: () => ({ autoMinorVersionUpgrade: false }),
   plan: (state, { target }) =>

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${AWS::...} are CloudFormation pseudo-parameters, substituted per account
 /** Makes a publicly accessible RDS DB instance private (Security Hub RDS.2). */
 import { defineRemediation } from '../../shared/remediation/types.ts';
-import { at, rdsTarget } from './support.ts';
+import { dbInstanceFlag, rdsTarget } from './support.ts';
 
 const ID = 'rds-instance-not-public';
 const DB = 'arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:${Target:dbInstance}';
@@ -21,12 +21,7 @@ export const rdsInstanceNotPublic = defineRemediation<{ dbInstance: string }, { 
   ],
   target: (event) => ({ dbInstance: rdsTarget(ID, event, ['instance']).identifier }),
   async readState(call, { target }) {
-    const out = await call({
-      service: 'rds',
-      action: 'DescribeDBInstances',
-      input: { DBInstanceIdentifier: target.dbInstance },
-    });
-    return { publiclyAccessible: at(out, 'DBInstances', 0, 'PubliclyAccessible') === true };
+    return { publiclyAccessible: await dbInstanceFlag(call, target.dbInstance, 'PubliclyAccessible') };
   },
   stateFromFinding: () => ({ publiclyAccessible: true }),
   plan: (state, { target }) =>

@@ -1,6 +1,6 @@
 /** Helpers the remediation files share: picking targets out of findings, reading optional state. */
 import { RemediationApiError, RemediationTargetError } from '../../shared/remediation/errors.ts';
-import type { RemediationEvent } from '../../shared/remediation/types.ts';
+import type { CallRunner, RemediationEvent } from '../../shared/remediation/types.ts';
 
 /** The first resource of one of `types`, with its index (for error messages). */
 export function findResource(
@@ -122,6 +122,20 @@ export function rdsTarget(
     'resources',
     `names no resource of type ${kinds.flatMap((k) => types[k]).join(' or ')}`,
   );
+}
+
+/** A boolean setting of one DB instance as DescribeDBInstances reports it (absent reads as false). */
+export async function dbInstanceFlag(
+  call: CallRunner,
+  dbInstance: string,
+  setting: 'AutoMinorVersionUpgrade' | 'DeletionProtection' | 'PubliclyAccessible',
+): Promise<boolean> {
+  const out = await call({
+    service: 'rds',
+    action: 'DescribeDBInstances',
+    input: { DBInstanceIdentifier: dbInstance },
+  });
+  return at(out, 'DBInstances', 0, setting) === true;
 }
 
 /** The resource name after `marker` in an ARN (`...:project/<name>`), or the id itself when it is no ARN. */
