@@ -261,34 +261,16 @@ export async function advance(
   if (isOverSignal(event.status, event.source)) return resolveBySource(event, record, deps);
   // The source could not evaluate the check: nothing to act on or page for, and nothing it says is over.
   if (isNotEvaluated(event.status, event.source)) {
-    const reason = 'the source could not evaluate the check (NOT_AVAILABLE): nothing to act on, nothing closed';
-    await settle(deps, record, { status: 'unrouted', reason, updatedAt: new Date(now()).toISOString() });
-    return {
-      eventId: event.id,
-      status: 'unrouted',
-      playbooks: [],
-      executions: [],
-      account: event.account,
-      reason,
-      ...flagsOf(record),
-    };
+    return settleUnrouted(deps, event, record, {
+      reason: 'the source could not evaluate the check (NOT_AVAILABLE): nothing to act on, nothing closed',
+    });
   }
   // Loop guard: a playbook-created event does not start a playbook again for a dedup key it already ran for.
   const chain = event.origin?.playbookRun?.chain ?? [];
   const playbooks = deps.router
     .route(event.raw)
     .filter((p) => !chain.some((link) => link.playbook === p && link.dedupKey === event.dedupKey));
-  if (playbooks.length === 0) {
-    await settle(deps, record, { status: 'unrouted', updatedAt: new Date(now()).toISOString() });
-    return {
-      eventId: event.id,
-      status: 'unrouted',
-      playbooks: [],
-      executions: [],
-      account: event.account,
-      ...flagsOf(record),
-    };
-  }
+  if (playbooks.length === 0) return settleUnrouted(deps, event, record);
   const decision = await deps.dedup.claim(
     { dedupKey: event.dedupKey, eventId: event.id, severity: event.severity.label },
     now(),
@@ -388,22 +370,8 @@ async function runCustomAction(
 ): Promise<EventOutcome> {
   const now = deps.now ?? Date.now;
   const base = { eventId: event.id, account: event.account, ...flagsOf(record) };
-  const unrouted = async (reason: string, investigationId?: string): Promise<EventOutcome> => {
-    await settle(deps, record, {
-      status: 'unrouted',
-      reason,
-      ...(investigationId ? { investigationId } : {}),
-      updatedAt: new Date(now()).toISOString(),
-    });
-    return {
-      ...base,
-      status: 'unrouted',
-      playbooks: [],
-      executions: [],
-      reason,
-      ...(investigationId ? { investigationId } : {}),
-    };
-  };
+  const unrouted = (reason: string, investigationId?: string) =>
+    settleUnrouted(deps, event, record, { reason, ...(investigationId ? { investigationId } : {}) });
   if (action.decision === 'accept-risk' && !deps.closeInvestigation) {
     return unrouted('accept-risk: this hub has no investigation store to close the investigation in');
   }
@@ -483,17 +451,9 @@ async function resolveBySource(event: SecurityEvent, record: EventRecord, deps: 
   const closed = await deps.dedup.resolve(event.dedupKey, event.id, now(), deps.dedupWindowMs);
   const stamp = new Date(now()).toISOString();
   if (!closed) {
-    const reason = `the source reports the finding ${event.status}, and no investigation of it is open`;
-    await settle(deps, record, { status: 'unrouted', reason, updatedAt: stamp });
-    return {
-      eventId: event.id,
-      status: 'unrouted',
-      playbooks: [],
-      executions: [],
-      account: event.account,
-      reason,
-      ...flagsOf(record),
-    };
+    return settleUnrouted(deps, event, record, {
+      reason: `the source reports the finding ${event.status}, and no investigation of it is open`,
+    });
   }
   await deps.events.update(closed.investigationId, {
     investigationStatus: 'closed',
@@ -537,6 +497,29 @@ async function startExecution(
   } catch (err) {
     return { execution: { playbook, name }, failure: `${playbook}: ${errorText(err)}` };
   }
+}
+
+/** Records an event as `unrouted` (with the reason, when there is one) and says so: nothing is started. */
+async function settleUnrouted(
+  deps: PipelineDeps,
+  event: SecurityEvent,
+  record: EventRecord,
+  extra: { readonly reason?: string; readonly investigationId?: string } = {},
+): Promise<EventOutcome> {
+  await settle(deps, record, {
+    status: 'unrouted',
+    ...extra,
+    updatedAt: new Date((deps.now ?? Date.now)()).toISOString(),
+  });
+  return {
+    eventId: event.id,
+    status: 'unrouted',
+    playbooks: [],
+    executions: [],
+    account: event.account,
+    ...extra,
+    ...flagsOf(record),
+  };
 }
 
 function flagsOf(record: EventRecord): { flags?: readonly EventFlag[] } {
