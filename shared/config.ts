@@ -467,6 +467,10 @@ export const SoclessConfigSchema = z
   });
 
 export type SoclessConfig = z.output<typeof SoclessConfigSchema>;
+/** The part of the configuration an account's remediation mode is judged by: the mode settings, nothing else. */
+export interface ModeSettings {
+  readonly remediation: Pick<SoclessConfig['remediation'], 'defaultMode' | 'ous' | 'accounts'>;
+}
 export type SoclessConfigInput = z.input<typeof SoclessConfigSchema>;
 export type WebhookSenderConfig = SoclessConfig['webhooks'][number];
 /** Sources whose detail may name other accounts when sent by a configured aggregator. */
@@ -543,7 +547,7 @@ export function modeRank(mode: RemediationMode): number {
  * An account tag, where one is set, wins over all of these and is applied by the caller.
  */
 export function configuredMode(
-  config: SoclessConfig,
+  config: ModeSettings,
   accountId: string,
   ouPath: readonly string[] = [],
 ): RemediationMode {

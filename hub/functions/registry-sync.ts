@@ -11,7 +11,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
-import type { SoclessConfig } from '../../shared/config.ts';
+import type { ModeSettings, SoclessConfig } from '../../shared/config.ts';
 import { SoclessError } from '../../shared/errors.ts';
 import { accountTagChange, applyAccountTagChange, type TagChangeResult } from '../../shared/org/registry-sync.ts';
 import { AccountsRepository } from '../../shared/store/accounts.ts';
@@ -23,9 +23,7 @@ export const MODE_CONFIG_DEFINE = '__SOCLESS_MODE_CONFIG__';
 declare const __SOCLESS_MODE_CONFIG__: string | undefined;
 
 /** The part of the configuration a tag change is judged by: the mode settings, nothing else. */
-export interface ModeConfig {
-  readonly remediation: Pick<SoclessConfig['remediation'], 'defaultMode' | 'ous' | 'accounts'>;
-}
+export type ModeConfig = ModeSettings;
 
 /** The settings {@link MODE_CONFIG_DEFINE} carries: only what the effective mode needs. */
 export function modeConfigOf(config: SoclessConfig): ModeConfig {
@@ -66,8 +64,7 @@ export function createRegistrySyncHandler(deps: RegistrySyncDeps) {
       deps.logger.warn('tag change refused', { ...outcome, accountId: change.accountId });
       return outcome;
     }
-    // The effective mode reads nothing of the configuration but its mode settings (shared/org/accounts.ts).
-    const status = await applyAccountTagChange(deps.registry, deps.config as SoclessConfig, change);
+    const status = await applyAccountTagChange(deps.registry, deps.config, change);
     deps.logger.info('tag change applied', { status, accountId: change.accountId, at: change.at });
     return { status, accountId: change.accountId };
   };

@@ -1,4 +1,4 @@
-import { configuredMode, REMEDIATION_MODES, type RemediationMode, type SoclessConfig } from '../config.ts';
+import { configuredMode, type ModeSettings, REMEDIATION_MODES, type RemediationMode } from '../config.ts';
 import { NAMES } from '../names.ts';
 import type { AccountRecord } from '../store/accounts.ts';
 
@@ -11,7 +11,7 @@ export type ModeSource = 'tag' | 'account-config' | 'ou-config' | 'default';
  * (and returned so the caller can report it), never taken as a more permissive mode.
  */
 export function effectiveMode(
-  config: SoclessConfig,
+  config: ModeSettings,
   account: Pick<AccountRecord, 'accountId' | 'ouPath' | 'tags'>,
 ): { mode: RemediationMode; source: ModeSource; invalidTag?: string } {
   const tag = account.tags[NAMES.remediationModeTag];

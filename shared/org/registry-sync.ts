@@ -5,7 +5,7 @@
  * item's `updatedAt` with the call's time, which is the age `socless org status` shows for registry tags; a
  * change older than the item (a late delivery) is ignored.
  */
-import type { SoclessConfig } from '../config.ts';
+import type { ModeSettings } from '../config.ts';
 import type { AccountsRepository } from '../store/accounts.ts';
 import { effectiveMode } from './accounts.ts';
 
@@ -73,7 +73,7 @@ export type TagChangeResult =
 /** Applies one tag change to the registry: the account's tags, the effective mode they give, and `updatedAt`. */
 export async function applyAccountTagChange(
   registry: Pick<AccountsRepository, 'get' | 'put'>,
-  config: SoclessConfig,
+  config: ModeSettings,
   change: AccountTagChange,
 ): Promise<TagChangeResult> {
   const existing = await registry.get(change.accountId);
