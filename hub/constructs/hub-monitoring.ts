@@ -6,6 +6,7 @@ import {
   GraphWidget,
   type IMetric,
   type IWidget,
+  LogQueryVisualizationType,
   LogQueryWidget,
   MathExpression,
   Metric,
@@ -20,10 +21,19 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DASHBOARD_PANELS, METRICS, type PanelSeries, type ResourceSet } from '../../shared/metrics/catalog.ts';
+import {
+  DASHBOARD_PANELS,
+  type EmfLogGroups,
+  logPanelQueryLines,
+  METRICS,
+  type PanelSeries,
+  type ResourceSet,
+} from '../../shared/metrics/catalog.ts';
 import { KILL_SWITCH_METRIC_NAMESPACE, KILL_SWITCH_UNREADABLE_METRIC } from '../../shared/remediation/guard.ts';
 import { METRIC_NAMES, METRICS_NAMESPACE } from '../functions/endpoint.ts';
 import type { DeadLetterQueue } from './dead-letter-queue.ts';
+import { constructIdOf } from './hub-tables.ts';
+import { IntegrationFunctions } from './integration-functions.ts';
 import type { PlaybookStateMachine } from './playbook-state-machine.ts';
 import type { SoclessFunction } from './socless-function.ts';
 
@@ -190,8 +200,40 @@ export class HubMonitoring extends Construct {
         new Metric({ namespace: m.namespace, metricName: m.name, statistic: m.statistic, period, label: m.name }),
       ];
     };
+    // The log groups holding a metric's EMF lines, for the Logs Insights panels.
+    const integrations = props.functions.filter((f) => f.node.scope instanceof IntegrationFunctions);
+    const logGroupsOf = (groups: EmfLogGroups): string[] => {
+      switch (groups) {
+        case 'endpoint':
+          return [props.endpoint.logGroup.logGroupName];
+        case 'sweeper':
+          return props.sweeper ? [props.sweeper.logGroup.logGroupName] : [];
+        case 'remediate':
+          return integrations
+            .filter((f) => f.node.id === constructIdOf('remediate'))
+            .map((f) => f.logGroup.logGroupName);
+        case 'integrations':
+          return integrations.map((f) => f.logGroup.logGroupName);
+      }
+    };
     const widgets: IWidget[] = [];
     for (const panel of DASHBOARD_PANELS) {
+      if (panel.kind === 'logs') {
+        const metric = METRICS[panel.metric];
+        const logGroupNames = metric.publisher.kind === 'emf' ? logGroupsOf(metric.publisher.logGroups) : [];
+        widgets.push(
+          logGroupNames.length === 0
+            ? new TextWidget({ markdown: `### ${panel.title}: nothing deployed`, width: panel.width, height: 2 })
+            : new LogQueryWidget({
+                title: panel.title,
+                logGroupNames,
+                queryLines: logPanelQueryLines(panel),
+                view: LogQueryVisualizationType.TABLE,
+                width: panel.width,
+              }),
+        );
+        continue;
+      }
       const metrics = panel.series.flatMap(metricsOf);
       if (metrics.length === 0) {
         widgets.push(
@@ -203,23 +245,6 @@ export class HubMonitoring extends Construct {
         widgets.push(new GraphWidget({ title: panel.title, left: metrics, width: panel.width }));
       }
     }
-    // Account is a property of the endpoint's metric lines, not a dimension (a metric per account is billed
-    // per account): per-account counts come from Logs Insights over the endpoint's log group.
-    const ingested = METRICS.eventsIngested.name;
-    widgets.push(
-      new LogQueryWidget({
-        title: 'Events ingested per account',
-        logGroupNames: [props.endpoint.logGroup.logGroupName],
-        queryLines: [
-          `fields Account, ${ingested}`,
-          `filter ispresent(${ingested})`,
-          `stats sum(${ingested}) as events by Account`,
-          'sort events desc',
-          'limit 25',
-        ],
-        width: 24,
-      }),
-    );
     this.dashboard.addWidgets(...widgets);
   }
 }

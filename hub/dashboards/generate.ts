@@ -28,7 +28,11 @@ import {
   type CatalogMetric,
   DASHBOARD_PANELS,
   type DashboardPanel,
+  type LogPanel,
+  logPanelQuery,
+  METRIC_PANELS,
   METRICS,
+  type MetricPanel,
   type MetricStatistic,
   type PanelSeries,
   type ResourceSet,
@@ -74,7 +78,7 @@ function resourceDimension(metric: CatalogMetric): string {
 }
 
 /** Checks a panel's series against the catalog: `by` must be one of the metric's dimension sets. */
-function checkSeries(panel: DashboardPanel, series: PanelSeries): CatalogMetric {
+function checkSeries(panel: MetricPanel, series: PanelSeries): CatalogMetric {
   const metric = METRICS[series.metric];
   if (series.by && !metric.dimensionSets.some((set) => set.join(',') === series.by?.join(','))) {
     throw new Error(
@@ -109,8 +113,103 @@ const GRAFANA_DATASOURCE = { type: 'cloudwatch', uid: '${datasource}' } as const
 
 /** The Grafana dashboard JSON model. */
 export function grafanaDashboard(): Record<string, unknown> {
-  const panels = layout(DASHBOARD_PANELS).map(({ panel, x, y }, i) => ({
-    id: i + 1,
+  const panels = layout(DASHBOARD_PANELS).map(({ panel, x, y }, i) =>
+    panel.kind === 'logs' ? grafanaLogPanel(panel, i + 1, x, y) : grafanaMetricPanel(panel, i + 1, x, y),
+  );
+  const resourceVariables = (Object.keys(RESOURCE_VARIABLES) as ResourceSet[])
+    .filter((set) => METRIC_PANELS.some((p) => p.series.some((s) => s.resources === set)))
+    .map((set) => {
+      const { variable, metric, regex } = RESOURCE_VARIABLES[set];
+      const query = `dimension_values($region,${metric.namespace},${metric.name},${resourceDimension(metric)})`;
+      return {
+        name: variable,
+        type: 'query',
+        datasource: GRAFANA_DATASOURCE,
+        query,
+        definition: query,
+        regex,
+        multi: true,
+        includeAll: true,
+        refresh: 2,
+        current: { text: 'All', value: '$__all' },
+      };
+    });
+  // The hub's log groups (generated names start with the stack name), for the Logs Insights panels: Grafana's
+  // CloudWatch "LogGroups" variable query; each query keeps only the lines of its metric (`ispresent`).
+  const logGroupVariable = {
+    name: GRAFANA_LOG_GROUPS_VARIABLE,
+    label: 'Hub log groups',
+    type: 'query',
+    datasource: GRAFANA_DATASOURCE,
+    query: {
+      refId: 'CloudWatchVariableQueryEditor-VariableQuery',
+      queryType: 'logGroups',
+      region: '$region',
+      logGroupPrefix: `${NAMES.stacks.hub}-`,
+    },
+    multi: true,
+    includeAll: true,
+    refresh: 1,
+    current: { text: 'All', value: '$__all' },
+  };
+  return {
+    title: TITLE,
+    uid: 'socless-hub',
+    description: 'Generated from shared/metrics/catalog.ts by `socless dashboards generate`; do not edit by hand.',
+    tags: ['socless'],
+    editable: true,
+    schemaVersion: 39,
+    time: { from: 'now-24h', to: 'now' },
+    refresh: '5m',
+    templating: {
+      list: [
+        { name: 'datasource', label: 'CloudWatch', type: 'datasource', query: 'cloudwatch', current: {} },
+        {
+          name: 'region',
+          label: 'Region',
+          type: 'textbox',
+          query: 'default',
+          current: { text: 'default', value: 'default' },
+        },
+        ...resourceVariables,
+        ...(DASHBOARD_PANELS.some((p) => p.kind === 'logs') ? [logGroupVariable] : []),
+      ],
+    },
+    panels,
+  };
+}
+
+/** The Grafana variable listing the hub's log groups. */
+export const GRAFANA_LOG_GROUPS_VARIABLE = 'loggroups';
+
+/** A Logs Insights panel: a CloudWatch Logs query on the hub's log groups, drawn as a table. */
+function grafanaLogPanel(panel: LogPanel, id: number, x: number, y: number): Record<string, unknown> {
+  const group = `$${GRAFANA_LOG_GROUPS_VARIABLE}`;
+  return {
+    id,
+    type: 'table',
+    title: panel.title,
+    datasource: GRAFANA_DATASOURCE,
+    gridPos: { x, y, w: panel.width, h: 8 },
+    targets: [
+      {
+        refId: 'A',
+        datasource: GRAFANA_DATASOURCE,
+        queryMode: 'Logs',
+        region: '$region',
+        id: '',
+        expression: logPanelQuery(panel),
+        // A variable in place of a log group: Grafana's own form for it (name and ARN both the variable).
+        logGroups: [{ arn: group, name: group }],
+        statsGroups: [...panel.by],
+      },
+    ],
+  };
+}
+
+function grafanaMetricPanel(panel: MetricPanel, id: number, x: number, y: number): Record<string, unknown> {
+  return {
+    id,
     type: panel.kind,
     title: panel.title,
     datasource: GRAFANA_DATASOURCE,
@@ -147,53 +246,11 @@ export function grafanaDashboard(): Record<string, unknown> {
       };
     }),
     ...(panel.kind === 'stat' ? { options: { reduceOptions: { calcs: [statCalc(panel)] } } } : {}),
-  }));
-  const resourceVariables = (Object.keys(RESOURCE_VARIABLES) as ResourceSet[])
-    .filter((set) => DASHBOARD_PANELS.some((p) => p.series.some((s) => s.resources === set)))
-    .map((set) => {
-      const { variable, metric, regex } = RESOURCE_VARIABLES[set];
-      const query = `dimension_values($region,${metric.namespace},${metric.name},${resourceDimension(metric)})`;
-      return {
-        name: variable,
-        type: 'query',
-        datasource: GRAFANA_DATASOURCE,
-        query,
-        definition: query,
-        regex,
-        multi: true,
-        includeAll: true,
-        refresh: 2,
-        current: { text: 'All', value: '$__all' },
-      };
-    });
-  return {
-    title: TITLE,
-    uid: 'socless-hub',
-    description: 'Generated from shared/metrics/catalog.ts by `socless dashboards generate`; do not edit by hand.',
-    tags: ['socless'],
-    editable: true,
-    schemaVersion: 39,
-    time: { from: 'now-24h', to: 'now' },
-    refresh: '5m',
-    templating: {
-      list: [
-        { name: 'datasource', label: 'CloudWatch', type: 'datasource', query: 'cloudwatch', current: {} },
-        {
-          name: 'region',
-          label: 'Region',
-          type: 'textbox',
-          query: 'default',
-          current: { text: 'default', value: 'default' },
-        },
-        ...resourceVariables,
-      ],
-    },
-    panels,
   };
 }
 
 /** A stat panel's reduction: the total of a count, the latest of a gauge, the mean otherwise. */
-function statCalc(panel: DashboardPanel): string {
+function statCalc(panel: MetricPanel): string {
   const [first] = panel.series;
   const statistic = first ? METRICS[first.metric].statistic : 'Sum';
   return statistic === 'Sum' ? 'sum' : statistic === 'Maximum' ? 'lastNotNull' : 'mean';
@@ -219,7 +276,7 @@ export function datadogTag(dimension: string): string {
 
 const DATADOG_AGGREGATOR: Record<MetricStatistic, string> = { Sum: 'sum', Maximum: 'max', Average: 'avg' };
 
-function datadogQuery(panel: DashboardPanel, series: PanelSeries): string {
+function datadogQuery(panel: MetricPanel, series: PanelSeries): string {
   const metric = checkSeries(panel, series);
   const filters = ['$region'];
   let by: string[] = [];
@@ -238,6 +295,9 @@ function datadogQuery(panel: DashboardPanel, series: PanelSeries): string {
 /** The Datadog dashboard JSON. */
 export function datadogDashboard(): Record<string, unknown> {
   const widgets = layout(DASHBOARD_PANELS).map(({ panel, x, y }) => {
+    // Datadog's ordered layout is 12 columns wide: half the catalog's 24-column widths.
+    const at = { x: x / 2, y: y / 2, width: panel.width / 2, height: 4 };
+    if (panel.kind === 'logs') return { definition: datadogLogNote(panel), layout: at };
     const queries = panel.series.map((series, n) => ({
       data_source: 'metrics',
       name: `q${n + 1}`,
@@ -259,13 +319,12 @@ export function datadogDashboard(): Record<string, unknown> {
             show_legend: true,
             requests: [{ response_format: 'timeseries', queries, formulas, display_type: 'line' }],
           };
-    // Datadog's ordered layout is 12 columns wide: half the catalog's 24-column widths.
-    return { definition, layout: { x: x / 2, y: y / 2, width: panel.width / 2, height: 4 } };
+    return { definition, layout: at };
   });
   const variables = [
     { name: 'region', prefix: 'region', available_values: [], default: '*' },
     ...(Object.keys(RESOURCE_VARIABLES) as ResourceSet[])
-      .filter((set) => DASHBOARD_PANELS.some((p) => p.series.some((s) => s.resources === set)))
+      .filter((set) => METRIC_PANELS.some((p) => p.series.some((s) => s.resources === set)))
       .map((set) => ({
         name: RESOURCE_VARIABLES[set].variable,
         prefix: datadogTag(resourceDimension(RESOURCE_VARIABLES[set].metric)),
@@ -282,6 +341,31 @@ export function datadogDashboard(): Record<string, unknown> {
     widgets,
   };
 }
+
+/**
+ * A Logs Insights panel in Datadog: Datadog's dashboards do not query CloudWatch Logs (its log widgets read logs
+ * forwarded into Datadog), so a note carries the query to run in CloudWatch Logs Insights on the hub's log groups.
+ */
+function datadogLogNote(panel: LogPanel): Record<string, unknown> {
+  const metric = METRICS[panel.metric];
+  const groups = metric.publisher.kind === 'emf' ? LOG_GROUPS_TEXT[metric.publisher.logGroups] : '';
+  return {
+    type: 'note',
+    content: `**${panel.title}**\n\nCloudWatch Logs Insights, on ${groups}:\n\n\`\`\`\n${logPanelQuery(panel)}\n\`\`\``,
+    background_color: 'white',
+    font_size: '14',
+    text_align: 'left',
+    show_tick: false,
+    has_padding: true,
+  };
+}
+
+const LOG_GROUPS_TEXT: Record<string, string> = {
+  endpoint: "the endpoint's log group",
+  sweeper: "the sweeper's log group",
+  remediate: "the remediate integration's log group",
+  integrations: "the integrations' log groups",
+};
 
 /** Every generated file: name → content. */
 export function renderDashboards(): Record<string, string> {

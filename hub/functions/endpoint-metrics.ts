@@ -1,8 +1,9 @@
 /**
  * The endpoint's own CloudWatch metrics (embedded metric format, catalog entries in shared/metrics/catalog.ts).
- * Dimension values are bounded: every distinct value is a custom metric that costs money, and event fields are
- * chosen by whoever sends the event, so `Account` is an org-registry account or `other`, and `Source` one of the
- * known sources or `other`.
+ * None has a dimension: `Source` and `Account` are properties of the `EventsIngested` lines (a dimension value is
+ * a billed custom metric), counted with Logs Insights. Event fields are chosen by whoever sends the event, so even
+ * as properties they are bounded: `Account` is an org-registry account or `other`, `Source` one of the known
+ * sources or `other`.
  */
 import type { WebhookSenderConfig } from '../../shared/config.ts';
 import { webhookSources } from '../../shared/config.ts';
@@ -55,8 +56,8 @@ export function knownMetricSources(
 }
 
 /**
- * Emits the outcome counts of one batch as EMF: ingested per source (the line carries the account as a
- * property), and each other status.
+ * Emits the outcome counts of one batch as EMF: ingested, one line per source and account (both properties),
+ * and each other status.
  */
 export function emitOutcomeMetrics(
   outcomes: ReadonlyArray<EventOutcome & { source?: string }>,
@@ -91,16 +92,15 @@ export function emitOutcomeMetrics(
     if (metric) bump(metric);
   }
   for (const { source, account, count } of ingested.values()) {
-    // Account is a property, not a dimension: one metric per account would be a custom metric per account,
-    // billed by the hour (the cost model's largest line at 1,000 accounts). Per-account counts come from Logs
-    // Insights over these lines (the hub dashboard's per-account widget).
+    // Source and account are properties, not dimensions: one metric per value would be a custom metric each,
+    // billed by the hour (per account, the cost model's largest line at 1,000 accounts). Per-source and
+    // per-account counts come from Logs Insights over these lines (the dashboards' log panels).
     sink(
       emfLine(
         {
           metric: METRICS.eventsIngested,
           value: count,
-          dimensions: { Source: source },
-          properties: { Account: account },
+          properties: { Source: source, Account: account },
         },
         now,
       ),

@@ -220,14 +220,13 @@ export function toLambdaHandler(integration: Integration, deps: IntegrationDeps)
     } catch (err) {
       const error = errorSummary(err);
       logger.error('state failed', { error });
-      // The integration id is the deployed one (not from the event): one metric per integration at most.
+      // One metric for every integration; the integration id (the deployed one) is a property for Logs Insights.
       emit(
         deps.metrics,
         {
           metric: METRICS.integrationFailures,
           value: 1,
-          dimensions: { Integration: integration.id },
-          properties: { error: error.name, playbook: meta.playbook, state: meta.state },
+          properties: { Integration: integration.id, error: error.name, playbook: meta.playbook, state: meta.state },
         },
         now(),
       );

@@ -5,10 +5,11 @@
  * `hub/dashboards/datadog.json`), all generated from {@link DASHBOARD_PANELS}.
  *
  * Cost: every distinct value combination of an emitted dimension set is one billed custom metric (for the hours it
- * receives data; see scripts/bench/cost). So every dimension value is bounded and fixed at deploy time: sources
- * are the known ones or `other`, remediation ids and integration ids come from the registry, modes are four,
- * outcomes a fixed list. The account is never a dimension (one custom metric per account would be the largest
- * line of the bill at 1,000 accounts); it is a property of the endpoint's lines, counted with Logs Insights.
+ * receives data; see scripts/bench/cost). So a dimension is kept only where an alarm or a metric panel needs it,
+ * and its values are fixed lists that do not grow with the deployment (modes, outcomes): {@link maxCustomMetrics}
+ * is the same for 5 remediations or 500. The fine-grained breakdowns (per source, account, remediation id,
+ * integration id) are properties of the same EMF lines instead: written to the log, not billed as metrics, and
+ * drawn by the dashboards' Logs Insights panels ({@link LogPanel}).
  *
  * Executions per playbook and status, the dead-letter queues' depth and the Lambda errors are not emitted: AWS
  * publishes them (AWS/States per StateMachineArn, AWS/SQS per QueueName, AWS/Lambda per FunctionName) at no
@@ -43,9 +44,15 @@ type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const outcomesCoverActions: Exact<Exclude<RemediationMetricOutcome, 'failed'>, EffectiveAction> = true;
 void outcomesCoverActions;
 
+/**
+ * Which of the hub's log groups hold a metric's EMF lines (what a Logs Insights panel reads): the endpoint's, the
+ * sweeper's, the remediate integration's, or every integration's.
+ */
+export type EmfLogGroups = 'endpoint' | 'sweeper' | 'remediate' | 'integrations';
+
 /** Who publishes a metric: the hub's code (EMF lines in its log groups) or an AWS service. */
 export type MetricPublisher =
-  | { readonly kind: 'emf'; readonly emittedBy: string }
+  | { readonly kind: 'emf'; readonly emittedBy: string; readonly logGroups: EmfLogGroups }
   /** `resourceType`: the CloudFormation type whose resources AWS publishes the metric for. */
   | { readonly kind: 'aws'; readonly resourceType: string };
 
@@ -63,13 +70,24 @@ export interface CatalogMetric {
   readonly statistic: MetricStatistic;
   readonly publisher: MetricPublisher;
   readonly description: string;
+  /**
+   * EMF only: the fields every line carries besides its dimensions (the breakdowns Logs Insights reads; they
+   * create no metric). The writer refuses a line without one of them or with any other.
+   */
+  readonly properties: readonly string[];
+}
+
+interface Emitter {
+  readonly emittedBy: string;
+  readonly logGroups: EmfLogGroups;
 }
 
 const emf = (
   name: string,
   dimensionSets: ReadonlyArray<readonly string[]>,
-  emittedBy: string,
+  emitter: Emitter,
   description: string,
+  properties: readonly string[] = [],
   unit: MetricUnit = 'Count',
   statistic: MetricStatistic = 'Sum',
 ): CatalogMetric => ({
@@ -78,8 +96,9 @@ const emf = (
   dimensionSets,
   unit,
   statistic,
-  publisher: { kind: 'emf', emittedBy },
+  publisher: { kind: 'emf', ...emitter },
   description,
+  properties,
 });
 
 const aws = (
@@ -98,14 +117,27 @@ const aws = (
   statistic,
   publisher: { kind: 'aws', resourceType },
   description,
+  properties: [],
 });
 
-const ENDPOINT = 'hub/functions/endpoint-metrics.ts (the endpoint, per batch)';
-const RUNNER = 'shared/remediation/runner.ts (the remediate integration, per run)';
+const ENDPOINT: Emitter = {
+  emittedBy: 'hub/functions/endpoint-metrics.ts (the endpoint, per batch)',
+  logGroups: 'endpoint',
+};
+const RUNNER: Emitter = {
+  emittedBy: 'shared/remediation/runner.ts (the remediate integration, per run)',
+  logGroups: 'remediate',
+};
 
 /** Every metric, by a short key the panels use. */
 export const METRICS = {
-  eventsIngested: emf('EventsIngested', [['Source']], ENDPOINT, 'Events accepted, by source (account as a property).'),
+  eventsIngested: emf(
+    'EventsIngested',
+    [[]],
+    ENDPOINT,
+    'Events accepted (source and account as properties: known ones or `other`).',
+    ['Source', 'Account'],
+  ),
   eventsDuplicate: emf('EventsDuplicate', [[]], ENDPOINT, 'Events already seen within the dedup window.'),
   eventsRejected: emf('EventsRejected', [[]], ENDPOINT, 'Events refused: they did not parse or normalize.'),
   eventsUnrouted: emf('EventsUnrouted', [[]], ENDPOINT, 'Events no playbook trigger matched.'),
@@ -118,40 +150,45 @@ export const METRICS = {
   ),
   integrationFailures: emf(
     'IntegrationFailures',
-    [['Integration']],
-    'shared/integration-runtime/handler.ts (every integration Lambda)',
-    'Integration states that failed, by integration id.',
+    [[]],
+    {
+      emittedBy: 'shared/integration-runtime/handler.ts (every integration Lambda)',
+      logGroups: 'integrations',
+    },
+    'Integration states that failed (the integration id, error, playbook and state as properties).',
+    ['Integration', 'error', 'playbook', 'state'],
   ),
   remediationOutcomes: emf(
     'RemediationOutcomes',
-    [
-      ['Remediation', 'Mode'],
-      ['Mode', 'Outcome'],
-    ],
+    [['Mode', 'Outcome']],
     RUNNER,
-    'Remediation runs by remediation and mode, and by mode and outcome (applied, planned, guarded, … or failed).',
+    'Remediation runs by mode and outcome (applied, planned, guarded, … or failed); the remediation id as a property.',
+    ['Remediation'],
   ),
   eventToOutcome: emf(
     'EventToOutcome',
-    [['Remediation']],
+    [[]],
     RUNNER,
-    "Time from the event (its `time`) to the remediation's outcome.",
+    "Time from the event (its `time`) to the remediation's outcome, across remediations (id, mode and outcome as properties).",
+    ['Remediation', 'Mode', 'Outcome'],
     'Milliseconds',
     'Average',
   ),
   approvalsWaiting: emf(
     'ApprovalsWaiting',
     [[]],
-    'hub/functions/sweeper.ts (every sweep)',
+    { emittedBy: 'hub/functions/sweeper.ts (every sweep)', logGroups: 'sweeper' },
     'Human interactions (approvals, prompts) still waiting for an answer.',
+    [],
     'Count',
     'Maximum',
   ),
   killSwitchUnreadable: emf(
     'RemediationKillSwitchUnreadable',
     [[]],
-    'shared/remediation/guard.ts (the remediate integration)',
+    { emittedBy: 'shared/remediation/guard.ts (the remediate integration)', logGroups: 'remediate' },
     'The kill switch could not be read as on/off: every auto run is held to a dry-run.',
+    ['problem'],
   ),
   executionsStarted: aws(
     'AWS/States',
@@ -237,8 +274,8 @@ export interface PanelSeries {
   readonly resources?: ResourceSet;
 }
 
-/** One panel, the same on every dashboard. */
-export interface DashboardPanel {
+/** One metric panel, the same on every dashboard. */
+export interface MetricPanel {
   readonly id: string;
   readonly title: string;
   readonly kind: 'timeseries' | 'stat';
@@ -247,20 +284,74 @@ export interface DashboardPanel {
   readonly width: number;
 }
 
+/**
+ * One Logs Insights panel over a metric's EMF lines, broken down by some of its properties (the breakdowns that
+ * are not dimensions, so cost no custom metric). CloudWatch draws it as a log widget, Grafana as a CloudWatch
+ * Logs query; Datadog cannot query CloudWatch Logs, so its dashboard carries the query text in a note.
+ */
+export interface LogPanel {
+  readonly id: string;
+  readonly title: string;
+  readonly kind: 'logs';
+  readonly metric: MetricKey;
+  /** Fields of the metric's lines to group by: its catalog `properties` (or dimensions). */
+  readonly by: readonly string[];
+  /** `sum`: the metric's total per group, as `as`; `percentiles`: p50, p90 and p99 of its values per group. */
+  readonly stat: 'sum' | 'percentiles';
+  /** The name of the summed column (`sum` only). */
+  readonly as?: string;
+  readonly width: number;
+}
+
+export type DashboardPanel = MetricPanel | LogPanel;
+
+/** The rows a Logs Insights panel returns at most. */
+export const LOG_PANEL_LIMIT = 50;
+
+/**
+ * The Logs Insights query of a log panel, one command a line (joined with `\n| ` into the query). Throws, naming
+ * the panel, when it groups by a field the metric's lines do not carry.
+ */
+export function logPanelQueryLines(panel: LogPanel): string[] {
+  const metric = METRICS[panel.metric];
+  if (metric.publisher.kind !== 'emf') throw new Error(`panel ${panel.id}: ${metric.name} has no EMF lines to query`);
+  const fields = new Set([...metric.properties, ...metric.dimensionSets.flat()]);
+  for (const p of panel.by) {
+    if (!fields.has(p)) throw new Error(`panel ${panel.id}: ${metric.name} lines have no field ${p}`);
+  }
+  if (panel.by.length === 0) throw new Error(`panel ${panel.id}: a log panel groups by at least one property`);
+  const by = panel.by.join(', ');
+  const m = metric.name;
+  if (panel.stat === 'sum') {
+    const as = panel.as ?? 'total';
+    return [
+      `filter ispresent(${m})`,
+      `stats sum(${m}) as ${as} by ${by}`,
+      `sort ${as} desc`,
+      `limit ${LOG_PANEL_LIMIT}`,
+    ];
+  }
+  return [
+    `filter ispresent(${m})`,
+    `stats count(*) as runs, pct(${m}, 50) as p50, pct(${m}, 90) as p90, pct(${m}, 99) as p99 by ${by}`,
+    'sort p90 desc',
+    `limit ${LOG_PANEL_LIMIT}`,
+  ];
+}
+
+/** The query as one text. */
+export function logPanelQuery(panel: LogPanel): string {
+  return logPanelQueryLines(panel).join('\n| ');
+}
+
 /** The panels, in order. Every emitted metric is on at least one (test/hub/dashboards.test.ts checks it). */
 export const DASHBOARD_PANELS: readonly DashboardPanel[] = [
-  {
-    id: 'events-by-source',
-    title: 'Events ingested by source',
-    kind: 'timeseries',
-    series: [{ metric: 'eventsIngested', by: ['Source'] }],
-    width: 12,
-  },
   {
     id: 'events-by-status',
     title: 'Events by status',
     kind: 'timeseries',
     series: [
+      { metric: 'eventsIngested' },
       { metric: 'eventsDuplicate' },
       { metric: 'eventsRejected' },
       { metric: 'eventsUnrouted' },
@@ -292,9 +383,9 @@ export const DASHBOARD_PANELS: readonly DashboardPanel[] = [
   },
   {
     id: 'integration-failures',
-    title: 'Integration failures by integration',
-    kind: 'timeseries',
-    series: [{ metric: 'integrationFailures', by: ['Integration'] }],
+    title: 'Integration failures',
+    kind: 'stat',
+    series: [{ metric: 'integrationFailures' }],
     width: 6,
   },
   {
@@ -311,13 +402,6 @@ export const DASHBOARD_PANELS: readonly DashboardPanel[] = [
     width: 24,
   },
   {
-    id: 'remediations-by-remediation-mode',
-    title: 'Remediation runs by remediation and mode',
-    kind: 'timeseries',
-    series: [{ metric: 'remediationOutcomes', by: ['Remediation', 'Mode'] }],
-    width: 12,
-  },
-  {
     id: 'remediations-by-outcome',
     title: 'Remediation outcomes by mode',
     kind: 'timeseries',
@@ -326,9 +410,9 @@ export const DASHBOARD_PANELS: readonly DashboardPanel[] = [
   },
   {
     id: 'event-to-outcome',
-    title: 'Time from event to remediation outcome (ms)',
+    title: 'Time from event to remediation outcome (ms, all remediations)',
     kind: 'timeseries',
-    series: [{ metric: 'eventToOutcome', by: ['Remediation'] }],
+    series: [{ metric: 'eventToOutcome' }],
     width: 12,
   },
   {
@@ -359,9 +443,69 @@ export const DASHBOARD_PANELS: readonly DashboardPanel[] = [
     series: [{ metric: 'lambdaThrottles', resources: 'functions' }],
     width: 8,
   },
+  // The breakdowns that are properties, not dimensions: Logs Insights over the EMF lines.
+  {
+    id: 'remediations-by-remediation-mode',
+    title: 'Remediation runs by remediation and mode (Logs Insights)',
+    kind: 'logs',
+    metric: 'remediationOutcomes',
+    by: ['Remediation', 'Mode', 'Outcome'],
+    stat: 'sum',
+    as: 'runs',
+    width: 12,
+  },
+  {
+    id: 'event-to-outcome-by-remediation',
+    title: 'Time from event to outcome by remediation, ms (Logs Insights)',
+    kind: 'logs',
+    metric: 'eventToOutcome',
+    by: ['Remediation'],
+    stat: 'percentiles',
+    width: 12,
+  },
+  {
+    id: 'events-by-source',
+    title: 'Events ingested by source (Logs Insights)',
+    kind: 'logs',
+    metric: 'eventsIngested',
+    by: ['Source'],
+    stat: 'sum',
+    as: 'events',
+    width: 8,
+  },
+  {
+    id: 'events-by-account',
+    title: 'Events ingested per account (Logs Insights)',
+    kind: 'logs',
+    metric: 'eventsIngested',
+    by: ['Account'],
+    stat: 'sum',
+    as: 'events',
+    width: 8,
+  },
+  {
+    id: 'integration-failures-by-integration',
+    title: 'Integration failures by integration (Logs Insights)',
+    kind: 'logs',
+    metric: 'integrationFailures',
+    by: ['Integration'],
+    stat: 'sum',
+    as: 'failures',
+    width: 8,
+  },
 ];
 
-/** Upper bounds of each emitted dimension's values at deploy time (for the cost model and the tests). */
+/** The metric panels. */
+export const METRIC_PANELS: readonly MetricPanel[] = DASHBOARD_PANELS.filter(
+  (p): p is MetricPanel => p.kind !== 'logs',
+);
+/** The Logs Insights panels. */
+export const LOG_PANELS: readonly LogPanel[] = DASHBOARD_PANELS.filter((p): p is LogPanel => p.kind === 'logs');
+
+/**
+ * Upper bounds of the deployment-sized value lists (for the cost model and the tests). No emitted dimension uses
+ * them today (source, integration and remediation ids are properties); they price a dimension that would.
+ */
 export interface DimensionBounds {
   readonly sources: number;
   readonly integrations: number;
@@ -390,9 +534,9 @@ export function dimensionCardinality(dimension: string, bounds: DimensionBounds)
  * The most custom metrics the hub's EMF lines can create: per metric and dimension set, the product of its
  * dimensions' cardinalities (a set with no dimension is one metric). AWS-published metrics cost nothing here.
  */
-export function maxCustomMetrics(bounds: DimensionBounds): number {
+export function maxCustomMetrics(bounds: DimensionBounds, catalog: readonly CatalogMetric[] = CATALOG): number {
   let total = 0;
-  for (const m of CATALOG) {
+  for (const m of catalog) {
     if (m.publisher.kind !== 'emf') continue;
     for (const set of m.dimensionSets) total += set.reduce((n, d) => n * dimensionCardinality(d, bounds), 1);
   }

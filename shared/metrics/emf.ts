@@ -1,7 +1,8 @@
 /**
  * Writes catalog metrics as CloudWatch embedded-metric-format lines (one JSON object per line on stdout; Lambda's
- * log group extracts them). Only catalog metrics can be written, with exactly the dimensions the catalog lists,
- * so a dashboard panel and the code cannot drift apart, and no unbounded dimension slips in.
+ * log group extracts them). Only catalog metrics can be written, with exactly the dimensions and properties the
+ * catalog lists, so a dashboard panel (metric or Logs Insights) and the code cannot drift apart, and no unbounded
+ * dimension slips in.
  */
 import type { CatalogMetric } from './catalog.ts';
 
@@ -19,7 +20,7 @@ export interface MetricPoint {
   readonly value: number;
   /** A value for every dimension of the metric's dimension sets (bounded by the caller). */
   readonly dimensions?: Readonly<Record<string, string>>;
-  /** Extra fields for Logs Insights (not dimensions: they create no metric). */
+  /** The metric's catalog properties, for Logs Insights (not dimensions: they create no metric). */
   readonly properties?: Readonly<Record<string, string | number>>;
 }
 
@@ -44,6 +45,14 @@ export function emfLine(point: MetricPoint, at: Date): string {
   for (const name of Object.keys(properties)) {
     if (name === '_aws' || name === metric.name || expected.has(name)) {
       throw new Error(`metric ${metric.name}: property ${name} would overwrite a metric field`);
+    }
+    if (!metric.properties.includes(name))
+      throw new Error(`metric ${metric.name}: ${name} is not one of its properties`);
+  }
+  for (const name of metric.properties) {
+    const v = properties[name];
+    if (typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v))) {
+      throw new Error(`metric ${metric.name}: property ${name} needs a value`);
     }
   }
   return JSON.stringify({

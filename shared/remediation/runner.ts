@@ -162,14 +162,16 @@ function countRun(
 ): void {
   if (!runtime.metrics) return;
   const at = (runtime.now ?? (() => new Date()))();
-  // The remediation id comes from the registry, the mode from four values, the outcome from a fixed list: bounded.
+  // Mode (four values) and outcome (a fixed list) are dimensions; the remediation id is a property (one metric per
+  // remediation would be billed per remediation), counted per id with Logs Insights.
   const remediation = request.remediation.id;
   emit(
     runtime.metrics,
     {
       metric: METRICS.remediationOutcomes,
       value: 1,
-      dimensions: { Remediation: remediation, Mode: mode, Outcome: outcome },
+      dimensions: { Mode: mode, Outcome: outcome },
+      properties: { Remediation: remediation },
     },
     at,
   );
@@ -181,8 +183,7 @@ function countRun(
       {
         metric: METRICS.eventToOutcome,
         value: elapsed,
-        dimensions: { Remediation: remediation },
-        properties: { outcome },
+        properties: { Remediation: remediation, Mode: mode, Outcome: outcome },
       },
       at,
     );

@@ -1,8 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { knownMetricSources } from '../../hub/functions/endpoint-metrics.ts';
 import { createSweeperHandler } from '../../hub/functions/sweeper.ts';
+import { INTEGRATION_CATALOG, integrationDeployments } from '../../hub/integrations/index.ts';
 import { REMEDIATIONS } from '../../hub/remediations/index.ts';
+import { loadRepoConfig } from '../../scripts/local/hub.ts';
 import { REMEDIATION_MODES } from '../../shared/config.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../shared/local/dynalite.ts';
 import { countWaitingApprovals } from '../../shared/metrics/approvals-waiting.ts';
@@ -15,11 +18,12 @@ import {
   REMEDIATION_METRIC_OUTCOMES,
 } from '../../shared/metrics/catalog.ts';
 import { emfLine } from '../../shared/metrics/emf.ts';
+import { compileAllPlaybooks } from '../../shared/playbook/index.ts';
 import { StaticKillSwitch } from '../../shared/remediation/guard.ts';
 import { MAX_EVENT_TO_OUTCOME_MS, runRemediation } from '../../shared/remediation/runner.ts';
 import { EFFECTIVE_ACTIONS } from '../../shared/remediation/types.ts';
 import { pipelineDeps } from '../pipeline/harness.ts';
-import { finding, NOW } from '../remediation/helpers.ts';
+import { ACCOUNT, finding, NOW } from '../remediation/helpers.ts';
 import { type EmittedSeries, runEmitters, seriesOfLine } from './emitters.ts';
 
 const key = (s: { name: string; dimensions: readonly string[] }) => `${s.name}[${s.dimensions.join(',')}]`;
@@ -30,8 +34,8 @@ describe('emfLine', () => {
       {
         metric: METRICS.remediationOutcomes,
         value: 1,
-        dimensions: { Remediation: 'ebs-default-encryption', Mode: 'auto', Outcome: 'applied' },
-        properties: { note: 'x' },
+        dimensions: { Mode: 'auto', Outcome: 'applied' },
+        properties: { Remediation: 'ebs-default-encryption' },
       },
       NOW,
     );
@@ -41,15 +45,11 @@ describe('emfLine', () => {
         CloudWatchMetrics: [
           {
             Namespace: 'Socless',
-            Dimensions: [
-              ['Remediation', 'Mode'],
-              ['Mode', 'Outcome'],
-            ],
+            Dimensions: [['Mode', 'Outcome']],
             Metrics: [{ Name: 'RemediationOutcomes', Unit: 'Count' }],
           },
         ],
       },
-      note: 'x',
       Remediation: 'ebs-default-encryption',
       Mode: 'auto',
       Outcome: 'applied',
@@ -61,12 +61,24 @@ describe('emfLine', () => {
     expect(() => emfLine({ metric: METRICS.dlqDepth, value: 1 }, NOW)).toThrow(
       'AWS/SQS/ApproximateNumberOfMessagesVisible is published by AWS, not emitted by the hub',
     );
-    expect(() => emfLine({ metric: METRICS.eventsIngested, value: 1 }, NOW)).toThrow(
-      'metric EventsIngested: dimension Source needs a value',
+    expect(() => emfLine({ metric: METRICS.remediationOutcomes, value: 1, dimensions: { Mode: 'auto' } }, NOW)).toThrow(
+      'metric RemediationOutcomes: dimension Outcome needs a value',
     );
     expect(() =>
-      emfLine({ metric: METRICS.eventsIngested, value: 1, dimensions: { Source: 's', Account: '1' } }, NOW),
-    ).toThrow('metric EventsIngested: Account is not one of its dimensions');
+      emfLine(
+        { metric: METRICS.eventsIngested, value: 1, dimensions: { Source: 's' }, properties: { Account: '1' } },
+        NOW,
+      ),
+    ).toThrow('metric EventsIngested: Source is not one of its dimensions');
+    expect(() =>
+      emfLine(
+        { metric: METRICS.eventsIngested, value: 1, properties: { Source: 's', Account: '1', Region: 'x' } },
+        NOW,
+      ),
+    ).toThrow('metric EventsIngested: Region is not one of its properties');
+    expect(() => emfLine({ metric: METRICS.eventsIngested, value: 1, properties: { Account: '1' } }, NOW)).toThrow(
+      'metric EventsIngested: property Source needs a value',
+    );
     expect(() => emfLine({ metric: METRICS.eventsPending, value: Number.NaN }, NOW)).toThrow(
       'metric EventsPending: value NaN is not a finite number',
     );
@@ -94,35 +106,46 @@ describe('the code emits the catalog', () => {
     }
   });
 
-  it('keeps every dimension value inside its bounded list, whatever the event says', () => {
+  it('keeps every dimension and breakdown property inside its bounded list, whatever the event says', () => {
     const ids = new Set(REMEDIATIONS.map((r) => r.id));
     for (const s of emitted) {
       for (const [dimension, value] of Object.entries(s.values)) {
-        if (dimension === 'Source') expect(['aws.securityhub', OTHER_DIMENSION]).toContain(value);
-        else if (dimension === 'Remediation') expect(ids.has(value), value).toBe(true);
-        else if (dimension === 'Mode') expect(REMEDIATION_MODES).toContain(value);
+        if (dimension === 'Mode') expect(REMEDIATION_MODES).toContain(value);
         else if (dimension === 'Outcome') expect(REMEDIATION_METRIC_OUTCOMES).toContain(value);
-        else if (dimension === 'Integration') expect(value).toBe('remediate');
-        else throw new Error(`unexpected dimension ${dimension}`);
+        else throw new Error(`unexpected dimension ${dimension} of ${s.name}`);
       }
+      const p = s.properties;
+      if ('Source' in p) expect(['aws.securityhub', OTHER_DIMENSION]).toContain(p.Source);
+      if ('Account' in p) expect([ACCOUNT, OTHER_DIMENSION]).toContain(p.Account);
+      if ('Remediation' in p) expect(ids.has(String(p.Remediation)), String(p.Remediation)).toBe(true);
+      if ('Integration' in p) expect(p.Integration).toBe('remediate');
     }
-    // The attacker-chosen source is counted as `other`.
-    expect(new Set(emitted.filter((s) => s.name === 'EventsIngested').map((s) => s.values.Source))).toEqual(
-      new Set(['aws.securityhub', OTHER_DIMENSION]),
-    );
+    // The attacker-chosen source and the unregistered account are written as `other`.
+    const ingested = emitted.filter((s) => s.name === 'EventsIngested');
+    expect(new Set(ingested.map((s) => s.properties.Source))).toEqual(new Set(['aws.securityhub', OTHER_DIMENSION]));
+    expect(new Set(ingested.map((s) => s.properties.Account))).toEqual(new Set([ACCOUNT, OTHER_DIMENSION]));
   });
 
-  it('counts the dry-run by remediation and mode and its time from the event, and the failed state by integration', () => {
-    expect(emitted.filter((s) => s.name === 'RemediationOutcomes').map((s) => s.values)).toEqual([
-      { Remediation: 's3-bucket-public-access-block', Mode: 'dry-run' },
-      { Mode: 'dry-run', Outcome: 'planned' },
+  it('counts the dry-run by mode and outcome with the remediation as a property, its time from the event, and the failed state', () => {
+    const outcomes = emitted.filter((s) => s.name === 'RemediationOutcomes');
+    expect(outcomes.map((s) => [s.values, s.properties])).toEqual([
+      [{ Mode: 'dry-run', Outcome: 'planned' }, { Remediation: 's3-bucket-public-access-block' }],
     ]);
-    expect(emitted.find((s) => s.name === 'EventToOutcome')?.values).toEqual({
-      Remediation: 's3-bucket-public-access-block',
-    });
-    expect(emitted.filter((s) => s.name === 'IntegrationFailures').map((s) => s.emitter)).toEqual([
-      'remediate integration',
+    const time = emitted.find((s) => s.name === 'EventToOutcome');
+    expect([time?.values, time?.properties]).toEqual([
+      {},
+      { Remediation: 's3-bucket-public-access-block', Mode: 'dry-run', Outcome: 'planned' },
     ]);
+    expect(
+      emitted.filter((s) => s.name === 'IntegrationFailures').map((s) => [s.emitter, s.properties.Integration]),
+    ).toEqual([['remediate integration', 'remediate']]);
+  });
+
+  it('writes on every line exactly the properties the catalog lists for its metric', () => {
+    for (const s of emitted) {
+      const entry = CATALOG.find((m) => m.name === s.name);
+      expect(Object.keys(s.properties).sort(), s.name).toEqual([...(entry?.properties ?? [])].sort());
+    }
   });
 });
 
@@ -233,12 +256,46 @@ describe('the sweeper', () => {
 });
 
 describe('custom metric bound', () => {
+  /** The most billed custom metrics the hub may create, whatever the size of the deployment. */
+  const BUDGET = 42;
+  const deployment = {
+    sources: knownMetricSources(
+      compileAllPlaybooks(undefined, { integrations: INTEGRATION_CATALOG }).playbooks,
+      loadRepoConfig().webhooks,
+    ).size,
+    integrations: integrationDeployments().length,
+    remediations: REMEDIATIONS.length,
+  };
+
   it('multiplies each dimension set’s bounded cardinalities; an unbounded dimension is refused', () => {
-    const bounds = { sources: 10, integrations: 20, remediations: 30 };
-    // EventsIngested[Source] 11; five status counts, ApprovalsWaiting, KillSwitch: 7; IntegrationFailures 20;
-    // RemediationOutcomes 30×4 + 4×8; EventToOutcome 30.
-    expect(maxCustomMetrics(bounds)).toBe(11 + 7 + 20 + 30 * 4 + 4 * 8 + 30);
-    expect(() => dimensionCardinality('Account', bounds)).toThrow('dimension "Account" has no bound');
+    // Six event counts, IntegrationFailures, EventToOutcome, ApprovalsWaiting, the kill switch: one each;
+    // RemediationOutcomes: four modes × eight outcomes.
+    expect(maxCustomMetrics(deployment)).toBe(10 + REMEDIATION_MODES.length * REMEDIATION_METRIC_OUTCOMES.length);
+    expect(() => dimensionCardinality('Account', deployment)).toThrow('dimension "Account" has no bound');
+  });
+
+  it(`keeps the catalog's bound at ${BUDGET} billed metrics, for this deployment and one a hundred times its size`, () => {
+    expect(maxCustomMetrics(deployment)).toBeLessThanOrEqual(BUDGET);
+    const hundredfold = {
+      sources: deployment.sources * 100,
+      integrations: deployment.integrations * 100,
+      remediations: deployment.remediations * 100,
+    };
+    expect(maxCustomMetrics(hundredfold)).toBe(maxCustomMetrics(deployment));
+  });
+
+  it('fails the budget when a deployment-sized dimension comes back (per remediation, source or integration)', () => {
+    const withDimension = (key: keyof typeof METRICS, set: readonly string[]) =>
+      CATALOG.map((m) => (m.key === key ? { ...m, dimensionSets: [...m.dimensionSets, set] } : m));
+    for (const [key, set] of [
+      ['remediationOutcomes', ['Remediation', 'Mode']],
+      ['eventsIngested', ['Source']],
+      ['integrationFailures', ['Integration']],
+    ] as const) {
+      expect(maxCustomMetrics(deployment, withDimension(key, set)), `${key} by ${set.join(',')}`).toBeGreaterThan(
+        BUDGET,
+      );
+    }
   });
 });
 

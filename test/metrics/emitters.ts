@@ -27,6 +27,8 @@ export interface EmittedSeries {
   readonly dimensions: readonly string[];
   /** The dimension values of the line. */
   readonly values: Readonly<Record<string, string>>;
+  /** The line's other fields (its properties, what Logs Insights groups by). */
+  readonly properties: Readonly<Record<string, unknown>>;
   readonly unit: string;
   readonly emitter: string;
 }
@@ -45,6 +47,12 @@ export function seriesOfLine(line: string, emitter: string): EmittedSeries[] {
   };
   if (typeof doc._aws?.Timestamp !== 'number') throw new Error(`${emitter}: EMF line without a numeric Timestamp`);
   const out: EmittedSeries[] = [];
+  const declared = new Set<string>(['_aws']);
+  for (const directive of doc._aws.CloudWatchMetrics ?? []) {
+    for (const metric of directive.Metrics) declared.add(metric.Name);
+    for (const dims of directive.Dimensions) for (const d of dims) declared.add(d);
+  }
+  const properties = Object.fromEntries(Object.entries(doc).filter(([k]) => !declared.has(k)));
   for (const directive of doc._aws.CloudWatchMetrics ?? []) {
     for (const metric of directive.Metrics) {
       if (typeof doc[metric.Name] !== 'number') throw new Error(`${emitter}: ${metric.Name} has no numeric value`);
@@ -59,6 +67,7 @@ export function seriesOfLine(line: string, emitter: string): EmittedSeries[] {
           name: metric.Name,
           dimensions: dims,
           values,
+          properties,
           unit: metric.Unit ?? 'None',
           emitter,
         });
