@@ -6,13 +6,15 @@
  *
  * Exactly once: before its first write call an auto run claims a write-ahead record for (investigation,
  * remediation) in the `remediations` table (shared/store/remediations.ts) with the before-state and the plan,
- * and marks each call as it succeeds. A later run for the same claim never re-reads "before":
+ * and marks each call as it succeeds (the last one with the completion). A later run for the same claim never
+ * re-reads "before":
  * - the record is `applying` and was claimed by the same execution (a Lambda or Step Functions retry, a
  *   redrive): it resumes at the first unapplied call with the recorded before-state and plan;
  * - `applying` under another execution: held `in-progress` (redrive that execution, or undo it);
  * - `applied`: the recorded outcome is returned, and nothing is called in the account;
  * - `undoing`/`undone`: held `undone-by-operator` (the hub never re-applies what an operator reversed).
- * A call whose success was not yet marked when the Lambda died is sent again on resume.
+ * A call whose success was not yet marked when the Lambda died is sent again on resume (the last call is marked
+ * with the completion, after the verify read, or on its own when that read fails).
  */
 import { type RemediationMode, SEVERITY_LABELS, type SeverityLabel } from '../config.ts';
 import { METRICS, type RemediationMetricOutcome } from '../metrics/catalog.ts';
@@ -476,7 +478,11 @@ function settledOutcome(
   }
 }
 
-/** Sends the record's unapplied calls in order, marking each, then verifies and completes the record. */
+/**
+ * Sends the record's unapplied calls in order, marking each, then verifies and completes the record. The last
+ * call is marked by the completion itself (one write instead of two); should the verify read fail, it is marked
+ * on its own before the error is raised, so a retry resumes past it.
+ */
 async function applyRecorded(
   record: RemediationRecord,
   request: RemediationRunRequest,
@@ -486,35 +492,54 @@ async function applyRecorded(
 ): Promise<RemediationOutcome> {
   const now = () => new Date();
   const claim = { investigationId: record.investigationId, remediationId: record.remediationId };
+  const failed = async (err: unknown): Promise<never> => {
+    const error = { name: (err as Error).name ?? 'Error', message: (err as Error).message ?? String(err) };
+    await records.recordError(claim, record.executionId, error, now().toISOString()).catch(() => undefined);
+    throw err;
+  };
   // A resumed run is in a new session: the reads it already made are made again (they change nothing), so a later
   // call's output-value reference (e.g. CodeBuild's environment variables) resolves as it did the first time.
   for (const i of record.applied) {
     const done = record.planned[i] as PlannedCall;
     if (CALLS[callKey(done)]?.write === false) await call(done);
   }
-  for (let i = record.applied.length; i < record.planned.length; i++) {
+  const total = record.planned.length;
+  let marked = record.applied.length;
+  for (let i = marked; i < total; i++) {
     try {
       await call(record.planned[i] as PlannedCall);
     } catch (err) {
-      const error = { name: (err as Error).name ?? 'Error', message: (err as Error).message ?? String(err) };
-      await records.recordError(claim, record.executionId, error, now().toISOString()).catch(() => undefined);
-      throw err;
+      return failed(err);
     }
+    if (i === total - 1) break; // marked with the completion
     if (!(await records.markApplied(claim, request.executionId, i, now().toISOString()))) {
       return lostClaim(records, record, request, sourced);
     }
+    marked = i + 1;
   }
+  // The plan's last call, sent above and not yet recorded (undefined when a resumed run had sent them all).
+  const last = marked < total ? marked : undefined;
   const ctx = recordedContext(record, now());
-  const after = await request.remediation.readState(call, ctx);
+  let after: unknown;
+  let verified: boolean;
+  try {
+    after = await request.remediation.readState(call, ctx);
+    verified = request.remediation.plan(after, ctx).length === 0;
+  } catch (err) {
+    if (last !== undefined && !(await records.markApplied(claim, request.executionId, last, now().toISOString()))) {
+      return lostClaim(records, record, request, sourced);
+    }
+    return failed(err);
+  }
   const outcome: RemediationOutcome = {
     ...sourced,
     effectiveAction: 'applied',
     actions: record.planned,
     compliant: false,
     after,
-    verified: request.remediation.plan(after, ctx).length === 0,
+    verified,
   };
-  if (!(await records.complete(claim, request.executionId, outcome, now().toISOString()))) {
+  if (!(await records.complete(record, request.executionId, outcome, now().toISOString(), marked, last))) {
     return lostClaim(records, record, request, sourced);
   }
   return outcome;

@@ -8,9 +8,18 @@
  *                                                       └──abortUndo (an undo call failed)──▶ back to where it was
  *
  * While `applying`, each planned call that succeeded is appended to `applied` (its index, in plan order), so a
- * retry resumes at the first unapplied call with the recorded before-state and plan. Only the remediate
- * integration and the operator undo write here (least privilege: see hub/constructs/socless-function.ts).
+ * retry resumes at the first unapplied call with the recorded before-state and plan; the last call's index is
+ * appended by `complete` itself, in the same conditional write that makes the record `applied`. Only the
+ * remediate integration and the operator undo write here (least privilege: see hub/constructs/socless-function.ts).
+ *
+ * Write cost: DynamoDB bills an update at the larger of the whole item's size before and after, and each write to
+ * a claim also writes its execution-index entry. So the outcome is stored without what the record already holds
+ * (its remediation, account, region, target, before-state and planned calls, put back on every read), and a
+ * one-call fix writes the record twice (claim, complete). The index is read for keys only: `listByExecution`
+ * then reads each record by key.
  */
+
+import { isDeepStrictEqual } from 'node:util';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -19,6 +28,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { PlannedCall, RemediationOutcome } from '../remediation/types.ts';
+import { TABLES } from '../tables.ts';
 
 export const REMEDIATION_RECORD_STATUSES = ['applying', 'applied', 'undoing', 'undone'] as const;
 export type RemediationRecordStatus = (typeof REMEDIATION_RECORD_STATUSES)[number];
@@ -80,6 +90,47 @@ function conditionFailed(err: unknown): boolean {
   return err instanceof Error && err.name === 'ConditionalCheckFailedException';
 }
 
+/** The index that finds claims by execution (only claims carry `executionId`). */
+export const EXECUTION_INDEX = (() => {
+  const index = TABLES.remediations.indexes.find((i) => i.partitionKey.name === 'executionId');
+  if (!index) throw new Error('shared/tables.ts: the remediations table has no index on executionId');
+  return index.indexName;
+})();
+
+/** Outcome fields that repeat a record field (outcome field → record field), stored once, in the record. */
+const SHARED_WITH_RECORD = {
+  id: 'remediationId',
+  account: 'account',
+  region: 'region',
+  target: 'target',
+  before: 'before',
+  actions: 'planned',
+} as const satisfies Partial<Record<keyof RemediationOutcome, keyof RemediationRecord>>;
+
+type SharedRecordFields = Pick<RemediationRecord, (typeof SHARED_WITH_RECORD)[keyof typeof SHARED_WITH_RECORD]>;
+
+/**
+ * The outcome as stored: without the fields that equal the record's own (its remediation, account, region, target,
+ * before-state and planned calls), so `complete` does not write them twice and later updates are not billed for
+ * them again. A field that differs is kept.
+ */
+function storedOutcome(outcome: RemediationOutcome, record: SharedRecordFields): Partial<RemediationOutcome> {
+  const stored: Record<string, unknown> = { ...outcome };
+  for (const [field, from] of Object.entries(SHARED_WITH_RECORD)) {
+    if (field in stored && isDeepStrictEqual(stored[field], record[from])) delete stored[field];
+  }
+  return stored as Partial<RemediationOutcome>;
+}
+
+/** A record as read: its outcome with the fields stored once put back (records written before are whole). */
+function fromItem(item: Record<string, unknown>): RemediationRecord {
+  const record = item as unknown as RemediationRecord;
+  if (!record.outcome) return record;
+  const outcome: Record<string, unknown> = {};
+  for (const [field, from] of Object.entries(SHARED_WITH_RECORD)) outcome[field] = record[from];
+  return { ...record, outcome: { ...outcome, ...record.outcome } as RemediationOutcome };
+}
+
 export class RemediationRecordsRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -95,7 +146,7 @@ export class RemediationRecordsRepository {
     const out = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: this.key(claim), ConsistentRead: true }),
     );
-    return out.Item as RemediationRecord | undefined;
+    return out.Item ? fromItem(out.Item) : undefined;
   }
 
   /** Writes the claim as `applying` if there is no record for it yet; false when one exists. */
@@ -140,29 +191,43 @@ export class RemediationRecordsRepository {
     });
   }
 
-  /** `applying` → `applied`, with the outcome. */
+  /**
+   * `applying` → `applied`, with the outcome, while the record is owned by `executionId` and exactly
+   * `marked` calls are recorded. With `last`, the call at index `marked` (the plan's last) is appended in the same
+   * write, so the last call costs no write of its own. False when any of that no longer holds (an undo took the
+   * record, or another invocation of the execution got there first).
+   */
   async complete(
-    claim: RemediationClaim,
+    record: RemediationClaim & SharedRecordFields,
     executionId: string,
     outcome: RemediationOutcome,
     at: string,
+    marked: number,
+    last?: number,
   ): Promise<boolean> {
-    return this.update(claim, {
-      UpdateExpression: 'SET #status = :applied, #outcome = :outcome, #updated = :at REMOVE #lastError',
-      ConditionExpression: '#status = :applying AND #exec = :exec',
+    if (last !== undefined && last !== marked) {
+      throw new Error(`complete: the call appended (${last}) must be the next unmarked one (${marked})`);
+    }
+    const append = last !== undefined;
+    return this.update(record, {
+      UpdateExpression: `SET #status = :applied, #outcome = :outcome, #updated = :at${append ? ', #applied = list_append(#applied, :index)' : ''} REMOVE #lastError`,
+      ConditionExpression: '#status = :applying AND #exec = :exec AND size(#applied) = :count',
       ExpressionAttributeNames: {
         '#status': 'status',
         '#outcome': 'outcome',
         '#updated': 'updatedAt',
         '#lastError': 'lastError',
         '#exec': 'executionId',
+        '#applied': 'applied',
       },
       ExpressionAttributeValues: {
         ':applied': 'applied',
         ':applying': 'applying',
-        ':outcome': outcome,
+        ':outcome': storedOutcome(outcome, record),
         ':at': at,
         ':exec': executionId,
+        ':count': marked,
+        ...(append ? { ':index': [last] } : {}),
       },
     });
   }
@@ -219,7 +284,7 @@ export class RemediationRecordsRepository {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return out.Attributes as RemediationRecord;
+      return out.Attributes ? fromItem(out.Attributes) : undefined;
     } catch (err) {
       if (conditionFailed(err)) return undefined;
       throw err;
@@ -266,25 +331,32 @@ export class RemediationRecordsRepository {
     });
   }
 
-  /** The records an execution claimed (the execution index; eventually consistent). */
+  /**
+   * The records an execution claimed: their keys from the execution index (eventually consistent: a claim made a
+   * moment ago may be missing), then each record read by key (strongly consistent). Only keys are read from the
+   * index, so it works with a keys-only projection, which costs no index write when a claim's status changes.
+   */
   async listByExecution(executionId: string): Promise<RemediationRecord[]> {
-    const items: RemediationRecord[] = [];
+    const keys: RemediationClaim[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const out = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: 'execution-index',
+          IndexName: EXECUTION_INDEX,
           KeyConditionExpression: '#e = :e',
-          ExpressionAttributeNames: { '#e': 'executionId' },
+          ProjectionExpression: '#i, #r',
+          ExpressionAttributeNames: { '#e': 'executionId', '#i': 'investigationId', '#r': 'remediationId' },
           ExpressionAttributeValues: { ':e': executionId },
           ExclusiveStartKey: startKey,
         }),
       );
-      items.push(...((out.Items ?? []) as RemediationRecord[]));
+      keys.push(...((out.Items ?? []) as RemediationClaim[]));
       startKey = out.LastEvaluatedKey;
     } while (startKey);
-    return items;
+    const records = await Promise.all(keys.map((k) => this.get(k)));
+    // A record deleted (TTL) since the query is gone; one claimed again under its key since is another execution's.
+    return records.filter((r): r is RemediationRecord => r !== undefined && r.executionId === executionId);
   }
 
   private async update(
