@@ -92,16 +92,10 @@ export const TABLES: Readonly<Record<TableKey, TableDefinition>> = {
     partitionKey: S('executionId'),
     sortKey: S('stateKey'),
     ttlAttribute: 'expiresAt',
-    // Keys only: finds an investigation's results (then read by key) without a second copy of every output.
-    indexes: [
-      {
-        indexName: 'investigation-index',
-        partitionKey: S('investigationId'),
-        sortKey: S('savedAt'),
-        projection: 'KEYS_ONLY',
-      },
-    ],
-    description: "Audit trail: every state's output per execution, and remediation before/after records.",
+    // No index: every reader asks for one execution's rows by key (the console's execution pages, SOCless compat
+    // stored results, `socless playbook test`), and an index entry was a second write unit on every saved state.
+    indexes: [],
+    description: "Audit trail: every state's output per execution.",
   },
   dedup: {
     name: 'dedup',

@@ -39,12 +39,25 @@ describe('startLocalDynamo', () => {
 
 describe('createTableInput', () => {
   it('declares each key attribute once even when an index reuses it', () => {
-    const input = createTableInput(TABLES.results);
+    const input = createTableInput({
+      ...TABLES.results,
+      indexes: [
+        { indexName: 'by-state', partitionKey: { name: 'stateKey', type: 'S' } },
+        { indexName: 'by-investigation', partitionKey: { name: 'investigationId', type: 'S' } },
+        { indexName: 'by-investigation-state', partitionKey: { name: 'investigationId', type: 'S' } },
+      ],
+    });
     const names = (input.AttributeDefinitions ?? []).map((a) => a.AttributeName);
-    expect(names.sort()).toEqual(['executionId', 'investigationId', 'savedAt', 'stateKey']);
+    expect(names.sort()).toEqual(['executionId', 'investigationId', 'stateKey']);
     expect(input.KeySchema).toEqual([
       { AttributeName: 'executionId', KeyType: 'HASH' },
       { AttributeName: 'stateKey', KeyType: 'RANGE' },
     ]);
+  });
+
+  it('creates the results table with no index: every reader asks for one execution by key', () => {
+    const input = createTableInput(TABLES.results);
+    expect(input.GlobalSecondaryIndexes).toBeUndefined();
+    expect((input.AttributeDefinitions ?? []).map((a) => a.AttributeName).sort()).toEqual(['executionId', 'stateKey']);
   });
 });
