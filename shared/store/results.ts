@@ -1,4 +1,14 @@
-/** The `results` table: every state's output per execution (the audit trail of a playbook run). */
+/**
+ * The `results` table: every state's output per execution (the audit trail of a playbook run).
+ *
+ * A row is billed one write unit per KB, so it is stored without what its key already says: the state and the
+ * time it was saved are the first two parts of the sort key (`<state>#<savedAt>#<invocation id>`) and are not
+ * repeated as attributes. A result that would take the row past 1 KB is stored brotli-compressed
+ * (`resultBrotli`, its JSON) when that makes the row smaller. Rows saved before this (with `state` and
+ * `savedAt` attributes and the result as a map) stay readable until their TTL: {@link ResultsRepository}
+ * returns both shapes as the same {@link StateResultRecord}.
+ */
+import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { VaultRef } from '../integration-runtime/vault.ts';
 
@@ -24,9 +34,139 @@ export interface StateResultRecord {
   readonly expiresAt: number;
 }
 
+/** The item as stored: the record without `state` and `savedAt` (in `stateKey`), the result maybe compressed. */
+export type StoredResultRow = Omit<StateResultRecord, 'state' | 'savedAt' | 'result'> & {
+  readonly result?: Record<string, unknown>;
+  /** The result's JSON, brotli-compressed: set instead of `result` when that keeps the row smaller. */
+  readonly resultBrotli?: Uint8Array;
+};
+
+/** DynamoDB bills a write one unit per started KB of the item. */
+export const WRITE_UNIT_BYTES = 1024;
+
+/** Inflating a stored result stops here: an item is at most 400 KB, and results above 200 KB go to the vault. */
+const MAX_RESULT_JSON_BYTES = 4 * 1024 * 1024;
+
 /** Builds the sort key of one attempt of one state. */
 export function resultStateKey(state: string, savedAt: string, invocationId: string): string {
+  if (savedAt.includes('#') || invocationId.includes('#') || invocationId.length === 0) {
+    throw new Error(
+      `results table: stateKey of state "${state}": savedAt "${savedAt}" and invocation id "${invocationId}" must be non-empty and without "#"`,
+    );
+  }
   return `${state}#${savedAt}#${invocationId}`;
+}
+
+/**
+ * The state and save time a sort key holds. The state name may itself hold `#` (Step Functions allows it); the
+ * save time and the invocation id never do, so the key is read from the right.
+ */
+export function parseResultStateKey(stateKey: string): { state: string; savedAt: string; invocationId: string } {
+  const parts = stateKey.split('#');
+  const invocationId = parts.pop();
+  const savedAt = parts.pop();
+  const state = parts.join('#');
+  if (parts.length === 0 || !savedAt || !invocationId || Number.isNaN(Date.parse(savedAt))) {
+    throw new Error(
+      `results table: stateKey "${stateKey}" is not "<state>#<savedAt>#<invocation id>" (a row without a state attribute keeps them there)`,
+    );
+  }
+  return { state, savedAt, invocationId };
+}
+
+/**
+ * The size DynamoDB bills for an item (attribute names plus values), by the rules of "DynamoDB item sizes and
+ * formats": strings and binaries by their bytes, numbers one byte per two significant digits plus one, booleans
+ * and null one byte, lists and maps 3 bytes plus one per element. `undefined` attributes are not stored.
+ */
+export function dynamoItemBytes(item: object): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) {
+    if (value !== undefined) bytes += Buffer.byteLength(name) + valueBytes(value);
+  }
+  return bytes;
+}
+
+function valueBytes(value: unknown): number {
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value === 'number' || typeof value === 'bigint') {
+    const digits = String(value)
+      .replace(/^-/, '')
+      .replace(/e.*$/i, '')
+      .replace('.', '')
+      .replace(/^0+/, '')
+      .replace(/0+$/, '');
+    return Math.ceil(Math.max(digits.length, 1) / 2) + 1;
+  }
+  if (typeof value === 'boolean' || value === null) return 1;
+  if (value instanceof Uint8Array) return value.byteLength;
+  if (Array.isArray(value)) {
+    return 3 + value.reduce((n: number, v) => n + (v === undefined ? 0 : valueBytes(v) + 1), 0);
+  }
+  if (typeof value === 'object') {
+    let n = 3;
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (v !== undefined) n += Buffer.byteLength(k) + valueBytes(v) + 1;
+    }
+    return n;
+  }
+  return 0;
+}
+
+/** Brotli at its best ratio for the usual few-KB result; a faster level for the rare large one. */
+function compress(json: string): Buffer {
+  const bytes = Buffer.byteLength(json);
+  return brotliCompressSync(json, {
+    params: {
+      [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
+      [zlib.BROTLI_PARAM_QUALITY]: bytes <= 16 * 1024 ? 11 : 6,
+      [zlib.BROTLI_PARAM_SIZE_HINT]: bytes,
+    },
+  });
+}
+
+/** The row to store for a record: `state` and `savedAt` left to the key, a large result compressed. */
+export function toStoredRow(record: StateResultRecord): StoredResultRow {
+  const parsed = parseResultStateKey(record.stateKey);
+  if (parsed.state !== record.state || parsed.savedAt !== record.savedAt) {
+    throw new Error(
+      `results table: stateKey "${record.stateKey}" does not start with state "${record.state}" and savedAt "${record.savedAt}"`,
+    );
+  }
+  const { state: _state, savedAt: _savedAt, ...row } = record;
+  if (record.result === undefined || dynamoItemBytes(row) <= WRITE_UNIT_BYTES) return row;
+  const { result, ...rest } = row;
+  const compressed: StoredResultRow = { ...rest, resultBrotli: compress(JSON.stringify(result)) };
+  return dynamoItemBytes(compressed) < dynamoItemBytes(row) ? compressed : row;
+}
+
+/** A stored row as the record readers use, whichever shape it was saved in. */
+export function fromStoredRow(item: Record<string, unknown>): StateResultRecord {
+  const where = `results table: row ${String(item.executionId)} ${String(item.stateKey)}`;
+  if (typeof item.stateKey !== 'string') throw new Error(`${where}: stateKey is not a string`);
+  const { resultBrotli, ...rest } = item;
+  // A row saved before rows were made smaller carries its state and save time: read as it is.
+  const keyed = typeof item.state === 'string' ? {} : parseResultStateKey(item.stateKey);
+  let result: Record<string, unknown> | undefined;
+  if (resultBrotli !== undefined) {
+    if (!(resultBrotli instanceof Uint8Array)) throw new Error(`${where}: resultBrotli is not binary`);
+    try {
+      result = JSON.parse(
+        brotliDecompressSync(resultBrotli, { maxOutputLength: MAX_RESULT_JSON_BYTES }).toString('utf8'),
+      ) as Record<string, unknown>;
+    } catch (err) {
+      throw new Error(`${where}: resultBrotli is not brotli-compressed JSON (${(err as Error).message})`);
+    }
+    if (typeof result !== 'object' || result === null || Array.isArray(result)) {
+      throw new Error(`${where}: resultBrotli does not hold a JSON object`);
+    }
+  }
+  const { invocationId: _id, ...fromKey } = keyed as { invocationId?: string };
+  return {
+    ...fromKey,
+    ...rest,
+    ...(result !== undefined ? { result } : {}),
+  } as StateResultRecord;
 }
 
 export class ResultsRepository {
@@ -36,10 +176,10 @@ export class ResultsRepository {
   ) {}
 
   async save(record: StateResultRecord): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: record }));
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: toStoredRow(record) }));
   }
 
-  /** Every saved attempt of an execution, in state-key order. */
+  /** Every saved attempt of an execution, in state-key order, old and new rows alike. */
   async listByExecution(executionId: string): Promise<StateResultRecord[]> {
     const items: StateResultRecord[] = [];
     let startKey: Record<string, unknown> | undefined;
@@ -53,7 +193,7 @@ export class ResultsRepository {
           ExclusiveStartKey: startKey,
         }),
       );
-      items.push(...((out.Items ?? []) as StateResultRecord[]));
+      items.push(...(out.Items ?? []).map(fromStoredRow));
       startKey = out.LastEvaluatedKey;
     } while (startKey);
     return items;

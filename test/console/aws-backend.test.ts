@@ -38,6 +38,7 @@ import { createGates } from '../../scripts/org/gates.ts';
 import type { CompiledPlaybook } from '../../shared/deploy-model.ts';
 import { compileAllPlaybooks } from '../../shared/playbook/index.ts';
 import { createDocumentClient } from '../../shared/store/clients.ts';
+import { resultStateKey, toStoredRow } from '../../shared/store/results.ts';
 import { TABLES, type TableKey } from '../../shared/tables.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -624,6 +625,38 @@ describe('Express executions (no Step Functions history)', () => {
     // Within the 5 minutes an Express execution can last around what it saved.
     expect(filter?.startTime).toBe(Date.parse('2026-12-01T00:00:01.000Z') - 5 * 60_000);
     expect(filter?.endTime).toBe(Date.parse('2026-12-01T00:00:03.000Z') + 5 * 60_000);
+  });
+
+  it('reads rows saved without state and savedAt attributes, a compressed result among them, beside an older row', async () => {
+    const stored = (state: string, savedAt: string, extra: Record<string, unknown>) => {
+      const { state: _s, savedAt: _a, ...row } = saved(state, savedAt, 'succeeded', extra);
+      return toStoredRow({ ...row, state, savedAt, stateKey: resultStateKey(state, savedAt, 'req-1') });
+    };
+    const plan = { remediation: { id: 'security-group-open-ingress', summary: 'revoke '.repeat(200) } };
+    const compressed = stored('Remediate', '2026-12-01T00:00:03.000Z', { result: plan });
+    expect(compressed).not.toHaveProperty('state');
+    expect(compressed).toHaveProperty('resultBrotli');
+    ddb.on(QueryCommand, { TableName: TABLE_NAMES.results }).resolves({
+      Items: [
+        saved('Enrich', '2026-12-01T00:00:01.000Z', 'succeeded', { result: { owner: 'x' } }),
+        stored('Decide #1', '2026-12-01T00:00:02.000Z', { result: { go: true } }),
+        compressed,
+      ],
+    });
+    ddb.on(QueryCommand, { TableName: TABLE_NAMES.remediations }).resolves({ Items: [] });
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    const detail = await backend(express()).execution(EXPRESS_ARN);
+    expect(detail?.steps).toEqual([
+      { state: 'Enrich', status: 'succeeded', output: { owner: 'x' } },
+      { state: 'Decide #1', status: 'succeeded', output: { go: true } },
+      { state: 'Remediate', status: 'succeeded', output: plan },
+    ]);
+    expect(detail?.results.map((r) => [r.state, r.savedAt, r.integration])).toEqual([
+      ['Enrich', '2026-12-01T00:00:01.000Z', 'x'],
+      ['Decide #1', '2026-12-01T00:00:02.000Z', 'x'],
+      ['Remediate', '2026-12-01T00:00:03.000Z', 'x'],
+    ]);
+    expect(detail?.stoppedAt).toBe('2026-12-01T00:00:03.000Z');
   });
 
   it('says succeeded when nothing failed within the Express limit, unknown when the logs cannot be read, and refuses a malformed ARN', async () => {
