@@ -32,7 +32,6 @@ import {
 import { KILL_SWITCH_METRIC_NAMESPACE, KILL_SWITCH_UNREADABLE_METRIC } from '../../shared/remediation/guard.ts';
 import { METRIC_NAMES, METRICS_NAMESPACE } from '../functions/endpoint.ts';
 import type { DeadLetterQueue } from './dead-letter-queue.ts';
-import { constructIdOf } from './hub-tables.ts';
 import { IntegrationFunctions } from './integration-functions.ts';
 import type { PlaybookStateMachine } from './playbook-state-machine.ts';
 import type { SoclessFunction } from './socless-function.ts';
@@ -208,10 +207,6 @@ export class HubMonitoring extends Construct {
           return [props.endpoint.logGroup.logGroupName];
         case 'sweeper':
           return props.sweeper ? [props.sweeper.logGroup.logGroupName] : [];
-        case 'remediate':
-          return integrations
-            .filter((f) => f.node.id === constructIdOf('remediate'))
-            .map((f) => f.logGroup.logGroupName);
         case 'integrations':
           return integrations.map((f) => f.logGroup.logGroupName);
       }

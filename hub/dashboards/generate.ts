@@ -28,6 +28,7 @@ import {
   type CatalogMetric,
   DASHBOARD_PANELS,
   type DashboardPanel,
+  type EmfLogGroups,
   type LogPanel,
   logPanelQuery,
   METRIC_PANELS,
@@ -360,10 +361,9 @@ function datadogLogNote(panel: LogPanel): Record<string, unknown> {
   };
 }
 
-const LOG_GROUPS_TEXT: Record<string, string> = {
+const LOG_GROUPS_TEXT: Record<EmfLogGroups, string> = {
   endpoint: "the endpoint's log group",
   sweeper: "the sweeper's log group",
-  remediate: "the remediate integration's log group",
   integrations: "the integrations' log groups",
 };
 

@@ -46,9 +46,9 @@ void outcomesCoverActions;
 
 /**
  * Which of the hub's log groups hold a metric's EMF lines (what a Logs Insights panel reads): the endpoint's, the
- * sweeper's, the remediate integration's, or every integration's.
+ * sweeper's, or the integrations' (the remediation runner writes from inside the integration that runs it).
  */
-export type EmfLogGroups = 'endpoint' | 'sweeper' | 'remediate' | 'integrations';
+export type EmfLogGroups = 'endpoint' | 'sweeper' | 'integrations';
 
 /** Who publishes a metric: the hub's code (EMF lines in its log groups) or an AWS service. */
 export type MetricPublisher =
@@ -126,7 +126,7 @@ const ENDPOINT: Emitter = {
 };
 const RUNNER: Emitter = {
   emittedBy: 'shared/remediation/runner.ts (the remediate integration, per run)',
-  logGroups: 'remediate',
+  logGroups: 'integrations',
 };
 
 /** Every metric, by a short key the panels use. */
@@ -186,7 +186,7 @@ export const METRICS = {
   killSwitchUnreadable: emf(
     'RemediationKillSwitchUnreadable',
     [[]],
-    { emittedBy: 'shared/remediation/guard.ts (the remediate integration)', logGroups: 'remediate' },
+    { emittedBy: 'shared/remediation/guard.ts (the remediate integration)', logGroups: 'integrations' },
     'The kill switch could not be read as on/off: every auto run is held to a dry-run.',
     ['problem'],
   ),

@@ -254,24 +254,21 @@ describe('custom metrics counted from every emitter', () => {
 
   it("counts the remediation runner's and the sweeper's metrics with their emitted value combinations", () => {
     const series = (metric: string) => baseline.metricSeries.filter((s) => s.metric === metric);
-    expect(series('RemediationOutcomes').map((s) => s.dimensions)).toEqual([
-      ['Remediation', 'Mode'],
-      ['Mode', 'Outcome'],
-    ]);
+    expect(series('RemediationOutcomes').map((s) => s.dimensions)).toEqual([['Mode', 'Outcome']]);
     expect(series('RemediationOutcomes').every((s) => (s.values ?? 0) >= 1)).toBe(true);
     expect(series('EventToOutcome')[0]?.values).toBe(1);
     expect(series('ApprovalsWaiting')[0]).toMatchObject({ dimensions: [], values: 1, perSweep: true });
     expect(baseline.sweepMetricBytes).toBeGreaterThan(100);
-    expect(baseline.profiles[0]?.metricPoints['RemediationOutcomes|Remediation,Mode']).toBe(1);
+    expect(baseline.profiles[0]?.metricPoints['RemediationOutcomes|Mode,Outcome']).toBe(1);
   });
 
   it('follows the code: an extra emitted metric shows up in the counts and the bill', () => {
     expect(baseline.metricSeries.find((s) => s.metric === 'IntegrationFailures')).toBeUndefined();
     expect(failing.metricSeries.find((s) => s.metric === 'IntegrationFailures')).toMatchObject({
-      dimensions: ['Integration'],
+      dimensions: [],
       values: 1,
     });
-    expect(failing.profiles[0]?.metricPoints['IntegrationFailures|Integration']).toBeGreaterThan(0);
+    expect(failing.profiles[0]?.metricPoints['IntegrationFailures|']).toBeGreaterThan(0);
     expect(failing.profiles[0]?.metricLogBytes).toBeGreaterThan(baseline.profiles[0]?.metricLogBytes ?? 0);
     expect(bill(failing, 'CloudWatch custom metrics')).toBeGreaterThan(bill(baseline, 'CloudWatch custom metrics'));
   });

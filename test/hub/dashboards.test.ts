@@ -1,8 +1,10 @@
 /**
  * The three dashboards against the code: every panel (the hub stack's CloudWatch dashboard, the committed Grafana
  * and Datadog JSON) names a metric that some code path emits (run with a capturing sink, test/metrics/emitters.ts)
- * or that AWS publishes for a resource the stack creates; every emitted metric appears on a panel of each; and
- * the committed JSON is what the catalog generates.
+ * or that AWS publishes for a resource the stack creates; every emitted metric appears on a panel of each; every
+ * Logs Insights panel reads an emitted metric's lines grouped by fields those lines carry, and every breakdown
+ * that is a property rather than a dimension is on such a panel; and the committed JSON is what the catalog
+ * generates.
  */
 import { readFileSync } from 'node:fs';
 import type { CfnElement } from 'aws-cdk-lib';
@@ -29,6 +31,31 @@ interface PanelRef {
   readonly dimensions: readonly string[];
   /** CloudWatch only: the CloudFormation resources the dimension values point at. */
   readonly resources?: readonly string[];
+  /** A Logs Insights panel: the fields its query groups the metric's lines by (none for a metric panel). */
+  readonly logsBy?: readonly string[];
+}
+
+/** Breakdowns that are EMF properties, not dimensions: each must be on a Logs Insights panel of every dashboard. */
+const PROPERTY_BREAKDOWNS = ['Source', 'Account', 'Remediation', 'Integration'];
+
+/**
+ * A Logs Insights query over EMF lines, read independently of the generator: the metric it keeps
+ * (`filter ispresent(M)`), that its stats read M, and the fields it groups by.
+ */
+function logQueryRef(dashboard: string, panel: string, query: string): PanelRef {
+  const kept = /^filter ispresent\((\w+)\)$/m.exec(query)?.[1];
+  const stats = /^\| stats (.+) by ([\w, ]+)$/m.exec(query);
+  expect(kept, `${dashboard} "${panel}": ${query}`).toBeDefined();
+  expect(stats, `${dashboard} "${panel}": ${query}`).not.toBeNull();
+  expect(stats?.[1], `${dashboard} "${panel}": the stats read ${kept}`).toMatch(new RegExp(`\\(${kept}[,)]`));
+  return {
+    dashboard,
+    panel,
+    namespace: 'Socless',
+    name: kept as string,
+    dimensions: [],
+    logsBy: (stats?.[2] ?? '').split(',').map((f) => f.trim()),
+  };
 }
 
 const refKey = (r: { namespace: string; name: string; dimensions: readonly string[] }) =>
@@ -56,17 +83,12 @@ function cloudWatchRefs(hub: SynthesizedHub): PanelRef[] {
   for (const widget of dashboardBody(hub).widgets) {
     const title = String(widget.properties.title ?? widget.properties.markdown ?? '');
     if (widget.type === 'log') {
-      // Logs Insights over the endpoint's EMF lines: the metric it sums must be emitted too.
+      // Logs Insights over EMF lines: `SOURCE '<group>' | … | <query>`, on log groups of the stack.
       const query = String(widget.properties.query);
-      const summed = /stats sum\((\w+)\)/.exec(query)?.[1];
-      expect(summed, title).toBeDefined();
-      refs.push({
-        dashboard: 'cloudwatch',
-        panel: title,
-        namespace: 'Socless',
-        name: summed as string,
-        dimensions: [],
-      });
+      const sourced = /^((?:SOURCE 'TOKEN\[\w+\]' \| )+)([\s\S]+)$/.exec(query);
+      expect(sourced, `${title}: ${query}`).not.toBeNull();
+      const rest = sourced?.[2] ?? '';
+      refs.push(logQueryRef('cloudwatch', title, rest));
       continue;
     }
     if (widget.type !== 'metric') continue;
@@ -110,6 +132,15 @@ function cloudWatchRefs(hub: SynthesizedHub): PanelRef[] {
 
 // ---- Grafana: a dashboard JSON model on a CloudWatch data source --------------------------------------------
 
+const GrafanaLogsTarget = z.object({
+  refId: z.string(),
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own variable syntax
+  datasource: z.object({ type: z.literal('cloudwatch'), uid: z.literal('${datasource}') }),
+  queryMode: z.literal('Logs'),
+  region: z.literal('$region'),
+  expression: z.string().min(1),
+  logGroups: z.array(z.object({ arn: z.string(), name: z.string() })).min(1),
+});
 const GrafanaTarget = z.object({
   refId: z.string(),
   // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own variable syntax
@@ -128,17 +159,21 @@ const GrafanaDashboard = z.object({
   uid: z.string(),
   schemaVersion: z.number(),
   templating: z.object({
-    list: z.array(z.object({ name: z.string(), type: z.string(), query: z.string().optional() }).loose()),
+    list: z.array(
+      z
+        .object({ name: z.string(), type: z.string(), query: z.union([z.string(), z.looseObject({})]).optional() })
+        .loose(),
+    ),
   }),
   panels: z
     .array(
       z.object({
         id: z.number(),
-        type: z.enum(['timeseries', 'stat']),
+        type: z.enum(['timeseries', 'stat', 'table']),
         title: z.string(),
         datasource: z.object({ type: z.literal('cloudwatch'), uid: z.string() }),
         gridPos: z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }),
-        targets: z.array(GrafanaTarget).min(1),
+        targets: z.array(z.union([GrafanaTarget, GrafanaLogsTarget])).min(1),
       }),
     )
     .min(1),
@@ -150,6 +185,12 @@ function grafanaRefs(json: unknown): PanelRef[] {
   expect(variables.has('datasource') && variables.has('region')).toBe(true);
   return dashboard.panels.flatMap((panel) =>
     panel.targets.map((t) => {
+      if (t.queryMode === 'Logs') {
+        // The log groups are the dashboard's log-group variable.
+        for (const g of t.logGroups)
+          expect(variables.has(g.name.replace(/^\$/, '')), `${panel.title}: ${g.name}`).toBe(true);
+        return logQueryRef('grafana', panel.title, t.expression);
+      }
       for (const value of Object.values(t.dimensions)) {
         // A dimension value is a wildcard or one of the dashboard's variables.
         if (value !== '*') expect(variables.has(value.replace(/^\$/, '')), `${panel.title}: ${value}`).toBe(true);
@@ -175,13 +216,20 @@ const DatadogDashboard = z.object({
   widgets: z
     .array(
       z.object({
-        definition: z.object({
-          type: z.enum(['timeseries', 'query_value']),
-          title: z.string(),
-          requests: z.array(
-            z.object({ queries: z.array(DatadogQuery).min(1), formulas: z.array(z.object({ formula: z.string() })) }),
-          ),
-        }),
+        definition: z.union([
+          z.object({
+            type: z.enum(['timeseries', 'query_value']),
+            title: z.string(),
+            requests: z.array(
+              z.object({
+                queries: z.array(DatadogQuery).min(1),
+                formulas: z.array(z.object({ formula: z.string() })),
+              }),
+            ),
+          }),
+          // Datadog cannot query CloudWatch Logs: a note with the Logs Insights query.
+          z.object({ type: z.literal('note'), content: z.string() }),
+        ]),
         layout: z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() }),
       }),
     )
@@ -207,6 +255,12 @@ function datadogRefs(json: unknown): PanelRef[] {
   const variables = new Set(dashboard.template_variables.map((v) => `$${v.name}`));
   const refs: PanelRef[] = [];
   for (const widget of dashboard.widgets) {
+    if (widget.definition.type === 'note') {
+      const note = /^\*\*(.+)\*\*\n[\s\S]*Logs Insights[\s\S]*\n```\n([\s\S]+)\n```$/.exec(widget.definition.content);
+      expect(note, widget.definition.content).not.toBeNull();
+      refs.push(logQueryRef('datadog', note?.[1] ?? '', note?.[2] ?? ''));
+      continue;
+    }
     for (const request of widget.definition.requests) {
       for (const q of request.queries) {
         const parsed = /^(sum|max|avg):([a-z0-9_.]+)\{([^}]*)\}(?: by \{([^}]*)\})?(\.as_count\(\))?$/.exec(q.query);
@@ -267,13 +321,17 @@ describe('dashboards from the metrics catalog', () => {
         const where = `${dashboard} "${ref.panel}": ${refKey(ref)}`;
         const metric = CATALOG.find((m) => m.namespace === ref.namespace && m.name === ref.name);
         expect(metric, `${where} is not in the catalog`).toBeDefined();
-        if (metric?.publisher.kind === 'emf') {
-          // The log widget reads the EventsIngested lines themselves, under any dimension set.
-          const anySet = ref.dimensions.length === 0 && emitted.some((s) => s.name === ref.name);
-          expect(
-            emittedKeys.has(refKey(ref)) || (ref.panel.includes('per account') && anySet),
-            `${where} is not emitted`,
-          ).toBe(true);
+        if (metric?.publisher.kind === 'emf' && ref.logsBy) {
+          // A Logs Insights panel: the metric's lines are written, and every one carries the fields it groups by.
+          const lines = emitted.filter((s) => s.name === ref.name);
+          expect(lines.length, `${where}: no ${ref.name} line is emitted`).toBeGreaterThan(0);
+          for (const line of lines) {
+            for (const field of ref.logsBy) {
+              expect(field in line.properties || field in line.values, `${where}: a line has no ${field}`).toBe(true);
+            }
+          }
+        } else if (metric?.publisher.kind === 'emf') {
+          expect(emittedKeys.has(refKey(ref)), `${where} is not emitted`).toBe(true);
         } else if (metric?.publisher.kind === 'aws') {
           expect(types.has(metric.publisher.resourceType), `${where}: no ${metric.publisher.resourceType}`).toBe(true);
           expect(ref.dimensions, where).toEqual(metric.dimensionSets[0]);
@@ -293,9 +351,33 @@ describe('dashboards from the metrics catalog', () => {
       ),
     ]);
     for (const [dashboard, refs] of Object.entries(dashboards)) {
-      const shown = new Set(refs.map(refKey));
+      // Metric panels only: a log panel over a metric's lines does not graph the metric.
+      const shown = new Set(refs.filter((r) => !r.logsBy).map(refKey));
       const missing = [...wanted].filter((k) => !shown.has(k));
       expect(missing, dashboard).toEqual([]);
+    }
+  });
+
+  it('shows every breakdown the emitted lines carry as a property on a Logs Insights panel of each dashboard', () => {
+    const wanted = new Set(
+      emitted.flatMap((s) => PROPERTY_BREAKDOWNS.filter((p) => p in s.properties).map((p) => `${s.name} by ${p}`)),
+    );
+    // What this test relies on: the per-remediation, per-source, per-account and per-integration breakdowns.
+    expect(wanted).toEqual(
+      new Set([
+        'EventsIngested by Source',
+        'EventsIngested by Account',
+        'RemediationOutcomes by Remediation',
+        'EventToOutcome by Remediation',
+        'IntegrationFailures by Integration',
+      ]),
+    );
+    for (const [dashboard, refs] of Object.entries(dashboards)) {
+      const shown = new Set(refs.flatMap((r) => (r.logsBy ?? []).map((p) => `${r.name} by ${p}`)));
+      expect(
+        [...wanted].filter((k) => !shown.has(k)),
+        dashboard,
+      ).toEqual([]);
     }
   });
 

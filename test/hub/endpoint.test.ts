@@ -356,7 +356,7 @@ describe('endpoint metrics', () => {
     );
   });
 
-  it('makes Source the only dimension: the account is a property, not a metric per account', () => {
+  it('gives EventsIngested no dimension: source and account are properties, not a metric per value', () => {
     const lines: string[] = [];
     emitOutcomeMetrics(
       [
@@ -374,7 +374,8 @@ describe('endpoint metrics', () => {
       { sources: knownMetricSources([]), accounts: new Set(['210987654321']) },
     );
     const ingested = lines.map((l) => JSON.parse(l)).find((m) => m.EventsIngested !== undefined);
-    expect(ingested._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Source']]);
+    expect(ingested._aws.CloudWatchMetrics[0].Dimensions).toEqual([[]]);
+    expect(ingested.Source).toBe('aws.guardduty');
     expect(ingested.Account).toBe('210987654321');
   });
 

@@ -507,11 +507,12 @@ describe('HubMonitoring', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: hub.config.alarmEmail });
   });
 
-  it('graphs events ingested per source from the Socless namespace and per account from the endpoint logs', () => {
+  it('graphs events ingested per source and per account from the endpoint logs, not as metrics', () => {
     const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
-    expect(body).toContain(`SEARCH('{Socless,Source} MetricName=\\\\\\"EventsIngested\\\\\\"'`);
-    // Per account from Logs Insights: an Account dimension would be a billed custom metric per account.
+    // Logs Insights: a Source or Account dimension would be a billed custom metric per value.
+    expect(body).not.toContain('{Socless,Source}');
     expect(body).not.toContain('{Socless,Account}');
+    expect(body).toContain('stats sum(EventsIngested) as events by Source');
     expect(body).toContain('stats sum(EventsIngested) as events by Account');
   });
 });
