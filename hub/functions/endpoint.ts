@@ -141,8 +141,9 @@ export function createEndpointHandler(
 
 type SourcedOutcome = EventOutcome & { source?: string };
 
+/** One SQS message: the queue delivers it again until this returns (a throw is a batch item failure). */
 async function run(deps: EndpointDeps, body: unknown, origin: string): Promise<SourcedOutcome[]> {
-  const outcomes = await processInput(body, origin, deps.pipeline);
+  const outcomes = await processInput(body, origin, { ...deps.pipeline, queued: true });
   const source = typeof body === 'object' && body !== null ? (body as { source?: unknown }).source : undefined;
   return outcomes.map((o) => ({ ...o, ...(typeof source === 'string' ? { source } : {}) }));
 }

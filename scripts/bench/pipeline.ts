@@ -105,7 +105,9 @@ export const pipelineBenchmark: Benchmark = {
       // Warm up both paths (JIT, dynalite's first pages) before either is timed.
       await rawPutRate('warmup');
       const release = hub.dispatcher.hold();
-      for (let i = 0; i < 200; i++) await processInput(body(1_000_000 + i), 'bench-warmup', hub.pipeline);
+      // As the endpoint's SQS batch loop runs it: the queue delivers an event again until it is settled.
+      const endpoint = { ...hub.pipeline, queued: true };
+      for (let i = 0; i < 200; i++) await processInput(body(1_000_000 + i), 'bench-warmup', endpoint);
 
       // Rounds that alternate the two measurements: raw puts, then a slice of pipeline events, again and again.
       // Each round's ratio compares the two rates under the same conditions (table size, GC, whatever else the
@@ -127,7 +129,7 @@ export const pipelineBenchmark: Benchmark = {
         const roundEnd = Math.min(events, sent + perRound);
         for (; sent < roundEnd; sent++) {
           const t = performance.now();
-          const [outcome] = await processInput(body(sent), 'bench', hub.pipeline);
+          const [outcome] = await processInput(body(sent), 'bench', endpoint);
           latencies.push(performance.now() - t);
           if (outcome?.status !== 'dispatched')
             throw new Error(`bench event ${sent} ended ${outcome?.status}: ${outcome?.reason ?? ''}`);

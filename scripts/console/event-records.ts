@@ -17,10 +17,9 @@ export async function readOpeningEvent(
 ): Promise<{ normalized?: unknown; raw?: unknown }> {
   const out = await client.send(new GetCommand({ TableName: eventsTable, Key: { id } }));
   if (!out.Item) return {};
-  const { raw, rawRef, rawKey, ...normalized } = out.Item as Record<string, unknown>;
-  let rawText: string | undefined = typeof raw === 'string' ? raw : undefined;
-  // Its own item of the events table (the pipeline writes it once, before the record).
-  if (rawText === undefined && rawKey !== undefined) rawText = await readRawText(client, eventsTable, out.Item);
+  const { raw: _raw, rawZ: _rawZ, rawRef, rawKey: _rawKey, ...normalized } = out.Item as Record<string, unknown>;
+  // Inline (text or deflated), or its own item of the events table (records written before raw was inline).
+  let rawText = await readRawText(client, eventsTable, out.Item);
   if (rawText === undefined && isVaultRef(rawRef) && readVault) {
     try {
       rawText = await readVault(rawRef);

@@ -264,8 +264,8 @@ class NotifyingEventStore extends DynamoEventStore {
   ) {
     super(client, tableName);
   }
-  override async putNew(record: EventRecord) {
-    const out = await super.putNew(record);
+  override async putNew(record: EventRecord, options?: { readonly unlisted?: boolean }) {
+    const out = await super.putNew(record, options);
     this.changed([record.investigationId ?? record.id]);
     return out;
   }
@@ -649,7 +649,10 @@ export class LocalHub {
       start = out.LastEvaluatedKey;
     } while (start);
     items.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
-    return items.map(({ raw: _raw, ...record }) => ({ ...record, runs: this.runsOf(record.executions ?? []) }));
+    return items.map(({ raw: _raw, rawZ: _rawZ, ...record }: EventRecord & { rawZ?: unknown }) => ({
+      ...record,
+      runs: this.runsOf(record.executions ?? []),
+    }));
   }
 
   /** Investigations (opening event, linked events, lifecycle) in this hub's tables; a close is reported to onChange. */

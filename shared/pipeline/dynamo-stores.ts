@@ -5,7 +5,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { isRawItem, rawItemId, readRawText } from '../store/events.ts';
+import { isRawItem, packRaw, readRawText, unpackRaw } from '../store/events.ts';
 import { TABLES } from '../tables.ts';
 import {
   decideOccurrence,
@@ -21,43 +21,36 @@ function isConditionFailure(err: unknown): boolean {
   return err instanceof Error && err.name === 'ConditionalCheckFailedException';
 }
 
-/** A record as stored: without `raw` when its raw input is its own item (`rawKey`). */
-function stored(record: EventRecord): EventRecord {
-  if (record.rawKey === undefined || record.raw === undefined) return record;
-  const { raw: _raw, ...rest } = record;
-  return rest;
-}
-
 /**
- * The `events` table through DynamoDB (AWS or dynalite). An event that will be rewritten as it settles (stored
- * `received`) keeps its raw input in an item of its own, written once and first (nothing else happens to an
- * event whose input is not stored); the record, rewritten on each step, stays small. DynamoDB bills each write at
- * the item's whole size: a 3 KB event inline costs 3 units per write. Two puts in this order, rather than one
- * TransactWriteItems, since a transaction bills twice the units of its writes.
+ * The `events` table through DynamoDB (AWS or dynalite). An event is one item, written first with its raw input
+ * (before anything else happens to it) and rewritten as it settles. DynamoDB bills every write at the whole
+ * item's size per started KB, so the raw input is kept deflated (`rawZ`, binary) when that is smaller: a 2 KB
+ * GuardDuty finding takes about 0.8 KB. A record written `unlisted` (input a queue delivers again until it is
+ * settled) is stored without `status` and `account`, so its first write lands in no index; it reads back as
+ * `received`. Older items (raw inline as text, or in an item of its own, `rawKey`) are read as they are.
  */
 export class DynamoEventStore implements EventStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-    /** `rawItems: false` keeps the raw input inline in every record (the cost bench's before). @default true */
-    private readonly options: { readonly rawItems?: boolean } = {},
+    /** `compressRaw: false` keeps the raw input as text (the cost bench's before). @default true */
+    private readonly options: { readonly compressRaw?: boolean } = {},
   ) {}
 
   async putNew(
     record: EventRecord,
-  ): Promise<{ created: true; stored?: EventRecord } | { created: false; existing: EventRecord }> {
-    const separate = (this.options.rawItems ?? true) && record.status === 'received' && record.raw !== undefined;
-    const item = separate ? await this.putRaw(record) : record;
+    options: { readonly unlisted?: boolean } = {},
+  ): Promise<{ created: true } | { created: false; existing: EventRecord }> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: stored(item),
+          Item: this.toItem(record, options.unlisted === true),
           ConditionExpression: 'attribute_not_exists(#id)',
           ExpressionAttributeNames: { '#id': TABLES.events.partitionKey.name },
         }),
       );
-      return item === record ? { created: true } : { created: true, stored: stored(item) };
+      return { created: true };
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
       const existing = await this.getStored(record.id);
@@ -71,28 +64,27 @@ export class DynamoEventStore implements EventStore {
   }
 
   /**
-   * Writes the raw input as its own item and returns the record referring to it; or the record as it is (raw
-   * inline) when that id holds an event record (an event whose id is another's raw-item id): never overwritten.
-   * A redelivery writes the same item again.
+   * The item as written: the raw input deflated when that is smaller. `unlisted`: only what the first write must
+   * keep (the input and when and where it came from), none of the indexes' keys; the rest is derived from the input
+   * again by whoever settles it.
    */
-  private async putRaw(record: EventRecord): Promise<EventRecord> {
-    const rawKey = rawItemId(record.id);
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { id: rawKey, rawOf: record.id, raw: record.raw },
-          ConditionExpression: 'attribute_not_exists(#id) OR #rawOf = :of',
-          ExpressionAttributeNames: { '#id': TABLES.events.partitionKey.name, '#rawOf': 'rawOf' },
-          ExpressionAttributeValues: { ':of': record.id },
-        }),
-      );
-      return { ...record, rawKey };
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-      return record;
-    }
+  private toItem(record: EventRecord, unlisted: boolean): Record<string, unknown> {
+    const { raw, ...rest } = record;
+    const item: Record<string, unknown> = unlisted ? unlistedFields(rest) : rest;
+    if (raw === undefined) return item;
+    return this.options.compressRaw === false ? { ...item, raw } : { ...item, ...this.pack(raw) };
   }
+
+  /** Deflated once per input: the first write and the settling one store the same bytes. */
+  private pack(raw: string): ReturnType<typeof packRaw> {
+    const known = this.packed.get(raw);
+    if (known) return known;
+    const packed = packRaw(raw);
+    if (this.packed.size >= PACKED_KEPT) this.packed.delete(this.packed.keys().next().value as string);
+    this.packed.set(raw, packed);
+    return packed;
+  }
+  private readonly packed = new Map<string, ReturnType<typeof packRaw>>();
 
   async update(id: string, fields: EventUpdate): Promise<void> {
     const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
@@ -121,8 +113,9 @@ export class DynamoEventStore implements EventStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: stored(record),
-          ConditionExpression: `attribute_exists(#id) AND #status IN (${Object.keys(values).join(', ')}) AND attribute_not_exists(#inv)`,
+          Item: this.toItem(record, false),
+          // An unlisted record (no status yet) is one still being received.
+          ConditionExpression: `attribute_exists(#id) AND (attribute_not_exists(#status) OR #status IN (${Object.keys(values).join(', ')})) AND attribute_not_exists(#inv)`,
           ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#inv': 'investigationStatus' },
           ExpressionAttributeValues: values,
         }),
@@ -140,12 +133,12 @@ export class DynamoEventStore implements EventStore {
     return record ? this.withRaw(record) : undefined;
   }
 
-  /** The item as stored (a raw item's input not read). */
+  /** The item as a record: the raw input as text, and `received` when it was written unlisted. */
   private async getStored(id: string): Promise<EventRecord | undefined> {
     const out = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }),
     );
-    return out.Item as EventRecord | undefined;
+    return out.Item ? fromItem(out.Item) : undefined;
   }
 
   /** The record with its raw input inline (read from its raw item), e.g. for a re-drive that parses it again. */
@@ -184,6 +177,33 @@ export class DynamoEventStore implements EventStore {
     } while (startKey && items.length < limit);
     return items;
   }
+}
+
+/** Inputs whose deflated form is kept for their settling write (an SQS batch is at most 10). */
+const PACKED_KEPT = 32;
+
+/** What an unlisted first write keeps of a record. */
+function unlistedFields(record: Omit<EventRecord, 'raw'>): Record<string, unknown> {
+  const { id, receivedAt, updatedAt, origin, flags, rawRef } = record;
+  return {
+    id,
+    receivedAt,
+    updatedAt,
+    ...(origin !== undefined ? { origin } : {}),
+    ...(flags !== undefined ? { flags } : {}),
+    ...(rawRef !== undefined ? { rawRef } : {}),
+  };
+}
+
+/** An events item as a record: `rawZ` inflated into `raw`, and no status read as `received`. */
+function fromItem(item: Record<string, unknown>): EventRecord {
+  const { rawZ, ...rest } = item;
+  const raw = rawZ instanceof Uint8Array ? unpackRaw(rawZ) : undefined;
+  return {
+    ...rest,
+    ...(rest.status === undefined && !isRawItem(item) ? { status: 'received' } : {}),
+    ...(raw !== undefined ? { raw } : {}),
+  } as EventRecord;
 }
 
 /**

@@ -64,6 +64,13 @@ export interface PipelineDeps {
    * `accept-risk` closes with it. @default none (such requests are recorded `unrouted`, with the reason)
    */
   readonly closeInvestigation?: (id: string, request: CloseRequest) => Promise<unknown>;
+  /**
+   * The input comes from a queue that delivers it again until the endpoint has settled it (the SQS ingest queue,
+   * with its dead-letter queue): the first write of an event is then unlisted (no index entry; see
+   * EventStore.putNew) and a crash before it settles is re-driven by the queue. Otherwise (the API, the local hub)
+   * it is written `received`, which the sweeper re-drives. @default false
+   */
+  readonly queued?: boolean;
   /** Raw inputs larger than this go to the vault instead of the events item. @default 64 KiB */
   readonly maxInlineRawBytes?: number;
   /** Largest input accepted. @default 256 KiB (the EventBridge event limit) */
@@ -220,12 +227,11 @@ async function receive(
     ...(await keepRaw(event.id, rawText, deps)),
   };
   // Persist first: nothing else happens to an event that is not in the table.
-  const put = await deps.events.putNew(record);
+  const put = await deps.events.putNew(record, { unlisted: deps.queued === true && !held });
   if (!put.created && TERMINAL.has(put.existing.status)) return outcomeOf(put.existing, true);
   if (held) return outcomeOf(record, false);
-  // As stored: later writes rewrite that (a raw input kept in its own item is not written again).
-  const current = put.created ? (put.stored ?? record) : put.existing;
-  return advance(event, current, deps, { trustChecked: true });
+  // A redelivery of an event not settled yet goes on from what is stored (an unlisted record keeps only its input).
+  return advance(event, put.created ? record : { ...record, ...put.existing }, deps, { trustChecked: true });
 }
 
 /**
@@ -528,11 +534,18 @@ function flagsOf(record: EventRecord): { flags?: readonly EventFlag[] } {
 
 /**
  * Records where an event ended up. A whole-item put is the cheaper write; it is taken only while the stored
- * record is still `received`/`pending` and untouched by a playbook, otherwise the fields are updated in place.
+ * record is still `received`/`pending` (or unlisted) and untouched by a playbook, otherwise the fields are updated
+ * in place (with the event's own fields, which an unlisted record does not hold yet).
  */
 async function settle(deps: PipelineDeps, record: EventRecord, fields: EventUpdate): Promise<void> {
   const replaced = await deps.events.replace({ ...record, ...fields } as EventRecord, ['received', 'pending']);
-  if (!replaced) await deps.events.update(record.id, fields);
+  if (!replaced) await deps.events.update(record.id, { ...ownFields(record), ...fields });
+}
+
+/** What the input says about an event (never changed by anyone else): an unlisted record does not hold it yet. */
+function ownFields(record: EventRecord): EventUpdate {
+  const { source, kind, account, region, severity, severityScore, title, dedupKey } = record;
+  return { source, kind, account, region, severity, severityScore, title, dedupKey };
 }
 
 /** Reads a stored record's raw input back, from the item or the vault. */

@@ -74,8 +74,8 @@ export interface EventRecord {
   /** The raw input in the vault, when it is too large for the item. */
   readonly rawRef?: BlobRef;
   /**
-   * The raw input as its own item of the events table (this id), written once before the record: the record is
-   * rewritten as the event settles and DynamoDB bills every write at the whole item's size.
+   * Records written before the raw input was kept in the record: the id of the item of the events table that holds
+   * it (read, never written any more).
    */
   readonly rawKey?: string;
 }
@@ -85,12 +85,14 @@ export type EventUpdate = Partial<Omit<EventRecord, 'id' | 'receivedAt'>>;
 /** The `events` table as the pipeline needs it. */
 export interface EventStore {
   /**
-   * Writes a new record; when one with the same id exists, returns it and writes nothing. `stored`: the record as
-   * written, when the store keeps it otherwise than given (its raw input in an item of its own).
+   * Writes a new record; when one with the same id exists, returns it and writes nothing. `unlisted`: the record is
+   * stored without its status and account (in no index, so no listing shows it) until it settles: for input that a
+   * queue delivers again until the endpoint settles it; it reads back as `received`.
    */
   putNew(
     record: EventRecord,
-  ): Promise<{ created: true; stored?: EventRecord } | { created: false; existing: EventRecord }>;
+    options?: { readonly unlisted?: boolean },
+  ): Promise<{ created: true } | { created: false; existing: EventRecord }>;
   update(id: string, fields: EventUpdate): Promise<void>;
   /**
    * Writes the whole record in one put, only while the stored one is still in one of `statuses` and nobody

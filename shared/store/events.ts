@@ -2,6 +2,7 @@
  * The `events` table, as playbooks touch it: the investigation status of an event; and where an event's raw
  * input is kept (inline, its own item of the table, or the vault) for every reader of it.
  */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { VaultRef } from '../integration-runtime/vault.ts';
 
@@ -24,8 +25,29 @@ function isVaultRef(value: unknown): value is VaultRef {
   return typeof v.bucket === 'string' && typeof v.key === 'string';
 }
 
+/** Raw inputs shorter than this stay text: deflating them would not save a write unit. */
+const PACK_MIN_BYTES = 512;
+/** No stored raw input inflates beyond this (inputs are at most 256 KiB; the vault takes larger ones). */
+const UNPACK_MAX_BYTES = 1024 * 1024;
+
 /**
- * The raw input of an event record as received: inline (`raw`), its raw item (`rawKey`, one read of the same
+ * The raw input as an events item keeps it: deflated (`rawZ`, binary) when that is smaller, else as text. DynamoDB
+ * bills a write per started KB of the whole item, and the item is written twice or more as the event settles.
+ */
+export function packRaw(text: string): { raw: string } | { rawZ: Uint8Array } {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes < PACK_MIN_BYTES) return { raw: text };
+  const packed = deflateRawSync(text);
+  return packed.length < bytes ? { rawZ: new Uint8Array(packed) } : { raw: text };
+}
+
+/** The text of a deflated raw input (`rawZ`). */
+export function unpackRaw(packed: Uint8Array): string {
+  return inflateRawSync(packed, { maxOutputLength: UNPACK_MAX_BYTES }).toString('utf8');
+}
+
+/**
+ * The raw input of an event record as received: inline (`raw`, or deflated `rawZ`), its raw item (`rawKey`, one read of the same
  * table), or the vault (`rawRef`, when `readVault` is given). Undefined when the record keeps none or it is gone.
  */
 export async function readRawText(
@@ -35,6 +57,7 @@ export async function readRawText(
   readVault?: (ref: VaultRef) => Promise<string>,
 ): Promise<string | undefined> {
   if (typeof record.raw === 'string') return record.raw;
+  if (record.rawZ instanceof Uint8Array) return unpackRaw(record.rawZ);
   if (typeof record.rawKey === 'string') {
     const out = await client.send(new GetCommand({ TableName: tableName, Key: { id: record.rawKey } }));
     const item = out.Item;

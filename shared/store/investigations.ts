@@ -116,7 +116,12 @@ export class InvestigationsRepository {
     const events = await Promise.all(
       keys.map(async (k) => {
         const out = await this.client.send(new GetCommand({ TableName: this.eventsTable, Key: { id: k.id } }));
-        const { raw: _raw, rawRef: _ref, ...record } = (out.Item ?? { id: k.id }) as EventRecord;
+        const {
+          raw: _raw,
+          rawZ: _rawZ,
+          rawRef: _ref,
+          ...record
+        } = (out.Item ?? { id: k.id }) as EventRecord & { rawZ?: unknown };
         return record;
       }),
     );

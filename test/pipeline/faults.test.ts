@@ -26,142 +26,156 @@ function rng(seed: number): () => number {
 }
 
 describe('pipeline under faults', () => {
-  it('gives every routable event of 1,200 exactly one execution per playbook despite dispatch failures, crashes and lost replies', async () => {
-    // Prepare: 1,200 events — new GuardDuty findings, Config non-compliance, repeats of open findings, and
-    // events nobody routes. Faults: 10% of StartExecution calls fail (on every attempt, re-drives included);
-    // 2% of events crash the endpoint before the dedup claim, 2% after the claim and before StartExecution; 3%
-    // of StartExecution calls start the execution but the reply is lost (the endpoint sees an error).
-    const random = rng(20261127);
-    let clock = Date.parse('2026-05-01T00:00:00Z');
-    const deps = pipelineDeps(dynamo, { now: () => clock });
-    // Step Functions Standard: a name starts one execution; starting it again is not a second execution.
-    const started = new Set<string>();
-    const start = deps.dispatcher.start.bind(deps.dispatcher);
-    const lostReplies = new Set<string>();
-    deps.dispatcher.start = async (request) => {
-      if (random() < 0.1) {
-        throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+  it.each([
+    { path: 'not from a queue (API, local hub): a crash is re-driven by the sweeper', queued: false },
+    { path: 'from the SQS queue: a crash is delivered again, as SQS does until the DLQ', queued: true },
+  ])(
+    'gives every routable event of 1,200 exactly one execution per playbook despite dispatch failures, crashes and lost replies — $path',
+    async ({ queued }) => {
+      // Prepare: 1,200 events — new GuardDuty findings, Config non-compliance, repeats of open findings, and
+      // events nobody routes. Faults: 10% of StartExecution calls fail (on every attempt, re-drives included);
+      // 2% of events crash the endpoint before the dedup claim, 2% after the claim and before StartExecution; 3%
+      // of StartExecution calls start the execution but the reply is lost (the endpoint sees an error).
+      const random = rng(20261127);
+      let clock = Date.parse('2026-05-01T00:00:00Z');
+      const deps = pipelineDeps(dynamo, { now: () => clock, queued });
+      // Step Functions Standard: a name starts one execution; starting it again is not a second execution.
+      const started = new Set<string>();
+      const start = deps.dispatcher.start.bind(deps.dispatcher);
+      const lostReplies = new Set<string>();
+      deps.dispatcher.start = async (request) => {
+        if (random() < 0.1) {
+          throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+        }
+        const out = await start(request);
+        started.add(request.name);
+        if (!lostReplies.has(request.name) && random() < 0.03) {
+          lostReplies.add(request.name);
+          throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+        }
+        return out;
+      };
+      const crashBefore = new Set<string>();
+      const crashAfter = new Set<string>();
+      const crashing: DedupStore = {
+        claim: async (occurrence, now, window) => {
+          if (crashBefore.delete(occurrence.eventId)) throw new Error('Task timed out after 30.00 seconds');
+          const decision = await deps.dedup.claim(occurrence, now, window);
+          if (crashAfter.delete(occurrence.eventId)) throw new Error('Runtime exited with error: signal: killed');
+          return decision;
+        },
+        resolve: (...args) => deps.dedup.resolve(...args),
+      };
+      const gd = fixture('guardduty-ssh-bruteforce.json');
+      const cfg = fixture('config-noncompliant.json');
+      const custom = fixture('custom-app-event.json');
+      const findingIds: string[] = [];
+      const events: Record<string, unknown>[] = [];
+      /** The finding identity of each routable event (GuardDuty finding id or Config resource). */
+      const identity = new Map<string, string>();
+      const unroutable = new Set<string>();
+      for (let i = 0; i < 1200; i++) {
+        const r = random();
+        const id = `fault-${queued ? 'q' : 'a'}-${i}`;
+        if (r < 0.65) {
+          const findingId = `gd-finding-${queued ? 'q' : 'a'}-${i}`;
+          findingIds.push(findingId);
+          identity.set(id, findingId);
+          events.push({ ...gd, id, detail: { ...(gd.detail as object), id: findingId, severity: 8 } });
+        } else if (r < 0.8) {
+          const detail = cfg.detail as { resourceId: string };
+          const resourceId = `sg-${queued ? 'f' : '0'}${i.toString(16).padStart(7, '0')}`;
+          identity.set(id, `config:${resourceId}`);
+          events.push({ ...cfg, id, detail: { ...detail, resourceId } });
+        } else if (r < 0.9 && findingIds.length > 0) {
+          const findingId = findingIds[Math.floor(random() * findingIds.length)] as string;
+          identity.set(id, findingId);
+          events.push({ ...gd, id, detail: { ...(gd.detail as object), id: findingId, severity: 8 } });
+        } else {
+          unroutable.add(id);
+          events.push({ ...custom, id });
+        }
+        const fault = random();
+        if (fault < 0.02) crashBefore.add(id);
+        else if (fault < 0.04) crashAfter.add(id);
       }
-      const out = await start(request);
-      started.add(request.name);
-      if (!lostReplies.has(request.name) && random() < 0.03) {
-        lostReplies.add(request.name);
-        throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
-      }
-      return out;
-    };
-    const crashBefore = new Set<string>();
-    const crashAfter = new Set<string>();
-    const crashing: DedupStore = {
-      claim: async (occurrence, now, window) => {
-        if (crashBefore.delete(occurrence.eventId)) throw new Error('Task timed out after 30.00 seconds');
-        const decision = await deps.dedup.claim(occurrence, now, window);
-        if (crashAfter.delete(occurrence.eventId)) throw new Error('Runtime exited with error: signal: killed');
-        return decision;
-      },
-      resolve: (...args) => deps.dedup.resolve(...args),
-    };
-    const gd = fixture('guardduty-ssh-bruteforce.json');
-    const cfg = fixture('config-noncompliant.json');
-    const custom = fixture('custom-app-event.json');
-    const findingIds: string[] = [];
-    const events: Record<string, unknown>[] = [];
-    /** The finding identity of each routable event (GuardDuty finding id or Config resource). */
-    const identity = new Map<string, string>();
-    const unroutable = new Set<string>();
-    for (let i = 0; i < 1200; i++) {
-      const r = random();
-      const id = `fault-${i}`;
-      if (r < 0.65) {
-        const findingId = `gd-finding-${i}`;
-        findingIds.push(findingId);
-        identity.set(id, findingId);
-        events.push({ ...gd, id, detail: { ...(gd.detail as object), id: findingId, severity: 8 } });
-      } else if (r < 0.8) {
-        const detail = cfg.detail as { resourceId: string };
-        const resourceId = `sg-${i.toString(16).padStart(8, '0')}`;
-        identity.set(id, `config:${resourceId}`);
-        events.push({ ...cfg, id, detail: { ...detail, resourceId } });
-      } else if (r < 0.9 && findingIds.length > 0) {
-        const findingId = findingIds[Math.floor(random() * findingIds.length)] as string;
-        identity.set(id, findingId);
-        events.push({ ...gd, id, detail: { ...(gd.detail as object), id: findingId, severity: 8 } });
-      } else {
-        unroutable.add(id);
-        events.push({ ...custom, id });
-      }
-      const fault = random();
-      if (fault < 0.02) crashBefore.add(id);
-      else if (fault < 0.04) crashAfter.add(id);
-    }
-    const injectedBefore = [...crashBefore].filter((id) => !unroutable.has(id)).length;
-    const injectedAfter = [...crashAfter].filter((id) => !unroutable.has(id)).length;
+      const injectedBefore = [...crashBefore].filter((id) => !unroutable.has(id)).length;
+      const injectedAfter = [...crashAfter].filter((id) => !unroutable.has(id)).length;
 
-    // Act: the endpoint processes each event once (a crash loses the in-memory work, not the record), then
-    // the sweeper runs until nothing is left to re-drive.
-    let crashes = 0;
-    for (const event of events) {
-      try {
-        await processInput(event, 'fault-test', { ...deps, dedup: crashing });
-      } catch {
-        crashes++;
+      // Act: the endpoint processes each event (a crash loses the in-memory work, not the record; from the queue the
+      // message comes again), then the sweeper runs until nothing is left to re-drive.
+      let crashes = 0;
+      let redeliveries = 0;
+      for (const event of events) {
+        // The queue delivers a message again until the endpoint returns (each crash is injected once).
+        for (let delivery = 0; delivery < (queued ? 5 : 1); delivery++) {
+          try {
+            await processInput(event, 'fault-test', { ...deps, dedup: crashing });
+            break;
+          } catch {
+            crashes++;
+            if (queued) redeliveries++;
+          }
+        }
       }
-    }
-    let sweeps = 0;
-    for (; sweeps < 20; sweeps++) {
-      clock += 10 * 60_000;
-      const report = await sweep(deps, { olderThanMs: 5 * 60_000, limit: 1000 });
-      expect(report.stuck).toEqual([]);
-      if (report.examined === 0) break;
-    }
+      if (queued) expect(redeliveries).toBe(crashes);
+      let sweeps = 0;
+      for (; sweeps < 20; sweeps++) {
+        clock += 10 * 60_000;
+        const report = await sweep(deps, { olderThanMs: 5 * 60_000, limit: 1000 });
+        expect(report.stuck).toEqual([]);
+        if (report.examined === 0) break;
+      }
 
-    // Assess: every crash injected in the claim happened (unrouted events never reach it), nothing is left behind.
-    expect(crashes).toBe(injectedBefore + injectedAfter);
-    expect(injectedBefore).toBeGreaterThan(5);
-    expect(injectedAfter).toBeGreaterThan(5);
-    expect(lostReplies.size).toBeGreaterThan(5);
-    expect(sweeps).toBeLessThan(20);
+      // Assess: every crash injected in the claim happened (unrouted events never reach it), nothing is left behind.
+      expect(crashes).toBe(injectedBefore + injectedAfter);
+      expect(injectedBefore).toBeGreaterThan(5);
+      expect(injectedAfter).toBeGreaterThan(5);
+      expect(lostReplies.size).toBeGreaterThan(5);
+      expect(sweeps).toBeLessThan(20);
 
-    // Each event's own final status: per finding identity exactly one event opened the investigation and ran
-    // every playbook once; every other event of it is a duplicate linked to that one; the rest are unrouted.
-    const byIdentity = new Map<string, EventRecord[]>();
-    for (const event of events) {
-      const record = await deps.events.get(event.id as string);
-      expect(record, `event ${event.id} was lost`).toBeDefined();
-      const id = event.id as string;
-      if (unroutable.has(id)) {
-        expect(record?.status, id).toBe('unrouted');
-        expect(record?.executions ?? [], id).toEqual([]);
-        continue;
+      // Each event's own final status: per finding identity exactly one event opened the investigation and ran
+      // every playbook once; every other event of it is a duplicate linked to that one; the rest are unrouted.
+      const byIdentity = new Map<string, EventRecord[]>();
+      for (const event of events) {
+        const record = await deps.events.get(event.id as string);
+        expect(record, `event ${event.id} was lost`).toBeDefined();
+        const id = event.id as string;
+        if (unroutable.has(id)) {
+          expect(record?.status, id).toBe('unrouted');
+          expect(record?.executions ?? [], id).toEqual([]);
+          continue;
+        }
+        const key = identity.get(id) as string;
+        byIdentity.set(key, [...(byIdentity.get(key) ?? []), record as EventRecord]);
       }
-      const key = identity.get(id) as string;
-      byIdentity.set(key, [...(byIdentity.get(key) ?? []), record as EventRecord]);
-    }
-    let executions = 0;
-    for (const [key, records] of byIdentity) {
-      const opened = records.filter((r) => r.status === 'dispatched');
-      expect(
-        opened.map((r) => r.id),
-        key,
-      ).toHaveLength(1);
-      const [opener] = opened as [EventRecord];
-      expect(opener.investigationId).toBe(opener.id);
-      expect(opener.executions?.map((e) => e.playbook)).toEqual(opener.playbooks);
-      for (const e of opener.executions ?? []) {
-        expect(e.arn, `${opener.id} ${e.playbook}`).toBeDefined();
-        expect(started.has(e.name), `${opener.id} ${e.playbook} never started`).toBe(true);
-        executions++;
+      let executions = 0;
+      for (const [key, records] of byIdentity) {
+        const opened = records.filter((r) => r.status === 'dispatched');
+        expect(
+          opened.map((r) => r.id),
+          key,
+        ).toHaveLength(1);
+        const [opener] = opened as [EventRecord];
+        expect(opener.investigationId).toBe(opener.id);
+        expect(opener.executions?.map((e) => e.playbook)).toEqual(opener.playbooks);
+        for (const e of opener.executions ?? []) {
+          expect(e.arn, `${opener.id} ${e.playbook}`).toBeDefined();
+          expect(started.has(e.name), `${opener.id} ${e.playbook} never started`).toBe(true);
+          executions++;
+        }
+        for (const other of records.filter((r) => r !== opener)) {
+          expect(other.status, other.id).toBe('duplicate');
+          expect(other.investigationId, other.id).toBe(opener.id);
+          expect(other.executions ?? [], other.id).toEqual([]);
+        }
       }
-      for (const other of records.filter((r) => r !== opener)) {
-        expect(other.status, other.id).toBe('duplicate');
-        expect(other.investigationId, other.id).toBe(opener.id);
-        expect(other.executions ?? [], other.id).toEqual([]);
-      }
-    }
-    // No execution started that no event records (a lost reply retried under another name would show here).
-    expect(started.size).toBe(executions);
-    expect(byIdentity.size).toBeGreaterThan(700);
-  }, 180_000);
+      // No execution started that no event records (a lost reply retried under another name would show here).
+      expect(started.size).toBe(executions);
+      expect(byIdentity.size).toBeGreaterThan(700);
+    },
+    180_000,
+  );
 });
 
 /** Inputs that are broken or hostile in every way a queue or webhook could deliver them. */
