@@ -28,6 +28,7 @@ import {
   METRICS,
   type PanelSeries,
   type ResourceSet,
+  seriesStatistic,
 } from '../../shared/metrics/catalog.ts';
 import { KILL_SWITCH_METRIC_NAMESPACE, KILL_SWITCH_UNREADABLE_METRIC } from '../../shared/remediation/guard.ts';
 import { METRIC_NAMES, METRICS_NAMESPACE } from '../functions/endpoint.ts';
@@ -195,9 +196,9 @@ export class HubMonitoring extends Construct {
           }),
         ];
       }
-      return [
-        new Metric({ namespace: m.namespace, metricName: m.name, statistic: m.statistic, period, label: m.name }),
-      ];
+      const statistic = seriesStatistic(series);
+      const label = series.percentile ? `${m.name} ${series.percentile}` : m.name;
+      return [new Metric({ namespace: m.namespace, metricName: m.name, statistic, period, label })];
     };
     // The log groups holding a metric's EMF lines, for the Logs Insights panels.
     const integrations = props.functions.filter((f) => f.node.scope instanceof IntegrationFunctions);

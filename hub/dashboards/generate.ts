@@ -21,6 +21,7 @@
  *   assumption lives in {@link datadogMetricName} alone: check one name in Datadog's Metrics Summary after
  *   enabling custom metrics, and change that function if it differs.
  * - Datadog normalizes CloudWatch counts to per-second values; counts are queried with `.as_count()`.
+ * - Percentiles of a custom metric are not collected: a panel's p50/p90/p99 series are its Average there.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +38,7 @@ import {
   type MetricStatistic,
   type PanelSeries,
   type ResourceSet,
+  seriesStatistic,
 } from '../../shared/metrics/catalog.ts';
 import { NAMES } from '../../shared/names.ts';
 import { STATE_MACHINE_NAME_PREFIX } from '../constructs/playbook-state-machine.ts';
@@ -226,6 +228,8 @@ function grafanaMetricPanel(panel: MetricPanel, id: number, x: number, y: number
       } else if (series.by) {
         for (const d of series.by) dimensions[d] = '*';
         label = `${metric.name} ${series.by.map((d) => `\${PROP('Dim.${d}')}`).join(' ')}`;
+      } else if (series.percentile) {
+        label = `${metric.name} ${series.percentile}`;
       }
       return {
         refId: String.fromCharCode(65 + n),
@@ -239,7 +243,7 @@ function grafanaMetricPanel(panel: MetricPanel, id: number, x: number, y: number
         dimensions,
         // Exactly this dimension set: `EventsIngested` by Source, not another set of the same metric.
         matchExact: true,
-        statistic: metric.statistic,
+        statistic: seriesStatistic(series),
         period: String(PERIOD_SECONDS),
         label,
         id: '',
@@ -299,10 +303,12 @@ export function datadogDashboard(): Record<string, unknown> {
     // Datadog's ordered layout is 12 columns wide: half the catalog's 24-column widths.
     const at = { x: x / 2, y: y / 2, width: panel.width / 2, height: 4 };
     if (panel.kind === 'logs') return { definition: datadogLogNote(panel), layout: at };
-    const queries = panel.series.map((series, n) => ({
+    // Datadog collects a custom metric's Average only, no percentiles: a metric's percentile series are one line.
+    const distinct = [...new Set(panel.series.map((series) => datadogQuery(panel, series)))];
+    const queries = distinct.map((query, n) => ({
       data_source: 'metrics',
       name: `q${n + 1}`,
-      query: datadogQuery(panel, series),
+      query,
       ...(panel.kind === 'stat' ? { aggregator: 'sum' } : {}),
     }));
     const formulas = queries.map((q) => ({ formula: q.name }));

@@ -58,6 +58,11 @@ export type MetricPublisher =
 
 export type MetricUnit = 'Count' | 'Milliseconds' | 'Seconds';
 export type MetricStatistic = 'Sum' | 'Maximum' | 'Average';
+/**
+ * Percentiles a panel may draw of a timing metric: CloudWatch computes them from the raw values of the EMF lines
+ * (one value a line, never negative), across every line of the metric.
+ */
+export type PercentileStatistic = 'p50' | 'p90' | 'p99';
 
 /** One metric of the catalog. */
 export interface CatalogMetric {
@@ -272,6 +277,16 @@ export interface PanelSeries {
   readonly by?: readonly string[];
   /** For an AWS metric: which of the stack's resources it is drawn for. */
   readonly resources?: ResourceSet;
+  /** A timing metric drawn as this percentile instead of its catalog statistic. */
+  readonly percentile?: PercentileStatistic;
+}
+
+/** The statistic a series is drawn with; throws, naming the metric, on a percentile of a count. */
+export function seriesStatistic(series: PanelSeries): MetricStatistic | PercentileStatistic {
+  const metric = METRICS[series.metric];
+  if (!series.percentile) return metric.statistic;
+  if (metric.unit === 'Count') throw new Error(`metrics catalog: ${metric.name} is a count, not drawn as a percentile`);
+  return series.percentile;
 }
 
 /** One metric panel, the same on every dashboard. */
@@ -410,9 +425,13 @@ export const DASHBOARD_PANELS: readonly DashboardPanel[] = [
   },
   {
     id: 'event-to-outcome',
-    title: 'Time from event to remediation outcome (ms, all remediations)',
+    title: 'Time from event to remediation outcome (ms, p50/p90/p99 of all remediations)',
     kind: 'timeseries',
-    series: [{ metric: 'eventToOutcome' }],
+    series: [
+      { metric: 'eventToOutcome', percentile: 'p50' },
+      { metric: 'eventToOutcome', percentile: 'p90' },
+      { metric: 'eventToOutcome', percentile: 'p99' },
+    ],
     width: 12,
   },
   {

@@ -151,7 +151,7 @@ const GrafanaTarget = z.object({
   metricName: z.string().min(1),
   dimensions: z.record(z.string(), z.string()),
   matchExact: z.boolean(),
-  statistic: z.enum(['Sum', 'Maximum', 'Average']),
+  statistic: z.enum(['Sum', 'Maximum', 'Average', 'p50', 'p90', 'p99']),
   period: z.string().regex(/^\d+$/),
 });
 const GrafanaDashboard = z.object({

@@ -16,6 +16,7 @@ import {
   maxCustomMetrics,
   OTHER_DIMENSION,
   REMEDIATION_METRIC_OUTCOMES,
+  seriesStatistic,
 } from '../../shared/metrics/catalog.ts';
 import { emfLine } from '../../shared/metrics/emf.ts';
 import { compileAllPlaybooks } from '../../shared/playbook/index.ts';
@@ -296,6 +297,16 @@ describe('custom metric bound', () => {
         BUDGET,
       );
     }
+  });
+});
+
+describe('panel statistics', () => {
+  it('draws a timing metric at a percentile, and refuses a percentile of a count', () => {
+    expect(seriesStatistic({ metric: 'eventToOutcome', percentile: 'p90' })).toBe('p90');
+    expect(seriesStatistic({ metric: 'eventToOutcome' })).toBe('Average');
+    expect(() => seriesStatistic({ metric: 'eventsPending', percentile: 'p90' })).toThrow(
+      'EventsPending is a count, not drawn as a percentile',
+    );
   });
 });
 
