@@ -12,11 +12,12 @@
  * appended by `complete` itself, in the same conditional write that makes the record `applied`. Only the
  * remediate integration and the operator undo write here (least privilege: see hub/constructs/socless-function.ts).
  *
- * Write cost: DynamoDB bills an update at the larger of the whole item's size before and after, and each write to
- * a claim also writes its execution-index entry. So the outcome is stored without what the record already holds
- * (its remediation, account, region, target, before-state and planned calls, put back on every read), and a
- * one-call fix writes the record twice (claim, complete). The index is read for keys only: `listByExecution`
- * then reads each record by key.
+ * Write cost: DynamoDB bills an update at the larger of the whole item's size before and after. So the outcome is
+ * stored without what the record already holds (its remediation, account, region, target, before-state and
+ * planned calls, put back on every read), and a one-call fix writes the record twice (claim, complete). The
+ * claiming execution is kept as `execution`, not `executionId`: an item with `executionId` lands in the table's
+ * execution index (a whole-item copy, billed again on every write). An execution's claims are listed instead by
+ * one small `exec#<execution>` item per claim, written once, before the claim.
  */
 
 import { isDeepStrictEqual } from 'node:util';
@@ -90,12 +91,35 @@ function conditionFailed(err: unknown): boolean {
   return err instanceof Error && err.name === 'ConditionalCheckFailedException';
 }
 
-/** The index that finds claims by execution (only claims carry `executionId`). */
-export const EXECUTION_INDEX = (() => {
-  const index = TABLES.remediations.indexes.find((i) => i.partitionKey.name === 'executionId');
-  if (!index) throw new Error('shared/tables.ts: the remediations table has no index on executionId');
-  return index.indexName;
-})();
+/** Partition key prefix of the items that list an execution's claims (no claim, counter or ledger item uses it). */
+export const EXECUTION_CLAIMS_KEY_PREFIX = 'exec#';
+
+/**
+ * The execution index of records written before claims were listed under `exec#` items: only they carry the
+ * attribute `executionId` (the index key), so new claims are never copied into it. Undefined once the index is
+ * gone from shared/tables.ts.
+ */
+const LEGACY_EXECUTION_INDEX = TABLES.remediations.indexes.find(
+  (i) => i.partitionKey.name === 'executionId',
+)?.indexName;
+
+/**
+ * Whether the execution of `:exec` owns the record: new records keep it as `execution` (not `executionId`, which
+ * would put them in the execution index, whose whole-item copy was billed again on every status change);
+ * records claimed before kept it as `executionId` (named literally: it is no reserved word).
+ */
+const OWNED_BY = '(#execution = :exec OR executionId = :exec)';
+
+/** The item that lists one claim under its execution (written before the claim, so every claim has one). */
+function executionClaimItem(record: NewRemediationRecord): Record<string, unknown> {
+  const claim = { investigationId: record.investigationId, remediationId: record.remediationId };
+  return {
+    investigationId: `${EXECUTION_CLAIMS_KEY_PREFIX}${record.executionId}`,
+    remediationId: JSON.stringify([claim.investigationId, claim.remediationId]),
+    claim,
+    expiresAt: record.expiresAt,
+  };
+}
 
 /** Outcome fields that repeat a record field (outcome field → record field), stored once, in the record. */
 const SHARED_WITH_RECORD = {
@@ -122,9 +146,13 @@ function storedOutcome(outcome: RemediationOutcome, record: SharedRecordFields):
   return stored as Partial<RemediationOutcome>;
 }
 
-/** A record as read: its outcome with the fields stored once put back (records written before are whole). */
+/**
+ * A record as read: its owner as `executionId` whichever way it was stored, and its outcome with the fields stored
+ * once put back (records written before are whole).
+ */
 function fromItem(item: Record<string, unknown>): RemediationRecord {
-  const record = item as unknown as RemediationRecord;
+  const { execution, ...rest } = item;
+  const record = { ...rest, executionId: rest.executionId ?? execution } as unknown as RemediationRecord;
   if (!record.outcome) return record;
   const outcome: Record<string, unknown> = {};
   for (const [field, from] of Object.entries(SHARED_WITH_RECORD)) outcome[field] = record[from];
@@ -149,13 +177,19 @@ export class RemediationRecordsRepository {
     return out.Item ? fromItem(out.Item) : undefined;
   }
 
-  /** Writes the claim as `applying` if there is no record for it yet; false when one exists. */
+  /**
+   * Writes the claim as `applying` if there is no record for it yet; false when one exists. The claim is first
+   * listed under its execution (an `exec#` item, so `listByExecution` finds it without an index); a listing whose
+   * claim then went to another execution is skipped when read.
+   */
   async claim(record: NewRemediationRecord): Promise<boolean> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: executionClaimItem(record) }));
+    const { executionId, ...fields } = record;
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...record, status: 'applying', applied: [], updatedAt: record.claimedAt },
+          Item: { ...fields, execution: executionId, status: 'applying', applied: [], updatedAt: record.claimedAt },
           ConditionExpression: 'attribute_not_exists(investigationId)',
         }),
       );
@@ -174,12 +208,12 @@ export class RemediationRecordsRepository {
   async markApplied(claim: RemediationClaim, executionId: string, index: number, at: string): Promise<boolean> {
     return this.update(claim, {
       UpdateExpression: 'SET #applied = list_append(#applied, :index), #updated = :at',
-      ConditionExpression: '#status = :applying AND #exec = :exec AND size(#applied) = :count',
+      ConditionExpression: `#status = :applying AND ${OWNED_BY} AND size(#applied) = :count`,
       ExpressionAttributeNames: {
         '#applied': 'applied',
         '#updated': 'updatedAt',
         '#status': 'status',
-        '#exec': 'executionId',
+        '#execution': 'execution',
       },
       ExpressionAttributeValues: {
         ':index': [index],
@@ -211,13 +245,13 @@ export class RemediationRecordsRepository {
     const append = last !== undefined;
     return this.update(record, {
       UpdateExpression: `SET #status = :applied, #outcome = :outcome, #updated = :at${append ? ', #applied = list_append(#applied, :index)' : ''} REMOVE #lastError`,
-      ConditionExpression: '#status = :applying AND #exec = :exec AND size(#applied) = :count',
+      ConditionExpression: `#status = :applying AND ${OWNED_BY} AND size(#applied) = :count`,
       ExpressionAttributeNames: {
         '#status': 'status',
         '#outcome': 'outcome',
         '#updated': 'updatedAt',
         '#lastError': 'lastError',
-        '#exec': 'executionId',
+        '#execution': 'execution',
         '#applied': 'applied',
       },
       ExpressionAttributeValues: {
@@ -241,12 +275,12 @@ export class RemediationRecordsRepository {
   ): Promise<void> {
     await this.update(claim, {
       UpdateExpression: 'SET #lastError = :error, #updated = :at',
-      ConditionExpression: '#status = :applying AND #exec = :exec',
+      ConditionExpression: `#status = :applying AND ${OWNED_BY}`,
       ExpressionAttributeNames: {
         '#lastError': 'lastError',
         '#updated': 'updatedAt',
         '#status': 'status',
-        '#exec': 'executionId',
+        '#execution': 'execution',
       },
       ExpressionAttributeValues: {
         ':error': { ...error, at },
@@ -332,31 +366,53 @@ export class RemediationRecordsRepository {
   }
 
   /**
-   * The records an execution claimed: their keys from the execution index (eventually consistent: a claim made a
-   * moment ago may be missing), then each record read by key (strongly consistent). Only keys are read from the
-   * index, so it works with a keys-only projection, which costs no index write when a claim's status changes.
+   * The records an execution claimed, each read by key (strongly consistent): listed by its `exec#` items (a
+   * consistent query), and, for records claimed before those items existed, by the execution index's keys.
    */
   async listByExecution(executionId: string): Promise<RemediationRecord[]> {
-    const keys: RemediationClaim[] = [];
+    const [indexed, listed] = await Promise.all([
+      LEGACY_EXECUTION_INDEX
+        ? this.queryAll({
+            IndexName: LEGACY_EXECUTION_INDEX,
+            KeyConditionExpression: '#e = :e',
+            ProjectionExpression: '#i, #r',
+            ExpressionAttributeNames: { '#e': 'executionId', '#i': 'investigationId', '#r': 'remediationId' },
+            ExpressionAttributeValues: { ':e': executionId },
+          })
+        : Promise.resolve([]),
+      this.queryAll({
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': 'investigationId' },
+        ExpressionAttributeValues: { ':pk': `${EXECUTION_CLAIMS_KEY_PREFIX}${executionId}` },
+        ConsistentRead: true,
+      }),
+    ]);
+    const keys = new Map<string, RemediationClaim>();
+    const add = (claim: unknown) => {
+      const { investigationId, remediationId } = (claim ?? {}) as Partial<RemediationClaim>;
+      if (typeof investigationId !== 'string' || typeof remediationId !== 'string') return;
+      keys.set(JSON.stringify([investigationId, remediationId]), { investigationId, remediationId });
+    };
+    for (const item of indexed) add(item);
+    for (const item of listed) add(item.claim);
+    const records = await Promise.all([...keys.values()].map((k) => this.get(k)));
+    // A record deleted (TTL) since is gone; one listed but claimed by another execution first is that one's.
+    return records.filter((r): r is RemediationRecord => r !== undefined && r.executionId === executionId);
+  }
+
+  private async queryAll(
+    input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName' | 'ExclusiveStartKey'>,
+  ): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: EXECUTION_INDEX,
-          KeyConditionExpression: '#e = :e',
-          ProjectionExpression: '#i, #r',
-          ExpressionAttributeNames: { '#e': 'executionId', '#i': 'investigationId', '#r': 'remediationId' },
-          ExpressionAttributeValues: { ':e': executionId },
-          ExclusiveStartKey: startKey,
-        }),
+        new QueryCommand({ TableName: this.tableName, ...input, ExclusiveStartKey: startKey }),
       );
-      keys.push(...((out.Items ?? []) as RemediationClaim[]));
+      items.push(...(out.Items ?? []));
       startKey = out.LastEvaluatedKey;
     } while (startKey);
-    const records = await Promise.all(keys.map((k) => this.get(k)));
-    // A record deleted (TTL) since the query is gone; one claimed again under its key since is another execution's.
-    return records.filter((r): r is RemediationRecord => r !== undefined && r.executionId === executionId);
+    return items;
   }
 
   private async update(

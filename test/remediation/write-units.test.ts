@@ -2,11 +2,10 @@
  * What one applied fix writes to the `remediations` table, counted on dynalite with the cost bench's own counter
  * (request units DynamoDB would bill, execution-index writes included), and the guarantees the cheaper writes keep:
  * the last call is recorded by the completion itself, so a one-call fix writes its record twice (claim, complete);
- * the outcome is stored without the before-state, plan and target the record already holds; the execution index is
- * read for keys only.
+ * the outcome is stored without the before-state, plan and target the record already holds; claims stay out of the
+ * execution index and are listed by one small `exec#` item each.
  */
 
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   AuthorizeSecurityGroupEgressCommand,
   AuthorizeSecurityGroupIngressCommand,
@@ -23,21 +22,15 @@ import {
   PutPublicAccessBlockCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultSecurityGroupClosed } from '../../hub/remediations/default-security-group-closed.ts';
 import { s3BucketPublicAccessBlock } from '../../hub/remediations/s3-bucket-public-access-block.ts';
 import { countDynamo, type DynamoCounts } from '../../scripts/bench/cost/counters.ts';
-import { createTableInput } from '../../shared/local/dynalite.ts';
 import { undoExecution } from '../../shared/remediation/record.ts';
 import type { Remediation, RemediationOutcome } from '../../shared/remediation/types.ts';
-import {
-  type NewRemediationRecord,
-  type RemediationClaim,
-  RemediationRecordsRepository,
-} from '../../shared/store/remediations.ts';
-import { TABLES } from '../../shared/tables.ts';
+import type { NewRemediationRecord, RemediationClaim } from '../../shared/store/remediations.ts';
 import { finding, NOW, RecordingSessionFactory, type RemediateHarness, startRemediateHarness } from './helpers.ts';
 
 const s3 = mockClient(S3Client);
@@ -57,17 +50,19 @@ const INGRESS: SecurityGroupRule = { IsEgress: false, IpProtocol: '-1', Referenc
 const EGRESS: SecurityGroupRule = { IsEgress: true, IpProtocol: '-1', CidrIpv4: '0.0.0.0/0' };
 
 /**
- * Write units of one applied fix in the remediations table (index writes included) as measured when this test was
- * written, with the table as shared/tables.ts defines it: guard counters 2, claim 2, completion 2 for the one-call
- * fix; the two-call fix adds a mark (2) and its record passes 1 KB at completion (4). Before the last call was
- * folded into the completion and the outcome slimmed, the same fixes cost 10 and 12.
+ * Write units of one applied fix in the remediations table as measured when this test was written: guard counters
+ * 2, the claim's `exec#` listing 1, claim 1 and completion 1 for the one-call fix; the two-call fix adds a mark (1)
+ * and its record passes 1 KB at completion (2). Before the last call was folded into the completion, the outcome
+ * slimmed and claims kept out of the execution index (whose whole-item copy doubled every write), the same fixes
+ * cost 10 and 12.
  */
-const BUDGET = { oneCall: 6, twoCalls: 10 } as const;
+const BUDGET = { oneCall: 5, twoCalls: 7 } as const;
 
 /** The remediations-table writes of a run, each with the item it wrote (claim, guard counter). */
 interface Write {
   readonly op: string;
-  readonly item: 'claim' | 'guard';
+  /** The record, its `exec#` listing under the execution, or a blast-radius counter. */
+  readonly item: 'claim' | 'listing' | 'guard';
 }
 
 function watchWrites(h: RemediateHarness): { writes: Write[]; detach: () => void } {
@@ -79,7 +74,7 @@ function watchWrites(h: RemediateHarness): { writes: Write[]; detach: () => void
       const input = args.input as { TableName?: string; Key?: Record<string, unknown>; Item?: Record<string, unknown> };
       if (input.TableName === 'remediations' && ['PutItem', 'UpdateItem', 'DeleteItem'].includes(op)) {
         const pk = String((input.Key ?? input.Item)?.investigationId ?? '');
-        writes.push({ op, item: pk.startsWith('guard#') ? 'guard' : 'claim' });
+        writes.push({ op, item: pk.startsWith('guard#') ? 'guard' : pk.startsWith('exec#') ? 'listing' : 'claim' });
       }
       return next(args);
     },
@@ -168,7 +163,9 @@ describe('write units of an applied fix', () => {
       { op: 'PutItem', item: 'claim' },
       { op: 'UpdateItem', item: 'claim' },
     ]);
-    // The blast-radius guard takes one slot from the account's and one from the org's hourly budget.
+    // Listed once under its execution, before the claim; one slot from the account's and the org's hourly budget.
+    expect(writes.findIndex((w) => w.item === 'listing')).toBeLessThan(writes.findIndex((w) => w.item === 'claim'));
+    expect(writes.filter((w) => w.item === 'listing')).toEqual([{ op: 'PutItem', item: 'listing' }]);
     expect(writes.filter((w) => w.item === 'guard')).toHaveLength(2);
     expect(wru).toBeLessThanOrEqual(BUDGET.oneCall);
     const claim = { investigationId: 'inv-units-one', remediationId: s3BucketPublicAccessBlock.id };
@@ -179,6 +176,7 @@ describe('write units of an applied fix', () => {
     const { out, writes, wru } = await measured(groupEvent, [twoCalls], 'inv-units-two');
     expect(out.remediation).toMatchObject({ effectiveAction: 'applied', verified: true });
     expect(writes.filter((w) => w.item === 'claim').map((w) => w.op)).toEqual(['PutItem', 'UpdateItem', 'UpdateItem']);
+    expect(writes.filter((w) => w.item === 'listing')).toHaveLength(1);
     expect(writes.filter((w) => w.item === 'guard')).toHaveLength(2);
     expect(wru).toBeLessThanOrEqual(BUDGET.twoCalls);
     expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)).toHaveLength(1);
@@ -388,35 +386,76 @@ describe('remediation record completion', () => {
     expect(await h.records.get(record)).toMatchObject({ status: 'undoing', applied: [0] });
   });
 
-  it("lists an execution's records through a keys-only execution index, whole and current", async () => {
-    const def = TABLES.remediations;
-    const keysOnly = {
-      ...def,
-      indexes: def.indexes.map((i) => ({ ...i, projection: 'KEYS_ONLY' as const })),
-    };
-    await h.dynamo.client.send(new CreateTableCommand(createTableInput(keysOnly, 'remediations-keys-only')));
-    const records = new RemediationRecordsRepository(h.dynamo.client, 'remediations-keys-only');
+  it("lists an execution's records, whole and current, from its exec# items: new claims stay out of the execution index", async () => {
     const first = newRecord({ investigationId: 'inv-listed', remediationId: 'test-two-calls' }, 'arn:exec:listed');
     const second = { ...first, remediationId: 'test-other' };
     const at = NOW.toISOString();
-    expect(await records.claim(first)).toBe(true);
-    expect(await records.claim(second)).toBe(true);
-    expect(await records.claim(newRecord({ investigationId: 'inv-else', remediationId: 'x' }, 'arn:exec:else'))).toBe(
+    expect(await h.records.claim(first)).toBe(true);
+    expect(await h.records.claim(second)).toBe(true);
+    expect(await h.records.claim(newRecord({ investigationId: 'inv-else', remediationId: 'x' }, 'arn:exec:else'))).toBe(
       true,
     );
-    expect(await records.markApplied(first, 'arn:exec:listed', 0, at)).toBe(true);
-    expect(await records.complete(first, 'arn:exec:listed', appliedOutcome(first), at, 1, 1)).toBe(true);
-    const listed = await records.listByExecution('arn:exec:listed');
+    // Another execution's claim of the same key lists it under that execution too, but the record is not its.
+    expect(await h.records.claim(newRecord(first, 'arn:exec:late'))).toBe(false);
+    expect(await h.records.markApplied(first, 'arn:exec:listed', 0, at)).toBe(true);
+    expect(await h.records.complete(first, 'arn:exec:listed', appliedOutcome(first), at, 1, 1)).toBe(true);
+    const listed = await h.records.listByExecution('arn:exec:listed');
     expect(listed.sort((a, b) => a.remediationId.localeCompare(b.remediationId))).toEqual([
       expect.objectContaining({ remediationId: 'test-other', status: 'applying', before: first.before, applied: [] }),
       expect.objectContaining({
         remediationId: 'test-two-calls',
+        executionId: 'arn:exec:listed',
         status: 'applied',
         applied: [0, 1],
         planned: first.planned,
         outcome: appliedOutcome(first),
       }),
     ]);
-    expect(await records.listByExecution('arn:exec:none')).toEqual([]);
+    expect(await h.records.listByExecution('arn:exec:late')).toEqual([]);
+    expect(await h.records.listByExecution('arn:exec:none')).toEqual([]);
+    // The record keeps its execution under another name than the index key: no whole-item index copy to bill.
+    const raw = (
+      await h.dynamo.client.send(
+        new GetCommand({
+          TableName: 'remediations',
+          Key: { investigationId: first.investigationId, remediationId: first.remediationId },
+        }),
+      )
+    ).Item;
+    expect(raw).toMatchObject({ execution: 'arn:exec:listed' });
+    expect(raw).not.toHaveProperty('executionId');
+    const indexed = await h.dynamo.client.send(
+      new QueryCommand({
+        TableName: 'remediations',
+        IndexName: 'execution-index',
+        KeyConditionExpression: 'executionId = :e',
+        ExpressionAttributeValues: { ':e': 'arn:exec:listed' },
+      }),
+    );
+    expect(indexed.Items).toEqual([]);
+  });
+
+  it('lists, resumes and completes a record claimed before exec# items (its execution as executionId, in the index)', async () => {
+    const legacy = newRecord(
+      { investigationId: 'inv-legacy-applying', remediationId: 'test-two-calls' },
+      'arn:exec:old',
+    );
+    const at = NOW.toISOString();
+    await h.dynamo.client.send(
+      new PutCommand({
+        TableName: 'remediations',
+        Item: { ...legacy, status: 'applying', applied: [0], updatedAt: at },
+      }),
+    );
+    expect(await h.records.listByExecution('arn:exec:old')).toEqual([
+      expect.objectContaining({ investigationId: 'inv-legacy-applying', executionId: 'arn:exec:old', applied: [0] }),
+    ]);
+    expect(await h.records.complete(legacy, 'arn:exec:other', appliedOutcome(legacy), at, 1, 1)).toBe(false);
+    expect(await h.records.complete(legacy, 'arn:exec:old', appliedOutcome(legacy), at, 1, 1)).toBe(true);
+    expect(await h.records.get(legacy)).toMatchObject({
+      status: 'applied',
+      applied: [0, 1],
+      executionId: 'arn:exec:old',
+    });
   });
 });
