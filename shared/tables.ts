@@ -135,7 +135,9 @@ export const TABLES: Readonly<Record<TableKey, TableDefinition>> = {
     partitionKey: S('investigationId'),
     sortKey: S('remediationId'),
     ttlAttribute: 'expiresAt',
-    // Sparse: only claims carry executionId. `socless remediation undo <execution id>` finds them by it.
+    // Sparse: only claims written before the `exec#<execution>` listings (shared/store/remediations.ts) carry
+    // executionId; `socless remediation undo <execution id>` still finds those through it. Remove it once they have
+    // expired (recordRetentionDays, 90 by default): listByExecution skips the index query when it is gone.
     indexes: [{ indexName: 'execution-index', partitionKey: S('executionId') }],
     description:
       'Write-ahead remediation records (status, before-state, planned and applied calls, undo) and the blast-radius counters. Written only by the remediate integration and the operator undo.',
