@@ -273,7 +273,7 @@ class NotifyingEventStore extends DynamoEventStore {
     await super.update(id, fields);
     this.changed(fields.investigationId && fields.investigationId !== id ? [id, fields.investigationId] : [id]);
   }
-  override async replace(record: EventRecord, statuses: readonly EventStatus[]) {
+  override async replace(record: EventRecord, statuses?: readonly EventStatus[]) {
     const written = await super.replace(record, statuses);
     if (written) this.changed([record.investigationId ?? record.id]);
     return written;

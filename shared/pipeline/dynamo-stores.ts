@@ -107,17 +107,24 @@ export class DynamoEventStore implements EventStore {
     );
   }
 
-  async replace(record: EventRecord, statuses: readonly EventStatus[]): Promise<boolean> {
-    const values = Object.fromEntries(statuses.map((s, i) => [`:s${i}`, s]));
+  async replace(record: EventRecord, statuses?: readonly EventStatus[]): Promise<boolean> {
+    const values = Object.fromEntries((statuses ?? []).map((s, i) => [`:s${i}`, s]));
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: this.toItem(record, false),
-          // An unlisted record (no status yet) is one still being received.
-          ConditionExpression: `attribute_exists(#id) AND (attribute_not_exists(#status) OR #status IN (${Object.keys(values).join(', ')})) AND attribute_not_exists(#inv)`,
-          ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#inv': 'investigationStatus' },
-          ExpressionAttributeValues: values,
+          ...(statuses
+            ? {
+                // An unlisted record (no status yet) is one still being received.
+                ConditionExpression: `attribute_exists(#id) AND (attribute_not_exists(#status) OR #status IN (${Object.keys(values).join(', ')})) AND attribute_not_exists(#inv)`,
+                ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#inv': 'investigationStatus' },
+                ExpressionAttributeValues: values,
+              }
+            : {
+                ConditionExpression: 'attribute_not_exists(#inv)',
+                ExpressionAttributeNames: { '#inv': 'investigationStatus' },
+              }),
         }),
       );
       return true;

@@ -230,6 +230,7 @@ async function receive(
   const put = await deps.events.putNew(record, { unlisted: deps.queued === true && !held });
   if (!put.created && TERMINAL.has(put.existing.status)) return outcomeOf(put.existing, true);
   if (held) return outcomeOf(record, false);
+  if (put.created) writtenHere.add(record);
   // A redelivery of an event not settled yet goes on from what is stored (an unlisted record keeps only its input).
   return advance(event, put.created ? record : { ...record, ...put.existing }, deps, { trustChecked: true });
 }
@@ -532,13 +533,21 @@ function flagsOf(record: EventRecord): { flags?: readonly EventFlag[] } {
   return record.flags && record.flags.length > 0 ? { flags: record.flags } : {};
 }
 
+/** Records whose first write this invocation made (the in-memory object, for as long as it is in use). */
+const writtenHere = new WeakSet<EventRecord>();
+
 /**
  * Records where an event ended up. A whole-item put is the cheaper write; it is taken only while the stored
  * record is still `received`/`pending` (or unlisted) and untouched by a playbook, otherwise the fields are updated
  * in place (with the event's own fields, which an unlisted record does not hold yet).
  */
 async function settle(deps: PipelineDeps, record: EventRecord, fields: EventUpdate): Promise<void> {
-  const replaced = await deps.events.replace({ ...record, ...fields } as EventRecord, ['received', 'pending']);
+  // A record this invocation wrote first: another delivery of the same event (which found it) reaches the same
+  // decision, since the claim and the execution names are idempotent for it, and the fallback update would write
+  // the same fields anyway; only a writer of its investigation status is checked for. A re-drive also checks the
+  // status, so a record settled meanwhile is updated field by field.
+  const statuses: readonly EventStatus[] | undefined = writtenHere.has(record) ? undefined : ['received', 'pending'];
+  const replaced = await deps.events.replace({ ...record, ...fields } as EventRecord, statuses);
   if (!replaced) await deps.events.update(record.id, { ...ownFields(record), ...fields });
 }
 

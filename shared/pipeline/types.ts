@@ -95,11 +95,12 @@ export interface EventStore {
   ): Promise<{ created: true } | { created: false; existing: EventRecord }>;
   update(id: string, fields: EventUpdate): Promise<void>;
   /**
-   * Writes the whole record in one put, only while the stored one is still in one of `statuses` and nobody
-   * else (a running playbook setting its investigation status) has written to it; false when it was not
-   * written, and the caller falls back to `update`.
+   * Writes the whole record in one put, only while nobody else (a running playbook setting its investigation
+   * status, a person closing it) has written to it and, when `statuses` is given, the stored one is still in one
+   * of them (or unlisted); false when it was not written, and the caller falls back to `update`. Without
+   * `statuses`: for the record the caller itself wrote first.
    */
-  replace(record: EventRecord, statuses: readonly EventStatus[]): Promise<boolean>;
+  replace(record: EventRecord, statuses?: readonly EventStatus[]): Promise<boolean>;
   get(id: string): Promise<EventRecord | undefined>;
   /** Records in a status received before a time, oldest first (the sweeper's query). */
   listByStatus(status: EventStatus, receivedBefore: string, limit: number): Promise<EventRecord[]>;
