@@ -334,7 +334,8 @@ export function estimateCost(
   add(
     'KMS',
     PRICES.kmsKeyMonth.usd + kmsRequests * PRICES.kmsRequest.usd,
-    `1 key + ${fmt(kmsRequests)} requests (${settings.kmsKeyUsers} key users, data keys reused 5 min)`,
+    `1 key + ${fmt(kmsRequests)} requests (${settings.kmsKeyUsers} key users, data keys reused 5 min); the key rotates yearly: ` +
+      'its first two rotations add $1 a month each (AWS KMS pricing since April 2024), $3 a month from the third year',
     true,
   );
 
