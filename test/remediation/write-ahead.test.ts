@@ -6,8 +6,6 @@
 import {
   AuthorizeSecurityGroupEgressCommand,
   AuthorizeSecurityGroupIngressCommand,
-  DescribeSecurityGroupRulesCommand,
-  DescribeSecurityGroupsCommand,
   EC2Client,
   RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
@@ -22,6 +20,7 @@ import { BlastRadiusGuard, hourBucket } from '../../shared/remediation/guard.ts'
 import { undoExecution } from '../../shared/remediation/record.ts';
 import type { Remediation } from '../../shared/remediation/types.ts';
 import { type RemediationClaim, RemediationRecordsRepository } from '../../shared/store/remediations.ts';
+import { EGRESS, fakeDefaultGroup, GROUP, INGRESS } from './default-group-fake.ts';
 import {
   ACCOUNT,
   finding,
@@ -32,16 +31,13 @@ import {
 } from './helpers.ts';
 
 const ec2 = mockClient(EC2Client);
-const GROUP = 'sg-0123456789abcdef0';
 /** Two planned calls: revoke the ingress rule, then the egress rule; undo authorizes them again. */
 const twoCalls: Remediation = { ...defaultSecurityGroupClosed, id: 'test-two-calls', neverAuto: false };
 const registry = [twoCalls];
 const event = finding({ kind: 'EC2.2', resources: [{ type: 'AwsEc2SecurityGroup', id: GROUP }] });
-const INGRESS: SecurityGroupRule = { IsEgress: false, IpProtocol: '-1', ReferencedGroupInfo: { GroupId: GROUP } };
-const EGRESS: SecurityGroupRule = { IsEgress: true, IpProtocol: '-1', CidrIpv4: '0.0.0.0/0' };
 
-/** The group's rules as the fake EC2 holds them: revokes remove, authorizes add. */
-let rules: SecurityGroupRule[];
+/** The group's rules as the fake EC2 holds them now: revokes remove, authorizes add. */
+let rules: () => SecurityGroupRule[];
 const writes = () => ({
   revokeIngress: ec2.commandCalls(RevokeSecurityGroupIngressCommand).length,
   revokeEgress: ec2.commandCalls(RevokeSecurityGroupEgressCommand).length,
@@ -71,25 +67,7 @@ describe('write-ahead remediation record', () => {
     await h.close();
   });
   beforeEach(() => {
-    rules = [INGRESS, EGRESS];
-    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupName: 'default', GroupId: GROUP }] });
-    ec2.on(DescribeSecurityGroupRulesCommand).callsFake(() => ({ SecurityGroupRules: structuredClone(rules) }));
-    ec2.on(RevokeSecurityGroupIngressCommand).callsFake(() => {
-      rules = rules.filter((r) => r.IsEgress);
-      return {};
-    });
-    ec2.on(RevokeSecurityGroupEgressCommand).callsFake(() => {
-      rules = rules.filter((r) => !r.IsEgress);
-      return {};
-    });
-    ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake(() => {
-      rules = [...rules, INGRESS];
-      return {};
-    });
-    ec2.on(AuthorizeSecurityGroupEgressCommand).callsFake(() => {
-      rules = [...rules, EGRESS];
-      return {};
-    });
+    rules = fakeDefaultGroup(ec2);
   });
   afterEach(() => {
     ec2.reset();
@@ -198,8 +176,8 @@ describe('write-ahead remediation record', () => {
       'AuthorizeSecurityGroupIngress',
       'AuthorizeSecurityGroupEgress',
     ]);
-    expect(rules).toEqual(expect.arrayContaining([INGRESS, EGRESS]));
-    expect(rules).toHaveLength(2);
+    expect(rules()).toEqual(expect.arrayContaining([INGRESS, EGRESS]));
+    expect(rules()).toHaveLength(2);
   });
 
   it('undoes once: a second undo says who undid it and when and calls nothing, and the hub does not re-apply', async () => {
@@ -248,7 +226,7 @@ describe('write-ahead remediation record', () => {
     });
     expect(undone[0]?.calls.map((c) => c.action)).toEqual(['AuthorizeSecurityGroupIngress']);
     expect(writes()).toEqual({ revokeIngress: 1, revokeEgress: 0, authorizeIngress: 1, authorizeEgress: 0 });
-    expect(rules).toHaveLength(2);
+    expect(rules()).toHaveLength(2);
 
     const retry = await h.invoke({ ...run, runtime: { sessions, records } });
     expect(retry.remediation).toMatchObject({ held: { reason: 'undone-by-operator' } });

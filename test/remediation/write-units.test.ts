@@ -6,16 +6,7 @@
  * execution index and are listed by one small `exec#` item each.
  */
 
-import {
-  AuthorizeSecurityGroupEgressCommand,
-  AuthorizeSecurityGroupIngressCommand,
-  DescribeSecurityGroupRulesCommand,
-  DescribeSecurityGroupsCommand,
-  EC2Client,
-  RevokeSecurityGroupEgressCommand,
-  RevokeSecurityGroupIngressCommand,
-  type SecurityGroupRule,
-} from '@aws-sdk/client-ec2';
+import { EC2Client, RevokeSecurityGroupEgressCommand, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import {
   DeletePublicAccessBlockCommand,
   GetPublicAccessBlockCommand,
@@ -31,6 +22,7 @@ import { countDynamo, type DynamoCounts } from '../../scripts/bench/cost/counter
 import { undoExecution } from '../../shared/remediation/record.ts';
 import type { Remediation, RemediationOutcome } from '../../shared/remediation/types.ts';
 import type { NewRemediationRecord, RemediationClaim } from '../../shared/store/remediations.ts';
+import { fakeDefaultGroup, GROUP } from './default-group-fake.ts';
 import { finding, NOW, RecordingSessionFactory, type RemediateHarness, startRemediateHarness } from './helpers.ts';
 
 const s3 = mockClient(S3Client);
@@ -42,12 +34,9 @@ const BLOCK_ALL = {
   RestrictPublicBuckets: true,
 };
 const bucketEvent = finding({ resources: [{ type: 'AwsS3Bucket', id: 'arn:aws:s3:::exports-bucket' }] });
-const GROUP = 'sg-0123456789abcdef0';
 /** Two planned calls (revoke ingress, then egress), made automatic for the test. */
 const twoCalls: Remediation = { ...defaultSecurityGroupClosed, id: 'test-two-calls', neverAuto: false };
 const groupEvent = finding({ kind: 'EC2.2', resources: [{ type: 'AwsEc2SecurityGroup', id: GROUP }] });
-const INGRESS: SecurityGroupRule = { IsEgress: false, IpProtocol: '-1', ReferencedGroupInfo: { GroupId: GROUP } };
-const EGRESS: SecurityGroupRule = { IsEgress: true, IpProtocol: '-1', CidrIpv4: '0.0.0.0/0' };
 
 /**
  * Write units of one applied fix in the remediations table as measured when this test was written: guard counters
@@ -91,7 +80,6 @@ function remediationsWru(counts: DynamoCounts): number {
 
 describe('write units of an applied fix', () => {
   let h: RemediateHarness;
-  let rules: SecurityGroupRule[];
   let blocked: boolean;
   beforeAll(async () => {
     h = await startRemediateHarness();
@@ -113,25 +101,7 @@ describe('write units of an applied fix', () => {
       blocked = false;
       return {};
     });
-    rules = [INGRESS, EGRESS];
-    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupName: 'default', GroupId: GROUP }] });
-    ec2.on(DescribeSecurityGroupRulesCommand).callsFake(() => ({ SecurityGroupRules: structuredClone(rules) }));
-    ec2.on(RevokeSecurityGroupIngressCommand).callsFake(() => {
-      rules = rules.filter((r) => r.IsEgress);
-      return {};
-    });
-    ec2.on(RevokeSecurityGroupEgressCommand).callsFake(() => {
-      rules = rules.filter((r) => !r.IsEgress);
-      return {};
-    });
-    ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake(() => {
-      rules = [...rules, INGRESS];
-      return {};
-    });
-    ec2.on(AuthorizeSecurityGroupEgressCommand).callsFake(() => {
-      rules = [...rules, EGRESS];
-      return {};
-    });
+    fakeDefaultGroup(ec2);
   });
   afterEach(() => {
     s3.reset();
