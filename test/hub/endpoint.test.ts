@@ -176,6 +176,43 @@ describe('endpoint handler (SQS)', () => {
     )) as SQSBatchResponse;
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'msg-2' }]);
   });
+
+  it('writes an event first unlisted, and a crash before it settles is a batch item failure that SQS redelivers', async () => {
+    // The queue delivers the message again until the endpoint returns (then its dead-letter queue keeps it).
+    const { deps, pipeline } = makeDeps();
+    const firstWrites: Array<boolean | undefined> = [];
+    let crash = true;
+    const events: EventStore = {
+      putNew: (record, options) => {
+        firstWrites.push(options?.unlisted);
+        return pipeline.events.putNew(record, options);
+      },
+      update: (id, f) => pipeline.events.update(id, f),
+      replace: async (r, s) => {
+        if (crash) {
+          crash = false;
+          throw new Error('Runtime exited with error: signal: killed');
+        }
+        return pipeline.events.replace(r, s);
+      },
+      get: (id) => pipeline.events.get(id),
+      listByStatus: (...a) => pipeline.events.listByStatus(...a),
+    };
+    const handler = createEndpointHandler({ ...deps, pipeline: { ...deps.pipeline, events } });
+    const event = guardDuty();
+    const id = event.id as string;
+    expect(await handler(sqsEvent(JSON.stringify(event)))).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'msg-1' }],
+    });
+    expect(firstWrites).toEqual([true]);
+    expect((await pipeline.events.get(id))?.status).toBe('received');
+    // The redelivery settles it; starting again under the same deterministic names starts nothing new.
+    expect(await handler(sqsEvent(JSON.stringify(event)))).toEqual({ batchItemFailures: [] });
+    const record = await pipeline.events.get(id);
+    expect(record?.status).toBe('dispatched');
+    expect(record?.executions?.length).toBeGreaterThan(0);
+    expect(new Set(pipeline.dispatcher.starts.keys())).toEqual(new Set(record?.executions?.map((e) => e.name)));
+  });
 });
 
 describe('endpoint handler (POST /events)', () => {

@@ -50,6 +50,17 @@ export function finding(
  * Opens sessions with real SDK clients on static credentials; aws-sdk-client-mock intercepts their sends.
  * Records what was asked for, so tests can check the account, region, remediation, purpose and target.
  */
+/** A public access block with all four settings on: what the bucket fix puts. */
+export const BLOCK_ALL = {
+  BlockPublicAcls: true,
+  IgnorePublicAcls: true,
+  BlockPublicPolicy: true,
+  RestrictPublicBuckets: true,
+};
+
+/** A Security Hub finding about a public bucket (`exports-bucket`). */
+export const bucketEvent = finding({ resources: [{ type: 'AwsS3Bucket', id: 'arn:aws:s3:::exports-bucket' }] });
+
 export class RecordingSessionFactory implements SpokeSessionFactory {
   readonly requests: SpokeSessionRequest[] = [];
   async open(request: SpokeSessionRequest): Promise<SpokeSession> {

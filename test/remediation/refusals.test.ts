@@ -15,16 +15,9 @@ import {
 } from '../../shared/remediation/guard.ts';
 import { planHash } from '../../shared/remediation/plan-hash.ts';
 import type { RemediationEvent } from '../../shared/remediation/types.ts';
-import { ACCOUNT, finding, NOW, RecordingSessionFactory } from './helpers.ts';
+import { ACCOUNT, BLOCK_ALL, bucketEvent, NOW, RecordingSessionFactory } from './helpers.ts';
 import { s3, ssm, useRemediateHarness } from './stateful-fakes.ts';
 
-const BLOCK_ALL = {
-  BlockPublicAcls: true,
-  IgnorePublicAcls: true,
-  BlockPublicPolicy: true,
-  RestrictPublicBuckets: true,
-};
-const bucketEvent = finding({ resources: [{ type: 'AwsS3Bucket', id: 'arn:aws:s3:::exports-bucket' }] });
 const PLAN = [
   {
     service: 's3',

@@ -66,7 +66,7 @@ import { securityGroupOpenIngress } from '../../hub/remediations/security-group-
 import { RemediationTargetError } from '../../shared/remediation/errors.ts';
 import { callRunner } from '../../shared/remediation/runner.ts';
 import type { PlanContext, Remediation, RemediationEvent, SessionPurpose } from '../../shared/remediation/types.ts';
-import { ACCOUNT, finding, NOW, REGION, RecordingSessionFactory } from './helpers.ts';
+import { ACCOUNT, BLOCK_ALL, bucketEvent, finding, NOW, REGION, RecordingSessionFactory } from './helpers.ts';
 
 const s3 = mockClient(S3Client);
 const s3control = mockClient(S3ControlClient);
@@ -114,14 +114,6 @@ async function exercise(remediation: Remediation, event: RemediationEvent) {
     },
   };
 }
-
-const BLOCK_ALL = {
-  BlockPublicAcls: true,
-  IgnorePublicAcls: true,
-  BlockPublicPolicy: true,
-  RestrictPublicBuckets: true,
-};
-const bucketEvent = finding({ resources: [{ type: 'AwsS3Bucket', id: 'arn:aws:s3:::exports-bucket' }] });
 
 describe('s3-bucket-public-access-block', () => {
   it('blocks all public access on a bucket without a block, verifies, and undo deletes the block again', async () => {

@@ -23,17 +23,18 @@ import { undoExecution } from '../../shared/remediation/record.ts';
 import type { Remediation, RemediationOutcome } from '../../shared/remediation/types.ts';
 import type { NewRemediationRecord, RemediationClaim } from '../../shared/store/remediations.ts';
 import { fakeDefaultGroup, GROUP } from './default-group-fake.ts';
-import { finding, NOW, RecordingSessionFactory, type RemediateHarness, startRemediateHarness } from './helpers.ts';
+import {
+  BLOCK_ALL,
+  bucketEvent,
+  finding,
+  NOW,
+  RecordingSessionFactory,
+  type RemediateHarness,
+  startRemediateHarness,
+} from './helpers.ts';
 
 const s3 = mockClient(S3Client);
 const ec2 = mockClient(EC2Client);
-const BLOCK_ALL = {
-  BlockPublicAcls: true,
-  IgnorePublicAcls: true,
-  BlockPublicPolicy: true,
-  RestrictPublicBuckets: true,
-};
-const bucketEvent = finding({ resources: [{ type: 'AwsS3Bucket', id: 'arn:aws:s3:::exports-bucket' }] });
 /** Two planned calls (revoke ingress, then egress), made automatic for the test. */
 const twoCalls: Remediation = { ...defaultSecurityGroupClosed, id: 'test-two-calls', neverAuto: false };
 const groupEvent = finding({ kind: 'EC2.2', resources: [{ type: 'AwsEc2SecurityGroup', id: GROUP }] });
