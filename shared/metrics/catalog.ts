@@ -16,7 +16,7 @@
  * custom-metric cost, and the catalog names them with their namespace and dimension.
  */
 import { REMEDIATION_MODES } from '../config.ts';
-import type { EffectiveAction } from '../remediation/types.ts';
+import { EFFECTIVE_ACTIONS } from '../remediation/effective-actions.ts';
 
 /** CloudWatch namespace of every metric the hub emits itself. */
 export const SOCLESS_NAMESPACE = 'Socless';
@@ -24,25 +24,9 @@ export const SOCLESS_NAMESPACE = 'Socless';
 /** The dimension value of anything outside a bounded list. */
 export const OTHER_DIMENSION = 'other';
 
-/**
- * Outcomes a remediation run is counted under: how far it went (the runner's effective actions, spelled out here
- * so the endpoint's bundle does not pull the remediation kit in), or `failed` when it threw.
- */
-export const REMEDIATION_METRIC_OUTCOMES = [
-  'ignored',
-  'notified',
-  'planned',
-  'applied',
-  'guarded',
-  'not-applicable',
-  'compliant',
-  'failed',
-] as const;
+/** Outcomes a remediation run is counted under: how far it went (the runner's effective actions), or `failed` when it threw. */
+export const REMEDIATION_METRIC_OUTCOMES = [...EFFECTIVE_ACTIONS, 'failed'] as const;
 export type RemediationMetricOutcome = (typeof REMEDIATION_METRIC_OUTCOMES)[number];
-// Both ways: a new effective action that is not listed here, or a listed one that no longer exists, fails tsc.
-type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-const outcomesCoverActions: Exact<Exclude<RemediationMetricOutcome, 'failed'>, EffectiveAction> = true;
-void outcomesCoverActions;
 
 /**
  * Which of the hub's log groups hold a metric's EMF lines (what a Logs Insights panel reads): the endpoint's, the

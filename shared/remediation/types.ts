@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { RemediationMode } from '../config.ts';
 import { SecurityEventSchema } from '../events/types.ts';
 import { CALLS } from './calls.ts';
+import type { EffectiveAction } from './effective-actions.ts';
 
 /** One AWS API call as the kit makes it: SDK service name, API action, and the exact request input. */
 export interface PlannedCall {
@@ -199,21 +200,7 @@ export function defineRemediation<T extends object, S>(
   return definition;
 }
 
-/**
- * How far a run went. `not-applicable`: the remediation cannot act on what the finding names (wrong kind of
- * credential, resource gone, not in scope), with the reason; `compliant`: the resource already complies. Both are
- * outcomes of a successful run, not failures.
- */
-export const EFFECTIVE_ACTIONS = [
-  'ignored',
-  'notified',
-  'planned',
-  'applied',
-  'guarded',
-  'not-applicable',
-  'compliant',
-] as const;
-export type EffectiveAction = (typeof EFFECTIVE_ACTIONS)[number];
+export { EFFECTIVE_ACTIONS, type EffectiveAction } from './effective-actions.ts';
 
 /**
  * Why an `auto` run did not apply. `plan-changed`: the live plan differs from the approved one;
