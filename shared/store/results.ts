@@ -11,6 +11,7 @@
 import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { VaultRef } from '../integration-runtime/vault.ts';
+import { dynamoItemBytes, WRITE_UNIT_BYTES } from './item-size.ts';
 
 /** One saved state result. */
 export interface StateResultRecord {
@@ -41,9 +42,6 @@ export type StoredResultRow = Omit<StateResultRecord, 'state' | 'savedAt' | 'res
   readonly resultBrotli?: Uint8Array;
 };
 
-/** DynamoDB bills a write one unit per started KB of the item. */
-export const WRITE_UNIT_BYTES = 1024;
-
 /** Inflating a stored result stops here: an item is at most 400 KB, and results above 200 KB go to the vault. */
 const MAX_RESULT_JSON_BYTES = 4 * 1024 * 1024;
 
@@ -72,45 +70,6 @@ export function parseResultStateKey(stateKey: string): { state: string; savedAt:
     );
   }
   return { state, savedAt, invocationId };
-}
-
-/**
- * The size DynamoDB bills for an item (attribute names plus values), by the rules of "DynamoDB item sizes and
- * formats": strings and binaries by their bytes, numbers one byte per two significant digits plus one, booleans
- * and null one byte, lists and maps 3 bytes plus one per element. `undefined` attributes are not stored.
- */
-export function dynamoItemBytes(item: object): number {
-  let bytes = 0;
-  for (const [name, value] of Object.entries(item)) {
-    if (value !== undefined) bytes += Buffer.byteLength(name) + valueBytes(value);
-  }
-  return bytes;
-}
-
-function valueBytes(value: unknown): number {
-  if (typeof value === 'string') return Buffer.byteLength(value);
-  if (typeof value === 'number' || typeof value === 'bigint') {
-    const digits = String(value)
-      .replace(/^-/, '')
-      .replace(/e.*$/i, '')
-      .replace('.', '')
-      .replace(/^0+/, '')
-      .replace(/0+$/, '');
-    return Math.ceil(Math.max(digits.length, 1) / 2) + 1;
-  }
-  if (typeof value === 'boolean' || value === null) return 1;
-  if (value instanceof Uint8Array) return value.byteLength;
-  if (Array.isArray(value)) {
-    return 3 + value.reduce((n: number, v) => n + (v === undefined ? 0 : valueBytes(v) + 1), 0);
-  }
-  if (typeof value === 'object') {
-    let n = 3;
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      if (v !== undefined) n += Buffer.byteLength(k) + valueBytes(v) + 1;
-    }
-    return n;
-  }
-  return 0;
 }
 
 /** Brotli at its best ratio for the usual few-KB result; a faster level for the rare large one. */

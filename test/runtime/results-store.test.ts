@@ -5,14 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countDynamo } from '../../scripts/bench/cost/counters.ts';
 import { measureEventProfiles } from '../../scripts/bench/cost/measure.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../shared/local/dynalite.ts';
+import { dynamoItemBytes, WRITE_UNIT_BYTES } from '../../shared/store/item-size.ts';
 import {
-  dynamoItemBytes,
   parseResultStateKey,
   ResultsRepository,
   resultStateKey,
   type StateResultRecord,
   toStoredRow,
-  WRITE_UNIT_BYTES,
 } from '../../shared/store/results.ts';
 
 const SAMPLES = JSON.parse(

@@ -7,6 +7,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { VaultStore } from '../../../shared/integration-runtime/vault.ts';
+import { dynamoItemBytes, WRITE_UNIT_BYTES } from '../../../shared/store/item-size.ts';
 import { includedAttributes, TABLES } from '../../../shared/tables.ts';
 
 /** One table and operation: calls and billed request units. */
@@ -78,11 +79,8 @@ export function indexWrites(
   );
   const entryUnits = (i: IndexShape) => {
     if (!item) return 1;
-    const bytes = i.attributes.reduce(
-      (n, a) => n + (a in item ? Buffer.byteLength(a) + Buffer.byteLength(JSON.stringify(item[a]) ?? '') : 0),
-      0,
-    );
-    return Math.max(1, Math.ceil(bytes / 1024));
+    const entry = Object.fromEntries(i.attributes.filter((a) => a in item).map((a) => [a, item[a]]));
+    return Math.max(1, Math.ceil(dynamoItemBytes(entry) / WRITE_UNIT_BYTES));
   };
   return {
     full: touched.filter((i) => i.projection === 'ALL').length,
