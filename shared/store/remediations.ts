@@ -25,7 +25,8 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
+  paginateQuery,
+  type QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { PlannedCall, RemediationOutcome } from '../remediation/types.ts';
@@ -404,14 +405,9 @@ export class RemediationRecordsRepository {
     input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName' | 'ExclusiveStartKey'>,
   ): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({ TableName: this.tableName, ...input, ExclusiveStartKey: startKey }),
-      );
-      items.push(...(out.Items ?? []));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    for await (const page of paginateQuery({ client: this.client }, { TableName: this.tableName, ...input })) {
+      items.push(...(page.Items ?? []));
+    }
     return items;
   }
 

@@ -9,7 +9,7 @@
  * returns both shapes as the same {@link StateResultRecord}.
  */
 import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { VaultRef } from '../integration-runtime/vault.ts';
 import { dynamoItemBytes, WRITE_UNIT_BYTES } from './item-size.ts';
 
@@ -141,20 +141,16 @@ export class ResultsRepository {
   /** Every saved attempt of an execution, in state-key order, old and new rows alike. */
   async listByExecution(executionId: string): Promise<StateResultRecord[]> {
     const items: StateResultRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#e = :e',
-          ExpressionAttributeNames: { '#e': 'executionId' },
-          ExpressionAttributeValues: { ':e': executionId },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(out.Items ?? []).map(fromStoredRow));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: '#e = :e',
+        ExpressionAttributeNames: { '#e': 'executionId' },
+        ExpressionAttributeValues: { ':e': executionId },
+      },
+    );
+    for await (const page of pages) items.push(...(page.Items ?? []).map(fromStoredRow));
     return items;
   }
 }
