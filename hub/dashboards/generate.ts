@@ -241,7 +241,7 @@ function grafanaMetricPanel(panel: MetricPanel, id: number, x: number, y: number
         namespace: metric.namespace,
         metricName: metric.name,
         dimensions,
-        // Exactly this dimension set: `EventsIngested` by Source, not another set of the same metric.
+        // Exactly this dimension set, not another set of the same metric.
         matchExact: true,
         statistic: seriesStatistic(series),
         period: String(PERIOD_SECONDS),
