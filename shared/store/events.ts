@@ -1,6 +1,7 @@
 /**
  * The `events` table, as playbooks touch it: the investigation status of an event; and where an event's raw
- * input is kept (inline, its own item of the table, or the vault) for every reader of it.
+ * input is kept (inline as text or deflated, its own item of the table for records written before, or the vault)
+ * for every reader of it.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -47,8 +48,9 @@ export function unpackRaw(packed: Uint8Array): string {
 }
 
 /**
- * The raw input of an event record as received: inline (`raw`, or deflated `rawZ`), its raw item (`rawKey`, one read of the same
- * table), or the vault (`rawRef`, when `readVault` is given). Undefined when the record keeps none or it is gone.
+ * The raw input of an event record as received: inline (`raw`, or deflated `rawZ`), its raw item (`rawKey`, one
+ * read of the same table; records written before), or the vault (`rawRef`, when `readVault` is given). Undefined
+ * when the record keeps none or it is gone.
  */
 export async function readRawText(
   client: DynamoDBDocumentClient,
